@@ -1,0 +1,39 @@
+// Evaluator `table`: the objective read from a CSV by canonical arch string
+// (options file, key = arch, column, metric = accuracy). The tabular
+// benchmarks (NAS-Bench-201) make searches reproducible and regret exact.
+import CHwnasABI
+import HwnasPluginSupport
+import HwnasTabular
+
+final class TableEvaluator: CandidateEvaluator {
+    let metricNames: [String]
+    let values: [String: Double]
+
+    init(options: PluginOptions) throws {
+        let file = try options.require("file")
+        let column = try options.require("column")
+        values = try CSVTable.read(file).numericMap(key: options["key"] ?? "arch", value: column)
+        if values.isEmpty { throw PluginError("\(file): column '\(column)' has no values") }
+        metricNames = [options["metric"] ?? "accuracy"]
+    }
+
+    func evaluate(_ batch: CandidateBatch, report: @Sendable (Int, EvaluationResult) -> Void) throws -> [EvaluationResult] {
+        batch.archStrings.enumerated().map { i, a in
+            let r = values[a].map { EvaluationResult(status: .ok, metrics: [$0]) } ?? .failed(1)
+            report(i, r)
+            return r
+        }
+    }
+}
+
+nonisolated(unsafe) private let plugin = PluginExport(evaluators: [
+    EvaluatorKind(PluginDescriptor(id: "table", name: "Tabular benchmark lookup",
+                                   description: "Objective read from a CSV by arch string (options file, column, key, metric)")) { _, o, _ in
+        try TableEvaluator(options: o)
+    },
+])
+
+@_cdecl("hwnas_get_plugin_entry")
+public func hwnas_get_plugin_entry() -> UnsafeRawPointer {
+    plugin.entry { plugin.factory($0) }
+}

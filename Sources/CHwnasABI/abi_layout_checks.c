@@ -1,0 +1,40 @@
+/* Compile-time checks that the ABI structs keep their v1 layout on LP64
+ * platforms. A failing check breaks the build: a shipped struct changed shape.
+ * Tests/HwnasTests/ABILayoutTests.swift checks the same numbers from Swift. */
+#include "hwnas/plugin.h"
+
+/* C99 has no _Static_assert: a negative array size fails compilation. */
+#define HWNAS_CHECK(name, cond) typedef char hwnas_layout_check_##name[(cond) ? 1 : -1]
+
+#if UINTPTR_MAX == 0xffffffffffffffffu
+HWNAS_CHECK(version, sizeof(hwnas_version) == 12);
+HWNAS_CHECK(option, sizeof(hwnas_option) == 16);
+HWNAS_CHECK(options, sizeof(hwnas_options) == 16);
+HWNAS_CHECK(host, sizeof(hwnas_host) == 56);
+HWNAS_CHECK(host_log, offsetof(hwnas_host, log) == 48);
+HWNAS_CHECK(descriptor, sizeof(hwnas_descriptor) == 48);
+HWNAS_CHECK(space, sizeof(hwnas_search_space) == 48);
+HWNAS_CHECK(layer, sizeof(hwnas_layer) == 112);
+HWNAS_CHECK(layer_params, offsetof(hwnas_layer, params) == 72);
+HWNAS_CHECK(layer_cell, offsetof(hwnas_layer, cell) == 104);
+HWNAS_CHECK(tensor, sizeof(hwnas_tensor) == 16);
+HWNAS_CHECK(network, sizeof(hwnas_network) == 32);
+HWNAS_CHECK(batch, sizeof(hwnas_candidate_batch) == 40);
+HWNAS_CHECK(batch_networks, offsetof(hwnas_candidate_batch, networks) == 32);
+HWNAS_CHECK(tell, sizeof(hwnas_tell) == 64);
+HWNAS_CHECK(context, sizeof(hwnas_search_context) == 72);
+HWNAS_CHECK(context_query, offsetof(hwnas_search_context, query_costs) == 56);
+HWNAS_CHECK(strategy, sizeof(hwnas_strategy) == 48);
+HWNAS_CHECK(factory, sizeof(hwnas_strategy_factory) == 32);
+HWNAS_CHECK(cost_model, sizeof(hwnas_cost_model) == 64);
+HWNAS_CHECK(op_query, sizeof(hwnas_op_query) == 48);
+HWNAS_CHECK(op_info, sizeof(hwnas_op_info) == 64);
+HWNAS_CHECK(operator_set, sizeof(hwnas_operator_set) == 48);
+HWNAS_CHECK(request, sizeof(hwnas_evaluation_request) == 32);
+HWNAS_CHECK(evaluator, sizeof(hwnas_evaluator) == 56);
+HWNAS_CHECK(entry, sizeof(hwnas_plugin_entry) == 48);
+HWNAS_CHECK(entry_init, offsetof(hwnas_plugin_entry, init) == 24);
+#endif
+
+/* Gives the target one symbol so every toolchain accepts it. */
+uint32_t hwnas_abi_header_major(void) { return HWNAS_ABI_VERSION_MAJOR; }

@@ -1,0 +1,63 @@
+// hwnas_evaluator instances backed by a Swift CandidateEvaluator.
+import CHwnasABI
+
+typealias EvaluatorBox = InstanceBox<(evaluator: CandidateEvaluator, names: [UnsafePointer<CChar>])>
+
+/// Lets the report closure carry the host's C callback across threads.
+private struct ResultSink: @unchecked Sendable {
+    let ctx: UnsafeMutableRawPointer?
+    let callback: hwnas_result_callback?
+    func send(_ index: Int, _ r: EvaluationResult) {
+        guard let callback else { return }
+        r.metrics.withUnsafeBufferPointer { callback(ctx, UInt32(index), r.status.rawValue, $0.baseAddress) }
+    }
+}
+
+extension PluginExport {
+    func createEvaluator(_ id: UnsafePointer<CChar>?, _ host: UnsafePointer<hwnas_host>?,
+                         _ space: UnsafePointer<hwnas_search_space>?, _ opts: UnsafePointer<hwnas_options>?,
+                         _ out: UnsafeMutablePointer<UnsafeMutablePointer<hwnas_evaluator>?>?,
+                         _ err: UnsafeMutablePointer<CChar>?, _ cap: UInt32) -> hwnas_status {
+        guard let kind = find(evaluators, id, { $0.descriptor }, err, cap) else { return HWNAS_ERR_UNKNOWN_ID }
+        guard let space, let out else { writeError("NULL space or out", err, cap); return HWNAS_ERR_INVALID_ARGUMENT }
+        let logger = HostLogger(host: host)
+        let evaluator: CandidateEvaluator
+        do { evaluator = try kind.make(SearchSpaceView(space), PluginOptions(opts), logger) } catch {
+            writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT
+        }
+        let box = EvaluatorBox((evaluator, evaluator.metricNames.map(permanentCString)), logger: logger)
+        let e = UnsafeMutablePointer<hwnas_evaluator>.allocate(capacity: 1)
+        e.initialize(to: hwnas_evaluator(
+            struct_size: UInt32(MemoryLayout<hwnas_evaluator>.size), reserved: 0,
+            plugin_data: box.retainedOpaque(),
+            metric_count: { me in UInt32(EvaluatorBox.from(me!.pointee.plugin_data).value.names.count) },
+            metric_name: { me, i in
+                let names = EvaluatorBox.from(me!.pointee.plugin_data).value.names
+                return Int(i) < names.count ? names[Int(i)] : nil
+            },
+            evaluate: { me, request, statusOut, metricsOut in
+                let box = EvaluatorBox.from(me!.pointee.plugin_data)
+                return box.guarded {
+                    guard let req = request?.pointee, let batch = req.batch, let statusOut, let metricsOut else {
+                        throw PluginError("NULL request or output")
+                    }
+                    let sink = ResultSink(ctx: req.host_ctx, callback: req.on_result)
+                    let results = try box.value.evaluator.evaluate(CandidateBatch(batch)) { i, r in sink.send(i, r) }
+                    let m = box.value.names.count
+                    guard results.count == Int(batch.pointee.count) else { throw PluginError("evaluator returned \(results.count) results for \(batch.pointee.count) candidates") }
+                    for (i, r) in results.enumerated() {
+                        statusOut[i] = r.status.rawValue
+                        for j in 0..<m { metricsOut[i * m + j] = j < r.metrics.count ? r.metrics[j] : .nan }
+                    }
+                }
+            },
+            last_error: { me in EvaluatorBox.from(me!.pointee.plugin_data).errorPointer },
+            destroy: { me in
+                guard let me else { return }
+                EvaluatorBox.release(me.pointee.plugin_data)
+                UnsafeMutablePointer(mutating: me).deallocate()
+            }))
+        out.pointee = e
+        return HWNAS_OK
+    }
+}

@@ -1,0 +1,187 @@
+// Turns Swift plugin kinds into the C entry and factory structs of the ABI.
+//
+// A Swift plugin writes:
+//     nonisolated(unsafe) private let plugin = PluginExport(strategies: [...])
+//     @_cdecl("hwnas_get_plugin_entry")
+//     public func hwnas_get_plugin_entry() -> UnsafeRawPointer { plugin.entry { plugin.factory($0) } }
+//
+// No global state lives in this library (each plugin links its own copy);
+// factories find their PluginExport through a pointer stored right after the
+// C struct in the same allocation.
+import CHwnasABI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Strings handed to C, kept alive for the life of the plugin (never freed:
+/// Swift libraries are never unloaded).
+func permanentCString(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
+
+/// Copy `message` into a caller-owned buffer of `capacity` bytes.
+func writeError(_ message: String, _ out: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) {
+    guard let out, capacity > 0 else { return }
+    let bytes = Array(message.utf8.prefix(Int(capacity) - 1))
+    for (i, b) in bytes.enumerated() { out[i] = CChar(bitPattern: b) }
+    out[bytes.count] = 0
+}
+
+func makeDescriptor(_ d: PluginDescriptor) -> UnsafePointer<hwnas_descriptor> {
+    let p = UnsafeMutablePointer<hwnas_descriptor>.allocate(capacity: 1)
+    p.initialize(to: hwnas_descriptor(struct_size: UInt32(MemoryLayout<hwnas_descriptor>.size), reserved: 0,
+                                      id: permanentCString(d.id), name: permanentCString(d.name),
+                                      vendor: permanentCString(d.vendor), version: permanentCString(d.version),
+                                      description: permanentCString(d.description)))
+    return UnsafePointer(p)
+}
+
+/// Allocate a C struct followed by an unretained back-pointer to `owner`.
+func allocateWithOwner<T>(_ value: T, owner: AnyObject) -> UnsafeMutablePointer<T> {
+    let stride = MemoryLayout<T>.stride
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: stride + MemoryLayout<UnsafeRawPointer>.size,
+                                               alignment: max(MemoryLayout<T>.alignment, 8))
+    let typed = raw.bindMemory(to: T.self, capacity: 1)
+    typed.initialize(to: value)
+    raw.storeBytes(of: Unmanaged.passUnretained(owner).toOpaque(), toByteOffset: stride, as: UnsafeMutableRawPointer.self)
+    return typed
+}
+
+func owner<T, O: AnyObject>(of p: UnsafePointer<T>?, as: O.Type) -> O {
+    let raw = UnsafeRawPointer(p!).load(fromByteOffset: MemoryLayout<T>.stride, as: UnsafeMutableRawPointer.self)
+    return Unmanaged<O>.fromOpaque(raw).takeUnretainedValue()
+}
+
+/// Holds the instance behind a C struct's plugin_data, plus its last error.
+final class InstanceBox<T> {
+    let value: T
+    var lastError: UnsafeMutablePointer<CChar>?
+    let logger: HostLogger
+    init(_ value: T, logger: HostLogger) { self.value = value; self.logger = logger }
+    deinit { free(lastError) }
+
+    /// Run `body`, turning a thrown error into a status code plus last_error.
+    func guarded(_ body: () throws -> Void) -> hwnas_status {
+        do { try body(); return HWNAS_OK } catch {
+            setError("\(error)")
+            return (error as? PluginError) != nil ? HWNAS_ERR_FAILED : HWNAS_ERR_FAILED
+        }
+    }
+    func setError(_ s: String) { free(lastError); lastError = strdup(s) }
+    var errorPointer: UnsafePointer<CChar>? { lastError.map { UnsafePointer($0) } }
+
+    static func from(_ data: UnsafeMutableRawPointer?) -> InstanceBox<T> {
+        Unmanaged<InstanceBox<T>>.fromOpaque(data!).takeUnretainedValue()
+    }
+    func retainedOpaque() -> UnsafeMutableRawPointer { Unmanaged.passRetained(self).toOpaque() }
+    static func release(_ data: UnsafeMutableRawPointer?) {
+        guard let data else { return }
+        Unmanaged<InstanceBox<T>>.fromOpaque(data).release()
+    }
+}
+
+/// Builds and owns one plugin library's entry and factories.
+public final class PluginExport: @unchecked Sendable {
+    let strategies: [StrategyKind]
+    let costModels: [CostModelKind]
+    let evaluators: [EvaluatorKind]
+    let operatorSets: [OperatorSetKind]
+    private var entryPointer: UnsafeMutablePointer<hwnas_plugin_entry>?
+    private var factories: [String: UnsafeRawPointer] = [:]
+    var host: UnsafePointer<hwnas_host>?
+    let strategyDescriptors: [UnsafePointer<hwnas_descriptor>]
+    let costModelDescriptors: [UnsafePointer<hwnas_descriptor>]
+    let evaluatorDescriptors: [UnsafePointer<hwnas_descriptor>]
+    let operatorSetDescriptors: [UnsafePointer<hwnas_descriptor>]
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    public init(strategies: [StrategyKind] = [], costModels: [CostModelKind] = [],
+                evaluators: [EvaluatorKind] = [], operatorSets: [OperatorSetKind] = []) {
+        self.strategies = strategies; self.costModels = costModels
+        self.evaluators = evaluators; self.operatorSets = operatorSets
+        strategyDescriptors = strategies.map { makeDescriptor($0.descriptor) }
+        costModelDescriptors = costModels.map { makeDescriptor($0.descriptor) }
+        evaluatorDescriptors = evaluators.map { makeDescriptor($0.descriptor) }
+        operatorSetDescriptors = operatorSets.map { makeDescriptor($0.descriptor) }
+        pthread_mutex_init(lock, nil)
+        buildFactories()
+    }
+
+    /// The entry struct; `getFactory` must be a non-capturing closure that
+    /// forwards to `factory(_:)` of the plugin's global PluginExport.
+    public func entry(getFactory: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?) -> UnsafeRawPointer {
+        pthread_mutex_lock(lock); defer { pthread_mutex_unlock(lock) }
+        if let e = entryPointer { return UnsafeRawPointer(e) }
+        let e = UnsafeMutablePointer<hwnas_plugin_entry>.allocate(capacity: 1)
+        e.initialize(to: hwnas_plugin_entry(
+            struct_size: UInt32(MemoryLayout<hwnas_plugin_entry>.size), reserved: 0,
+            abi_version: hwnas_version(major: HWNAS_ABI_VERSION_MAJOR, minor: HWNAS_ABI_VERSION_MINOR, patch: HWNAS_ABI_VERSION_PATCH),
+            init: { _ in HWNAS_OK }, deinit: {}, get_factory: getFactory))
+        entryPointer = e
+        return UnsafeRawPointer(e)
+    }
+
+    /// The factory for a factory id, or nil.
+    public func factory(_ id: UnsafePointer<CChar>?) -> UnsafeRawPointer? {
+        guard let id else { return nil }
+        return factories[String(cString: id)]
+    }
+
+    private func buildFactories() {
+        if !strategies.isEmpty {
+            factories[HWNAS_STRATEGY_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_strategy_factory(
+                struct_size: UInt32(MemoryLayout<hwnas_strategy_factory>.size), reserved: 0,
+                count: { f in UInt32(owner(of: f, as: PluginExport.self).strategies.count) },
+                descriptor: { f, i in
+                    let o = owner(of: f, as: PluginExport.self)
+                    return Int(i) < o.strategyDescriptors.count ? o.strategyDescriptors[Int(i)] : nil
+                },
+                create: { f, id, host, ctx, opts, out, err, cap in
+                    owner(of: f, as: PluginExport.self).createStrategy(id, host, ctx, opts, out, err, cap)
+                }), owner: self))
+        }
+        if !costModels.isEmpty {
+            factories[HWNAS_COST_MODEL_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_cost_model_factory(
+                struct_size: UInt32(MemoryLayout<hwnas_cost_model_factory>.size), reserved: 0,
+                count: { f in UInt32(owner(of: f, as: PluginExport.self).costModels.count) },
+                descriptor: { f, i in
+                    let o = owner(of: f, as: PluginExport.self)
+                    return Int(i) < o.costModelDescriptors.count ? o.costModelDescriptors[Int(i)] : nil
+                },
+                create: { f, id, host, space, opts, out, err, cap in
+                    owner(of: f, as: PluginExport.self).createCostModel(id, host, space, opts, out, err, cap)
+                }), owner: self))
+        }
+        if !evaluators.isEmpty {
+            factories[HWNAS_EVALUATOR_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_evaluator_factory(
+                struct_size: UInt32(MemoryLayout<hwnas_evaluator_factory>.size), reserved: 0,
+                count: { f in UInt32(owner(of: f, as: PluginExport.self).evaluators.count) },
+                descriptor: { f, i in
+                    let o = owner(of: f, as: PluginExport.self)
+                    return Int(i) < o.evaluatorDescriptors.count ? o.evaluatorDescriptors[Int(i)] : nil
+                },
+                create: { f, id, host, space, opts, out, err, cap in
+                    owner(of: f, as: PluginExport.self).createEvaluator(id, host, space, opts, out, err, cap)
+                }), owner: self))
+        }
+        if !operatorSets.isEmpty {
+            factories[HWNAS_OPERATOR_SET_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_operator_set_factory(
+                struct_size: UInt32(MemoryLayout<hwnas_operator_set_factory>.size), reserved: 0,
+                count: { f in UInt32(owner(of: f, as: PluginExport.self).operatorSets.count) },
+                descriptor: { f, i in
+                    let o = owner(of: f, as: PluginExport.self)
+                    return Int(i) < o.operatorSetDescriptors.count ? o.operatorSetDescriptors[Int(i)] : nil
+                },
+                create: { f, id, host, opts, out, err, cap in
+                    owner(of: f, as: PluginExport.self).createOperatorSet(id, host, opts, out, err, cap)
+                }), owner: self))
+        }
+    }
+
+    /// Finds the kind with `id`, or writes the unknown-id error.
+    func find<K>(_ kinds: [K], _ id: UnsafePointer<CChar>?, _ descriptor: (K) -> PluginDescriptor,
+                 _ err: UnsafeMutablePointer<CChar>?, _ cap: UInt32) -> K? {
+        let wanted = id.map { String(cString: $0) } ?? ""
+        if let k = kinds.first(where: { descriptor($0).id == wanted }) { return k }
+        writeError("unknown id '\(wanted)'", err, cap)
+        return nil
+    }
+}

@@ -1,0 +1,2 @@
+import HwnasCore
+print(HwnasVersion.string)
