@@ -22,6 +22,9 @@ let plugins: [PluginSpec] = [
                deps: ["HwnasTabular"]),
     PluginSpec(product: "HwnasTableEvaluator", target: "HwnasTableEvaluatorPlugin", path: "Plugins/table-evaluator", swift: true,
                deps: ["HwnasTabular"]),
+    PluginSpec(product: "HwnasCommandEvaluator", target: "HwnasCommandEvaluatorPlugin", path: "Plugins/command-evaluator", swift: true),
+    PluginSpec(product: "HwnasCoreOps", target: "HwnasCoreOpsPlugin", path: "Plugins/core-ops", swift: true, deps: ["HwnasOps"]),
+    PluginSpec(product: "HwnasMCU", target: "HwnasMCUPlugin", path: "Plugins/mcu-cost-model", swift: true, deps: ["HwnasOps"]),
     // HELPER-PLUGINS (append new PluginSpec lines above this marker)
 ]
 
@@ -32,16 +35,30 @@ var targets: [Target] = [
     .target(name: "HwnasTabular", path: "Sources/HwnasTabular"),
     // Glue that turns Swift types into ABI factories; linked into each Swift plugin.
     .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI"], path: "Sources/HwnasPluginSupport"),
+    // BLAS/LAPACK routines (Fortran symbols of libopenblas) for the predictor.
+    .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
+    // Search algorithms (predictor, local search, NSGA-II) free of the C ABI;
+    // the strategy plugins wrap them, tests and the bench drive them directly.
+    .target(name: "HwnasStrategies", dependencies: ["HwnasPluginSupport", "HwnasTabular", "CLapack"], path: "Sources/HwnasStrategies"),
+    // Float32 CPU executor of hwnas_network (im2col + OpenBLAS sgemm) for latency tables.
+    .target(name: "HwnasExecutor", dependencies: ["CHwnasABI"], path: "Sources/HwnasExecutor", linkerSettings: openBLAS),
+    // Least squares through LAPACKE (dgelsd) for lookup-table fits.
+    .target(name: "CHwnasLstsq", path: "Sources/CHwnasLstsq", linkerSettings: openBLAS + [.linkedLibrary("lapacke")]),
+    // Lookup-table latency models: genotype features, fitted tables, metrics (host and cpu-lut plugin).
+    .target(name: "HwnasLUT", dependencies: ["CHwnasLstsq", "HwnasTabular"], path: "Sources/HwnasLUT"),
+    // Operator math, genotype -> whole network expansion, MCU memory/flash/latency
+    // formulas. Pure, no dependencies (host, core-ops and mcu plugins share it).
+    .target(name: "HwnasOps", path: "Sources/HwnasOps"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasTabular", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CHwnasABI", "HwnasOps", "HwnasTabular", "HwnasExecutor", "HwnasLUT", .product(name: "Yams", package: "Yams")],
             path: "Sources/HwnasCore"),
     .executableTarget(name: "hwnas",
                       dependencies: ["HwnasCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/hwnas"),
     .testTarget(name: "HwnasTests",
-                dependencies: ["HwnasCore", "HwnasTabular", "hwnas"],
-                path: "Tests/HwnasTests"),
+                dependencies: ["HwnasCore", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies"],
+                path: "Tests/HwnasTests", exclude: ["fixtures"]),
 ]
 var products: [Product] = [
     .executable(name: "hwnas", targets: ["hwnas"]),

@@ -1,0 +1,92 @@
+// The JSON-lines protocol between the command evaluator and a user program
+// (docs/evaluator-protocol.md is the reference). One JSON object per line
+// each way: hello, then evaluate requests answered by result/error replies.
+import Foundation
+import HwnasPluginSupport
+
+/// A worker's answer to one evaluate request.
+enum WorkerReply {
+    case result(objective: Double, metrics: [String: Double])
+    case error(String)
+}
+
+enum EvaluatorProtocol {
+    static let version = 1
+    static let maxLineBytes = 16 << 20
+
+    static func parseObject(_ line: String) -> Result<[String: Any], PluginError> {
+        guard let data = line.data(using: .utf8),
+              let any = try? JSONSerialization.jsonObject(with: data),
+              let object = any as? [String: Any] else { return .failure(PluginError("not a JSON object")) }
+        return .success(object)
+    }
+
+    /// A reply carrying this request's id: objective (or metrics[metric]) must
+    /// be a finite number; extra metrics that are not finite numbers are dropped.
+    static func parseReply(_ m: [String: Any], metric: String = "accuracy") -> Result<WorkerReply, PluginError> {
+        if let error = m["error"] {
+            return .success(.error(error as? String ?? "\(error)"))
+        }
+        var metrics: [String: Double] = [:]
+        if let raw = m["metrics"] as? [String: Any] {
+            for (k, v) in raw { if let d = number(v), d.isFinite { metrics[k] = d } }
+        } else if m["metrics"] != nil && !(m["metrics"] is NSNull) {
+            return .failure(PluginError("'metrics' must be an object"))
+        }
+        let objective: Double?
+        if let o = m["objective"] { objective = number(o) } else { objective = metrics[metric] }
+        guard let objective, objective.isFinite else {
+            return .failure(PluginError("'objective' is missing or not a finite number"))
+        }
+        return .success(.result(objective: objective, metrics: metrics))
+    }
+
+    /// JSON numbers only (JSONSerialization turns true/false into NSNumber too).
+    private static func number(_ v: Any) -> Double? {
+        guard let n = v as? NSNumber, !(v is Bool) else { return nil }
+        if String(cString: n.objCType) == "c" { return nil }   // a JSON boolean
+        return n.doubleValue
+    }
+
+    static func cancelLine(id: Int) -> String { #"{"type":"cancel","id":\#(id)}"# }
+
+    static func encode(_ object: [String: Any]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func helloLine(worker: Int, space: SearchSpaceView, metricNames: [String]) -> String {
+        encode([
+            "type": "hello", "protocol": version, "host": "hwnas", "worker": worker,
+            "metrics": metricNames,
+            "space": ["name": space.name, "dims": space.dimNames, "choices": space.choiceNames] as [String: Any],
+        ])
+    }
+
+    static func requestLine(id: Int, arch: String, genotype: [Int32], space: SearchSpaceView, network: NetworkView?) -> String {
+        let choices: [String] = genotype.enumerated().map { d, c in
+            d < space.choiceNames.count && Int(c) < space.choiceNames[d].count ? space.choiceNames[d][Int(c)] : "\(c)"
+        }
+        return encode([
+            "type": "evaluate", "id": id, "arch": arch,
+            "genotype": genotype.map { Int($0) }, "choices": choices,
+            "network": network.map(networkObject) ?? NSNull(),
+        ])
+    }
+
+    /// Field names follow hwnas_layer in plugin.h.
+    static func networkObject(_ n: NetworkView) -> [String: Any] {
+        [
+            "layers": n.layers.map { l -> [String: Any] in
+                [
+                    "op": l.op, "kernel": l.kernel, "stride": l.stride, "groups": l.groups, "expansion": l.expansion,
+                    "input": l.input, "input2": l.input2, "output": l.output,
+                    "in_c": l.inC, "in_h": l.inH, "in_w": l.inW, "out_c": l.outC, "out_h": l.outH, "out_w": l.outW,
+                    "residual": l.isResidual, "inplace": l.isInPlace,
+                    "params": Int(l.params), "macs": Int(l.macs), "cell": l.cell,
+                ]
+            },
+            "tensors": n.tensors.map { ["c": $0.c, "h": $0.h, "w": $0.w] },
+        ]
+    }
+}

@@ -1,0 +1,117 @@
+// One loaded plugin library: dlopen, the entry function, version checks and
+// the factories it offers. Every failure becomes a PluginLoadError naming the
+// file; nothing here traps on bad plugin data.
+import CHwnasABI
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class PluginLibrary: @unchecked Sendable {
+    public let path: String
+    public let entry: UnsafePointer<hwnas_plugin_entry>
+    public let abiVersion: hwnas_version
+    public private(set) var descriptors: [PluginDescriptorInfo] = []
+    private var factories: [PluginKind: UnsafeRawPointer] = [:]
+
+    /// Loads and validates `path`. Libraries are never dlclose'd: Swift code
+    /// cannot be unloaded safely, and instances may outlive a registry.
+    public init(path: String) throws {
+        self.path = path
+        func fail(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, reason: reason) }
+        guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            let text = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
+            // dlerror repeats the path; keep just the reason.
+            let reason = text.replacingOccurrences(of: "\(path): ", with: "")
+            throw fail("cannot load shared object: \(reason)")
+        }
+        guard let sym = dlsym(handle, HWNAS_ENTRY_SYMBOL) else {
+            throw fail("no entry function '\(HWNAS_ENTRY_SYMBOL)' (not an hwnas plugin)")
+        }
+        typealias EntryFn = @convention(c) () -> UnsafePointer<hwnas_plugin_entry>?
+        guard let e = unsafeBitCast(sym, to: EntryFn.self)() else { throw fail("entry function returned NULL") }
+        let minimumSize = MemoryLayout<hwnas_plugin_entry>.offset(of: \hwnas_plugin_entry.get_factory)! + 8
+        guard Int(e.pointee.struct_size) >= minimumSize else {
+            throw fail("entry struct_size \(e.pointee.struct_size) is smaller than the v1 minimum \(minimumSize)")
+        }
+        let v = e.pointee.abi_version
+        guard v.major == HWNAS_ABI_VERSION_MAJOR else {
+            throw fail("ABI major version mismatch: plugin built for \(v.major).\(v.minor), host speaks \(HWNAS_ABI_VERSION_MAJOR).\(HWNAS_ABI_VERSION_MINOR)")
+        }
+        guard v.minor <= HWNAS_ABI_VERSION_MINOR else {
+            throw fail("plugin needs ABI \(v.major).\(v.minor), newer than this host's \(HWNAS_ABI_VERSION_MAJOR).\(HWNAS_ABI_VERSION_MINOR); upgrade hwnas")
+        }
+        guard let initFn = e.pointee.`init`, e.pointee.deinit != nil, let getFactory = e.pointee.get_factory else {
+            throw fail("entry has a NULL init, deinit or get_factory function pointer")
+        }
+        let st = initFn(HostInterface.shared)
+        guard st == HWNAS_OK else { throw fail("init() failed with status \(st)") }
+        entry = e
+        abiVersion = v
+        let abi = "\(v.major).\(v.minor)"
+
+        // An unknown id must give NULL; a plugin that answers anything is broken.
+        if getFactory("hwnas.no-such-factory/0") != nil {
+            throw fail("get_factory returned non-NULL for an unknown factory id")
+        }
+        for kind in PluginKind.allCases {
+            guard let f = getFactory(kind.factoryID) else { continue }
+            let list = try Self.readDescriptors(kind: kind, factory: f, file: path, abi: abi)
+            factories[kind] = f
+            descriptors += list
+        }
+        if descriptors.isEmpty { throw fail("offers no factory of any known kind (ABI \(abi))") }
+    }
+
+    public func factory(_ kind: PluginKind) -> UnsafeRawPointer? { factories[kind] }
+
+    static func string(_ p: UnsafePointer<CChar>?) -> String? {
+        guard let p else { return nil }
+        return String(validatingCString: p)
+    }
+
+    /// The four factory structs share their first fields (size, count,
+    /// descriptor); read them per kind with the right type.
+    static func readDescriptors(kind: PluginKind, factory f: UnsafeRawPointer, file: String, abi: String) throws -> [PluginDescriptorInfo] {
+        func fail(_ r: String) -> PluginLoadError { PluginLoadError(file: file, reason: "\(kind.rawValue) factory: \(r)") }
+        let size: UInt32, count: UInt32
+        var get: (UInt32) -> UnsafePointer<hwnas_descriptor>?
+        switch kind {
+        case .strategy:
+            let p = f.assumingMemoryBound(to: hwnas_strategy_factory.self)
+            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
+            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+        case .costModel:
+            let p = f.assumingMemoryBound(to: hwnas_cost_model_factory.self)
+            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
+            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+        case .operatorSet:
+            let p = f.assumingMemoryBound(to: hwnas_operator_set_factory.self)
+            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
+            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+        case .evaluator:
+            let p = f.assumingMemoryBound(to: hwnas_evaluator_factory.self)
+            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
+            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+        }
+        guard size >= 32 else { throw fail("struct_size \(size) smaller than the v1 minimum 32") }
+        guard count <= 1024 else { throw fail("implausible descriptor count \(count)") }
+        var out: [PluginDescriptorInfo] = []
+        for i in 0..<count {
+            guard let d = get(i) else { throw fail("descriptor \(i) is NULL") }
+            guard d.pointee.struct_size >= UInt32(MemoryLayout<hwnas_descriptor>.size) else {
+                throw fail("descriptor \(i) struct_size \(d.pointee.struct_size) too small")
+            }
+            guard let id = string(d.pointee.id), !id.isEmpty else { throw fail("descriptor \(i) has an empty, NULL or non-UTF-8 id") }
+            guard id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw fail("descriptor id '\(id)' has characters other than letters, digits, '-', '_', '.'")
+            }
+            out.append(PluginDescriptorInfo(kind: kind, id: id, name: string(d.pointee.name) ?? id,
+                                            vendor: string(d.pointee.vendor) ?? "", version: string(d.pointee.version) ?? "",
+                                            description: string(d.pointee.description) ?? "", file: file, abiVersion: abi))
+        }
+        if get(count) != nil { throw fail("descriptor(count) must return NULL") }
+        return out
+    }
+}

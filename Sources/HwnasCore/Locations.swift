@@ -1,0 +1,32 @@
+// Where hwnas finds its own files: built plugins next to the binary, and the
+// project's hardware-profiles/ and search-spaces/ folders.
+import Foundation
+
+public enum Locations {
+    /// The real directory of the running executable (or test bundle).
+    public static var executableDirectory: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return ((exe as NSString).resolvingSymlinksInPath as NSString).deletingLastPathComponent
+    }
+
+    /// Candidate folders named `name`: the current directory, HWNAS_HOME, and
+    /// every ancestor of the executable (finds the package root from .build/).
+    public static func dataDirectories(named name: String) -> [String] {
+        var roots: [String] = [FileManager.default.currentDirectoryPath]
+        if let home = ProcessInfo.processInfo.environment["HWNAS_HOME"] { roots.insert(home, at: 0) }
+        var dir = executableDirectory
+        while dir != "/" && !dir.isEmpty {
+            roots.append(dir)
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        var seen = Set<String>(), out: [String] = []
+        for r in roots {
+            let p = (r as NSString).appendingPathComponent(name)
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue, seen.insert(p).inserted {
+                out.append(p)
+            }
+        }
+        return out
+    }
+}

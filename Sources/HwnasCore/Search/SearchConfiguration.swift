@@ -1,0 +1,23 @@
+// Everything one constrained search needs, as plain values.
+public struct SearchConfiguration: Sendable {
+    public var space: SearchSpace
+    public var profile: HardwareProfile
+    public var constraints: [Constraint] = []
+    /// Empty: maximise the evaluator's primary metric.
+    public var objectives: [Objective] = []
+    public var strategy: String = "regularized-evolution"
+    public var strategyOptions: [String: String] = [:]
+    public var evaluator: String = "table"
+    public var evaluatorOptions: [String: String] = [:]
+    public var budget: Int = 100
+    public var seed: UInt64 = 1
+    /// Candidates asked and evaluated per round (evaluators may run them in parallel).
+    public var parallel: Int = 1
+    public var journalPath: String?
+    /// Print a progress line to stderr.
+    public var progress: Bool = false
+    /// Stop after this many proposals in a row that led to no evaluation.
+    public var maxIdleProposals: Int = 200_000
+
+    public init(space: SearchSpace, profile: HardwareProfile) { self.space = space; self.profile = profile }
+}

@@ -1,0 +1,319 @@
+// The ask/tell loop: the strategy proposes, the profile's cost models price,
+// hard constraints filter (infeasible candidates never reach the evaluator),
+// the evaluator scores, the journal records, the strategy learns.
+// --budget counts evaluator calls only.
+import CHwnasABI
+import Foundation
+
+public final class SearchRunner: @unchecked Sendable {
+    public let config: SearchConfiguration
+    public let costs: HardwareCosts
+    let cspace: CSearchSpace
+    let evaluator: LoadedEvaluator
+    let registry: PluginRegistry
+    let objectiveSources: [(fromEvaluator: Bool, index: Int)]
+    let constraintIndex: [Int]
+    var evaluated: [[Int32]: EvaluationRecord] = [:]
+    var journal: Journal?
+    public private(set) var notes: [String] = []
+
+    public init(config: SearchConfiguration, registry: PluginRegistry, expander: NetworkExpanding? = nil) throws {
+        self.config = config
+        self.registry = registry
+        guard config.budget >= 1 else { throw HwnasError("--budget must be at least 1") }
+        guard config.parallel >= 1 else { throw HwnasError("--parallel must be at least 1") }
+        cspace = CSearchSpace(config.space)
+        costs = try HardwareCosts(profile: config.profile, space: cspace, registry: registry, expander: expander)
+        let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
+        evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+        let costs = self.costs, evaluator = self.evaluator
+        constraintIndex = try config.constraints.map { c in
+            guard let i = costs.metricNames.firstIndex(of: c.metric) else {
+                throw HwnasError("constraint \(c): profile '\(config.profile.name)' reports no metric '\(c.metric)' (it reports: \(costs.metricNames.joined(separator: ", ")))")
+            }
+            return i
+        }
+        let objectives = config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
+        objectiveSources = try objectives.map { o in
+            if let i = evaluator.metricNames.firstIndex(of: o.metric) { return (true, i) }
+            if let i = costs.metricNames.firstIndex(of: o.metric) { return (false, i) }
+            throw HwnasError("objective \(o): no evaluator or cost metric named '\(o.metric)' (evaluator: \(evaluator.metricNames.joined(separator: ", ")); costs: \(costs.metricNames.joined(separator: ", ")))")
+        }
+        if let p = config.journalPath { journal = try Journal(path: p) }
+    }
+
+    var objectives: [Objective] {
+        config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
+    }
+
+    func feasible(_ row: [Double]) -> Bool {
+        zip(config.constraints, constraintIndex).allSatisfy { $0.isSatisfied(by: row[$1]) }
+    }
+
+    /// Fails early, with the reason, when no architecture can satisfy the
+    /// constraints: exhaustively for spaces up to 100k, else on a sample.
+    public func checkFeasibility() throws {
+        guard !config.constraints.isEmpty else { return }
+        let space = config.space
+        let exhaustive = space.size <= 100_000
+        var rng = SeedableRandom(seed: config.seed ^ 0xFEA5)
+        let genotypes: [[Int32]] = exhaustive
+            ? (0..<Int(space.size)).map(space.genotype(at:))
+            : (0..<2000).map { _ in space.choiceCounts.map { Int32(rng.below($0)) } }
+        let rows = try costs.costs(genotypes)
+        let nFeasible = rows.filter(feasible).count
+        if nFeasible > 0 {
+            if exhaustive { notes.append("\(nFeasible) of \(genotypes.count) architectures satisfy the constraints") }
+            return
+        }
+        let detail = zip(config.constraints, constraintIndex).map { c, i -> String in
+            let vals = rows.map { $0[i] }.filter(\.isFinite)
+            guard let lo = vals.min(), let hi = vals.max() else { return "\(c.metric): no known values" }
+            return "\(c.metric) ranges \(fmt(lo))..\(fmt(hi))"
+        }.joined(separator: "; ")
+        let scope = exhaustive ? "no architecture of the \(genotypes.count) in space \(space.name)" : "none of \(genotypes.count) sampled architectures"
+        let msg = "constraints \(config.constraints.map(\.description).joined(separator: ", ")) are infeasible on profile '\(config.profile.name)': \(scope) satisfies them (\(detail))"
+        if exhaustive { throw HwnasError(msg) }
+        notes.append("warning: " + msg)
+    }
+
+    public func run() throws -> SearchResult {
+        let start = Date()
+        try checkFeasibility()
+        let metricNames = CStringArray(costs.metricNames)
+        let objectiveNames = CStringArray(objectives.map(\.metric))
+        let ctxBox = Unmanaged.passRetained(self)
+        defer { ctxBox.release() }
+        var context = hwnas_search_context(
+            struct_size: UInt32(MemoryLayout<hwnas_search_context>.size), n_objectives: UInt32(objectives.count),
+            space: UnsafePointer(cspace.raw), objective_names: objectiveNames.base, seed: config.seed,
+            budget: UInt32(config.budget), n_metrics: UInt32(costs.metricNames.count), metric_names: metricNames.base,
+            host_ctx: ctxBox.toOpaque(),
+            query_costs: { ctx, count, genotypes, feasibleOut, metricsOut in
+                let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
+                return me.queryCosts(Int(count), genotypes, feasibleOut, metricsOut)
+            },
+            is_evaluated: { ctx, g in
+                let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
+                let genotype = (0..<me.config.space.nDims).map { g![$0] }
+                return me.evaluated[genotype] != nil ? 1 : 0
+            })
+        let (sd, slib) = try registry.lookup(.strategy, config.strategy)
+        let strategy = try withUnsafePointer(to: &context) { ctx in
+            try LoadedStrategy(sd, library: slib, context: ctx, options: config.strategyOptions)
+        }
+        return try withExtendedLifetime((metricNames, objectiveNames)) {
+            try withUnsafePointer(to: &context) { _ in try loop(strategy, start: start) }
+        }
+    }
+
+    func queryCosts(_ count: Int, _ g: UnsafePointer<Int32>?, _ feasibleOut: UnsafeMutablePointer<UInt8>?,
+                    _ metricsOut: UnsafeMutablePointer<Double>?) -> hwnas_status {
+        guard let g else { return HWNAS_ERR_INVALID_ARGUMENT }
+        let d = config.space.nDims
+        var genotypes: [[Int32]] = []
+        genotypes.reserveCapacity(count)
+        for i in 0..<count {
+            let row = (0..<d).map { g[i * d + $0] }
+            guard row.enumerated().allSatisfy({ $0.element >= 0 && Int($0.element) < config.space.choices[$0.offset].count }) else {
+                return HWNAS_ERR_INVALID_ARGUMENT
+            }
+            genotypes.append(row)
+        }
+        guard let rows = try? costs.costs(genotypes) else { return HWNAS_ERR_FAILED }
+        let m = costs.metricNames.count
+        for (i, r) in rows.enumerated() {
+            feasibleOut?[i] = feasible(r) ? 1 : 0
+            if let metricsOut { for j in 0..<m { metricsOut[i * m + j] = r[j] } }
+        }
+        return HWNAS_OK
+    }
+
+    func objectiveValues(evaluatorMetrics: [Double], costRow: [Double]) -> [Double] {
+        objectiveSources.map { $0.fromEvaluator ? evaluatorMetrics[$0.index] : costRow[$0.index] }
+    }
+
+    func loop(_ strategy: LoadedStrategy, start: Date) throws -> SearchResult {
+        let space = config.space, d = space.nDims
+        var history: [EvaluationRecord] = []
+        var failed = 0, replayed = 0, infeasible = 0, duplicates = 0, proposals = 0, idle = 0
+        var strategySeconds = 0.0
+        var stopReason = "budget"
+        var lastProgress = Date.distantPast
+        var consecutiveEvaluatorErrors = 0
+        let objs = objectives
+        let primary = objs[0]
+
+        func bestRecord() -> EvaluationRecord? {
+            history.filter { $0.status == "ok" && $0.objective != nil }
+                .max { primary.oriented($0.objective!) < primary.oriented($1.objective!) }
+        }
+        func progress(force: Bool = false) {
+            guard config.progress, force || Date().timeIntervalSince(lastProgress) > 2 else { return }
+            lastProgress = Date()
+            var line = String(format: "[%4d/%d] %.1fs", history.count, config.budget, Date().timeIntervalSince(start))
+            if let b = bestRecord(), let o = b.objective {
+                line += " best \(primary.metric)=\(fmt(o))"
+                let cs = config.constraints.map { c in "\(c.metric)=\(b.costs[c.metric].map(fmt) ?? "?")" }
+                if !cs.isEmpty { line += " (" + cs.joined(separator: ", ") + ")" }
+            }
+            line += " skipped: \(infeasible) infeasible, \(duplicates) duplicate"
+            if failed > 0 { line += ", \(failed) failed" }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+
+        while history.count < config.budget {
+            let want = min(config.parallel, config.budget - history.count)
+            let t0 = Date()
+            guard let asked = try strategy.ask(max: want, dims: d) else { stopReason = "strategy exhausted"; break }
+            strategySeconds += Date().timeIntervalSince(t0)
+            if asked.isEmpty { stopReason = "strategy proposed nothing"; break }
+            proposals += asked.count
+            for g in asked {
+                guard g.count == d, g.enumerated().allSatisfy({ $0.element >= 0 && Int($0.element) < space.choices[$0.offset].count }) else {
+                    throw HwnasError("strategy '\(config.strategy)' proposed an invalid genotype \(g)")
+                }
+            }
+            let rows = try costs.costs(asked)
+            var outcomes = [Int32](repeating: HWNAS_OUTCOME_INFEASIBLE, count: asked.count)
+            var objectiveRows = [[Double]](repeating: Array(repeating: .nan, count: objs.count), count: asked.count)
+            var toEvaluate: [Int] = []
+            var batchSeen = Set<[Int32]>()
+            for (i, g) in asked.enumerated() {
+                if let prior = evaluated[g] ?? (batchSeen.contains(g) ? evaluated[g] : nil) {
+                    outcomes[i] = HWNAS_OUTCOME_DUPLICATE; duplicates += 1
+                    objectiveRows[i] = objs.map { o in prior.objectives[o.metric].map(o.oriented) ?? .nan }
+                    continue
+                }
+                if batchSeen.contains(g) { outcomes[i] = HWNAS_OUTCOME_DUPLICATE; duplicates += 1; continue }
+                if !feasible(rows[i]) { infeasible += 1; continue }
+                batchSeen.insert(g)
+                toEvaluate.append(i)
+            }
+            // Journal replays first; the evaluator sees only what is new.
+            var fresh: [Int] = []
+            var results: [Int: (ok: Bool, metrics: [Double], replayed: Bool)] = [:]
+            for i in toEvaluate {
+                let arch = space.canonical(asked[i])
+                if let e = journal?.lookup(arch) {
+                    let m = evaluator.metricNames.map { e.metrics[$0] ?? .nan }
+                    results[i] = (e.status == "ok", m, true)
+                } else { fresh.append(i) }
+            }
+            if !fresh.isEmpty {
+                let genotypes = fresh.map { asked[$0] }
+                do {
+                    let outs = try CandidateBatchBuilder.with(space: space, genotypes: genotypes, expander: costs.expander) { batch in
+                        try evaluator.evaluate(batch) { k, o in
+                            self.journalResult(asked[fresh[k]], rows[fresh[k]], o.ok, o.metrics)
+                        }
+                    }
+                    for (k, i) in fresh.enumerated() {
+                        results[i] = (outs[k].ok, outs[k].metrics, false)
+                        if journal?.lookup(space.canonical(asked[i])) == nil {
+                            journalResult(asked[i], rows[i], outs[k].ok, outs[k].metrics)
+                        }
+                    }
+                    consecutiveEvaluatorErrors = 0
+                } catch {
+                    // The whole call failed: record each candidate as failed and go on.
+                    FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8))
+                    consecutiveEvaluatorErrors += 1
+                    for i in fresh {
+                        results[i] = (false, Array(repeating: .nan, count: evaluator.metricNames.count), false)
+                        journalResult(asked[i], rows[i], false, results[i]!.metrics)
+                    }
+                    if consecutiveEvaluatorErrors >= 5 { stopReason = "evaluator failed 5 times in a row: \(error)" }
+                }
+            }
+            for i in toEvaluate {
+                let r = results[i]!
+                let arch = space.canonical(asked[i])
+                let objValues = objectiveValues(evaluatorMetrics: r.metrics, costRow: rows[i])
+                let ok = r.ok && objValues.allSatisfy(\.isFinite)
+                outcomes[i] = ok ? HWNAS_OUTCOME_EVALUATED : HWNAS_OUTCOME_FAILED
+                if ok { objectiveRows[i] = zip(objs, objValues).map { $0.oriented($1) } }
+                if !ok { failed += 1 }
+                if r.replayed { replayed += 1 }
+                let rec = EvaluationRecord(
+                    step: history.count + 1, arch: arch, genotype: asked[i], status: ok ? "ok" : "failed",
+                    objective: ok ? objValues[0] : nil,
+                    objectives: ok ? Dictionary(uniqueKeysWithValues: zip(objs.map(\.metric), objValues)) : [:],
+                    metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, r.metrics).filter { $0.1.isFinite }),
+                    costs: costs.named(rows[i]), replayed: r.replayed)
+                evaluated[asked[i]] = rec
+                history.append(rec)
+            }
+            idle = toEvaluate.isEmpty ? idle + asked.count : 0
+            // Tell the strategy everything it asked, in ask order.
+            let flat = asked.flatMap { $0 }
+            let objFlat = objectiveRows.flatMap { $0 }
+            let metFlat = rows.flatMap { $0 }
+            let metricNames = CStringArray(costs.metricNames)
+            let t1 = Date()
+            try flat.withUnsafeBufferPointer { gp in
+                try outcomes.withUnsafeBufferPointer { op in
+                    try objFlat.withUnsafeBufferPointer { obp in
+                        try metFlat.withUnsafeBufferPointer { mp in
+                            var t = hwnas_tell(
+                                struct_size: UInt32(MemoryLayout<hwnas_tell>.size), count: UInt32(asked.count),
+                                n_dims: UInt32(d), n_objectives: UInt32(objs.count), genotypes: gp.baseAddress,
+                                outcomes: op.baseAddress, objectives: obp.baseAddress, n_metrics: UInt32(costs.metricNames.count),
+                                reserved: 0, metric_names: metricNames.base, metrics: mp.baseAddress)
+                            try strategy.tell(&t)
+                        }
+                    }
+                }
+            }
+            strategySeconds += Date().timeIntervalSince(t1)
+            progress()
+            if stopReason.hasPrefix("evaluator failed") { break }
+            if idle >= config.maxIdleProposals {
+                stopReason = "\(idle) proposals in a row were infeasible or repeated"
+                break
+            }
+        }
+        if config.progress { progress(force: true) }
+        let best = bestRecord()
+        return SearchResult(
+            space: space.name, profile: config.profile.name, strategy: config.strategy, evaluator: config.evaluator,
+            objectives: objs.map(\.description), constraints: config.constraints.map(\.description), seed: config.seed,
+            budget: config.budget,
+            best: best.map { BestCandidate(arch: $0.arch, genotype: $0.genotype, objective: $0.objective!, costs: $0.costs) },
+            feasible: best != nil, evaluations: history.count, failed_evaluations: failed, replayed_evaluations: replayed,
+            infeasible_skipped: infeasible, duplicates_skipped: duplicates, proposals: proposals, stop_reason: stopReason,
+            wall_seconds: Date().timeIntervalSince(start), strategy_seconds: strategySeconds, history: history,
+            pareto: nil, notes: notes + (journal.map { $0.skippedLines > 0 ? ["journal: skipped \($0.skippedLines) unreadable line(s)"] : [] } ?? []))
+    }
+
+    private let journalLock = NSLock()
+    func journalResult(_ g: [Int32], _ costRow: [Double], _ ok: Bool, _ metrics: [Double]) {
+        guard let journal else { return }
+        journalLock.lock(); defer { journalLock.unlock() }
+        let arch = config.space.canonical(g)
+        if journal.lookup(arch) != nil { return }
+        journal.append(JournalEntry(arch: arch, genotype: g, status: ok ? "ok" : "failed",
+                                    metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, metrics).filter { $0.1.isFinite }),
+                                    costs: costs.named(costRow), seconds: nil))
+    }
+}
+
+/// Compact number formatting for messages.
+func fmt(_ x: Double) -> String {
+    if x == x.rounded() && abs(x) < 1e12 { return String(Int(x)) }
+    return String(format: abs(x) >= 100 ? "%.1f" : (abs(x) >= 1 ? "%.3f" : "%.4g"), x)
+}
+
+/// Host-side seeded generator (feasibility sampling).
+struct SeedableRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}

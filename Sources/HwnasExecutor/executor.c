@@ -1,0 +1,451 @@
+/* The executor: validates an hwnas_network, allocates tensors and weights,
+ * and runs layers with the kernels of kernels.c. */
+#include "hwnas_executor.h"
+#include "kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------ operator table */
+
+typedef enum op_kind {
+    OP_CONV, OP_INVERTED_RESIDUAL, OP_AVG_POOL, OP_MAX_POOL, OP_IDENTITY, OP_ZERO,
+    OP_ADD, OP_GLOBAL_AVG_POOL, OP_LINEAR, OP_RELU
+} op_kind;
+
+/* What an operator name means: its kind and, for convolutions, the ReLU
+ * before (nb201's ReLU-Conv-BN), batch norm, and ReLU after. */
+typedef struct op_spec {
+    const char *name;
+    op_kind kind;
+    int pre_relu, bn, post_relu;
+} op_spec;
+
+static const op_spec kOps[] = {
+    {"conv2d", OP_CONV, 0, 1, 1},        /* Conv-BN-ReLU */
+    {"conv_bn", OP_CONV, 0, 1, 0},       /* Conv-BN */
+    {"conv", OP_CONV, 0, 0, 0},          /* plain convolution (nb201 shortcut) */
+    {"relu_conv_bn", OP_CONV, 1, 1, 0},  /* ReLU-Conv-BN (nb201 nor_conv_kxk) */
+    {"pwconv", OP_CONV, 0, 1, 1},        /* 1x1 Conv-BN-ReLU */
+    {"pwconv_linear", OP_CONV, 0, 1, 0}, /* 1x1 Conv-BN */
+    {"dwconv", OP_CONV, 0, 1, 1},        /* depthwise Conv-BN-ReLU */
+    {"inverted_residual", OP_INVERTED_RESIDUAL, 0, 1, 0},
+    {"avg_pool", OP_AVG_POOL, 0, 0, 0},
+    {"max_pool", OP_MAX_POOL, 0, 0, 0},
+    {"identity", OP_IDENTITY, 0, 0, 0},
+    {"skip", OP_IDENTITY, 0, 0, 0},
+    {"zero", OP_ZERO, 0, 0, 0},
+    {"none", OP_ZERO, 0, 0, 0},
+    {"add", OP_ADD, 0, 0, 0},
+    {"global_avg_pool", OP_GLOBAL_AVG_POOL, 0, 0, 0},
+    {"linear", OP_LINEAR, 0, 0, 0},
+    {"relu", OP_RELU, 0, 0, 0},
+};
+
+static const op_spec *find_op(const char *name) {
+    if (!name) return NULL;
+    for (size_t i = 0; i < sizeof(kOps) / sizeof(kOps[0]); i++)
+        if (strcmp(kOps[i].name, name) == 0) return &kOps[i];
+    return NULL;
+}
+
+int hwnas_executor_supports(const char *op) { return find_op(op) != NULL; }
+
+/* ------------------------------------------------------------------- state */
+
+#define MAX_PARAMS 9
+
+typedef struct exec_layer {
+    const op_spec *spec;
+    hwnas_layer l;            /* copy; string fields not kept */
+    int n_convs;              /* 1 for convolutions, 3 for inverted residual */
+    conv_geom conv[3];
+    float *param[MAX_PARAMS];
+    size_t param_count[MAX_PARAMS];
+    float *mid[2];            /* inverted residual intermediates [batch][...] */
+    size_t mid_count[2];
+} exec_layer;
+
+struct hwnas_executor {
+    int batch, bn_mode;
+    uint32_t n_layers, n_tensors;
+    exec_layer *layers;
+    hwnas_tensor *shapes;
+    float **tensors;
+    size_t *tensor_count;
+    float *scratch;           /* im2col, one image */
+    float *relu_buf;          /* pre-ReLU input copy [batch][max input] */
+    hwnas_relu_callback relu_cb;
+    void *relu_ctx;
+    char error[256];
+};
+
+static void set_error(char *buf, size_t cap, const char *fmt, ...) {
+    if (!buf || cap == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* SplitMix64: deterministic weights independent of platform. */
+static uint64_t splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+static float uniform(uint64_t *s) { /* [-1, 1) */
+    return (float)((double)(splitmix(s) >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0);
+}
+
+static float *alloc_floats(size_t n) {
+    float *p = NULL;
+    if (posix_memalign((void **)&p, 64, (n ? n : 1) * sizeof(float)) != 0) return NULL;
+    memset(p, 0, (n ? n : 1) * sizeof(float));
+    return p;
+}
+
+static int same_pad_out(int in, int k, int s) { return (in + 2 * ((k - 1) / 2) - k) / s + 1; }
+
+/* Allocate weight (Kaiming-uniform) + BN scale/shift for conv `ci` of a layer. */
+static int alloc_conv_params(exec_layer *e, int ci, uint64_t *rng) {
+    const conv_geom *g = &e->conv[ci];
+    const size_t fan_in = (size_t)(g->in_c / g->groups) * g->k * g->k;
+    const size_t nw = (size_t)g->out_c * fan_in;
+    const float bound = sqrtf(6.0f / (float)fan_in);
+    float *w = alloc_floats(nw), *sc = alloc_floats(g->out_c), *sh = alloc_floats(g->out_c);
+    if (!w || !sc || !sh) { free(w); free(sc); free(sh); return -1; }
+    for (size_t i = 0; i < nw; i++) w[i] = bound * uniform(rng);
+    for (int i = 0; i < g->out_c; i++) { sc[i] = 1.0f + 0.1f * uniform(rng); sh[i] = 0.1f * uniform(rng); }
+    e->param[3 * ci] = w; e->param_count[3 * ci] = nw;
+    e->param[3 * ci + 1] = sc; e->param_count[3 * ci + 1] = g->out_c;
+    e->param[3 * ci + 2] = sh; e->param_count[3 * ci + 2] = g->out_c;
+    return 0;
+}
+
+static conv_geom geom(int in_c, int in_h, int in_w, int out_c, int out_h, int out_w, int k, int s, int groups) {
+    conv_geom g = {in_c, in_h, in_w, out_c, out_h, out_w, k, s, (k - 1) / 2, groups};
+    return g;
+}
+
+/* Checks one layer against the tensor table and prepares it. */
+static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *l, uint64_t seed,
+                         char *err, size_t cap) {
+    exec_layer *e = &ex->layers[index];
+    e->spec = find_op(l->op);
+    e->l = *l;
+    e->l.op = NULL; e->l.cell = NULL;
+    const char *name = l->op ? l->op : "(null)";
+    if (!e->spec) { set_error(err, cap, "layer %u: operator '%s' is not implemented by the executor", index, name); return -1; }
+    if (l->input < 0 || (uint32_t)l->input >= ex->n_tensors || l->output < 0 || (uint32_t)l->output >= ex->n_tensors ||
+        (l->input2 >= 0 && (uint32_t)l->input2 >= ex->n_tensors)) {
+        set_error(err, cap, "layer %u (%s): tensor id out of range", index, name); return -1;
+    }
+    const hwnas_tensor *ti = &ex->shapes[l->input], *to = &ex->shapes[l->output];
+    if (ti->c != l->in_c || ti->h != l->in_h || ti->w != l->in_w || to->c != l->out_c || to->h != l->out_h || to->w != l->out_w) {
+        set_error(err, cap, "layer %u (%s): shapes %dx%dx%d -> %dx%dx%d disagree with tensors %d (%dx%dx%d) and %d (%dx%dx%d)",
+                  index, name, l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w,
+                  l->input, ti->c, ti->h, ti->w, l->output, to->c, to->h, to->w);
+        return -1;
+    }
+    if (l->input2 >= 0) {
+        const hwnas_tensor *t2 = &ex->shapes[l->input2];
+        if (t2->c != l->out_c || t2->h != l->out_h || t2->w != l->out_w) {
+            set_error(err, cap, "layer %u (%s): second input %d is %dx%dx%d, output is %dx%dx%d", index, name,
+                      l->input2, t2->c, t2->h, t2->w, l->out_c, l->out_h, l->out_w);
+            return -1;
+        }
+    }
+    if ((l->flags & HWNAS_LAYER_RESIDUAL) && l->input2 < 0 && e->spec->kind != OP_ADD) {
+        set_error(err, cap, "layer %u (%s): residual flag without input2", index, name); return -1;
+    }
+    const int k = l->kernel > 0 ? l->kernel : 1, s = l->stride > 0 ? l->stride : 1;
+    const int groups = l->groups > 0 ? l->groups : 1;
+    uint64_t rng = seed ^ (0xA24BAED4963EE407ULL * (index + 1));
+    switch (e->spec->kind) {
+    case OP_CONV: {
+        int g = groups;
+        if (strcmp(e->spec->name, "dwconv") == 0) g = l->in_c;
+        if (l->in_c % g || l->out_c % g) { set_error(err, cap, "layer %u (%s): channels not divisible by groups %d", index, name, g); return -1; }
+        if (same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
+            set_error(err, cap, "layer %u (%s): output %dx%d is not the same-padded size for k=%d s=%d", index, name, l->out_h, l->out_w, k, s);
+            return -1;
+        }
+        e->n_convs = 1;
+        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, k, s, g);
+        return alloc_conv_params(e, 0, &rng);
+    }
+    case OP_INVERTED_RESIDUAL: {
+        const int ex_ = l->expansion > 0 ? l->expansion : 1, mid = l->in_c * ex_;
+        if (l->in_c % groups || mid % groups || l->out_c % groups) {
+            set_error(err, cap, "layer %u (%s): channels not divisible by groups %d", index, name, groups); return -1;
+        }
+        if (same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
+            set_error(err, cap, "layer %u (%s): output %dx%d is not the same-padded size for k=%d s=%d", index, name, l->out_h, l->out_w, k, s);
+            return -1;
+        }
+        e->n_convs = 3;
+        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, mid, l->in_h, l->in_w, 1, 1, groups);
+        e->conv[1] = geom(mid, l->in_h, l->in_w, mid, l->out_h, l->out_w, k, s, mid);
+        e->conv[2] = geom(mid, l->out_h, l->out_w, l->out_c, l->out_h, l->out_w, 1, 1, groups);
+        for (int i = 0; i < 3; i++) if (alloc_conv_params(e, i, &rng)) return -1;
+        e->mid_count[0] = (size_t)ex->batch * mid * l->in_h * l->in_w;
+        e->mid_count[1] = (size_t)ex->batch * mid * l->out_h * l->out_w;
+        e->mid[0] = alloc_floats(e->mid_count[0]);
+        e->mid[1] = alloc_floats(e->mid_count[1]);
+        return (e->mid[0] && e->mid[1]) ? 0 : -1;
+    }
+    case OP_AVG_POOL:
+    case OP_MAX_POOL:
+        if (l->in_c != l->out_c || same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
+            set_error(err, cap, "layer %u (%s): output %dx%dx%d does not follow from k=%d s=%d", index, name, l->out_c, l->out_h, l->out_w, k, s);
+            return -1;
+        }
+        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, k, s, l->in_c);
+        return 0;
+    case OP_IDENTITY:
+    case OP_RELU:
+    case OP_ADD:
+        if (l->in_c != l->out_c || l->in_h != l->out_h || l->in_w != l->out_w) {
+            set_error(err, cap, "layer %u (%s): input and output shapes must be equal", index, name); return -1;
+        }
+        if (e->spec->kind == OP_ADD && l->input2 < 0) { set_error(err, cap, "layer %u (add): needs input2", index); return -1; }
+        return 0;
+    case OP_ZERO:
+        return 0;
+    case OP_GLOBAL_AVG_POOL:
+        if (l->out_c != l->in_c || l->out_h != 1 || l->out_w != 1) {
+            set_error(err, cap, "layer %u (%s): output must be %dx1x1", index, name, l->in_c); return -1;
+        }
+        return 0;
+    case OP_LINEAR: {
+        const size_t fin = (size_t)l->in_c * l->in_h * l->in_w, nw = fin * l->out_c;
+        const float bound = sqrtf(1.0f / (float)fin);
+        e->param[0] = alloc_floats(nw); e->param_count[0] = nw;
+        e->param[1] = alloc_floats(l->out_c); e->param_count[1] = l->out_c;
+        if (!e->param[0] || !e->param[1]) return -1;
+        for (size_t i = 0; i < nw; i++) e->param[0][i] = bound * uniform(&rng);
+        for (int i = 0; i < l->out_c; i++) e->param[1][i] = bound * uniform(&rng);
+        return 0;
+    }
+    }
+    return 0;
+}
+
+hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_executor_options *options,
+                                      char *err, size_t cap) {
+    if (err && cap) err[0] = 0;
+    if (!net || (!net->layers && net->n_layers) || !net->tensors || net->n_tensors == 0) {
+        set_error(err, cap, "empty network"); return NULL;
+    }
+    hwnas_executor *ex = calloc(1, sizeof(*ex));
+    if (!ex) { set_error(err, cap, "out of memory"); return NULL; }
+    ex->batch = options && options->batch > 0 ? options->batch : 1;
+    ex->bn_mode = options ? options->bn_mode : HWNAS_EXEC_BN_FOLDED;
+    const uint64_t seed = options ? options->seed : 0;
+    ex->n_layers = net->n_layers;
+    ex->n_tensors = net->n_tensors;
+    ex->layers = calloc(net->n_layers ? net->n_layers : 1, sizeof(exec_layer));
+    ex->shapes = calloc(net->n_tensors, sizeof(hwnas_tensor));
+    ex->tensors = calloc(net->n_tensors, sizeof(float *));
+    ex->tensor_count = calloc(net->n_tensors, sizeof(size_t));
+    if (!ex->layers || !ex->shapes || !ex->tensors || !ex->tensor_count) goto oom;
+    memcpy(ex->shapes, net->tensors, sizeof(hwnas_tensor) * net->n_tensors);
+    for (uint32_t t = 0; t < net->n_tensors; t++) {
+        const hwnas_tensor *s = &net->tensors[t];
+        if (s->c <= 0 || s->h <= 0 || s->w <= 0) { set_error(err, cap, "tensor %u has shape %dx%dx%d", t, s->c, s->h, s->w); goto fail; }
+        ex->tensor_count[t] = (size_t)ex->batch * s->c * s->h * s->w;
+        if (!(ex->tensors[t] = alloc_floats(ex->tensor_count[t]))) goto oom;
+    }
+    size_t scratch = 0, relu_in = 0;
+    for (uint32_t i = 0; i < net->n_layers; i++) {
+        if (prepare_layer(ex, i, &net->layers[i], seed, err, cap)) {
+            if (err && cap && err[0] == 0) set_error(err, cap, "out of memory");
+            goto fail;
+        }
+        const exec_layer *e = &ex->layers[i];
+        for (int c = 0; c < e->n_convs; c++) {
+            size_t s = conv_scratch_floats(&e->conv[c]);
+            if (s > scratch) scratch = s;
+        }
+        if (e->spec->pre_relu && ex->tensor_count[e->l.input] > relu_in) relu_in = ex->tensor_count[e->l.input];
+    }
+    if (!(ex->scratch = alloc_floats(scratch)) || !(ex->relu_buf = alloc_floats(relu_in))) goto oom;
+    uint64_t rng = seed ^ 0x5851F42D4C957F2DULL;
+    for (size_t i = 0; i < ex->tensor_count[0]; i++) ex->tensors[0][i] = uniform(&rng);
+    return ex;
+oom:
+    set_error(err, cap, "out of memory");
+fail:
+    hwnas_executor_destroy(ex);
+    return NULL;
+}
+
+void hwnas_executor_destroy(hwnas_executor *ex) {
+    if (!ex) return;
+    if (ex->layers) {
+        for (uint32_t i = 0; i < ex->n_layers; i++) {
+            for (int p = 0; p < MAX_PARAMS; p++) free(ex->layers[i].param[p]);
+            free(ex->layers[i].mid[0]); free(ex->layers[i].mid[1]);
+        }
+    }
+    if (ex->tensors) for (uint32_t t = 0; t < ex->n_tensors; t++) free(ex->tensors[t]);
+    free(ex->layers); free(ex->shapes); free(ex->tensors); free(ex->tensor_count);
+    free(ex->scratch); free(ex->relu_buf);
+    free(ex);
+}
+
+/* ---------------------------------------------------------------- running */
+
+static void notify_relu(hwnas_executor *ex, uint32_t layer, const float *x, size_t per_image) {
+    if (ex->relu_cb) ex->relu_cb(ex->relu_ctx, layer, (uint32_t)ex->batch, (uint32_t)per_image, x);
+}
+
+/* One convolution over the batch: conv, BN, optional ReLU. */
+static void conv_bn(hwnas_executor *ex, uint32_t index, int ci, const float *in, float *out, int bn, int relu) {
+    exec_layer *e = &ex->layers[index];
+    const conv_geom *g = &e->conv[ci];
+    const size_t in_sz = (size_t)g->in_c * g->in_h * g->in_w, plane = (size_t)g->out_h * g->out_w;
+    const size_t out_sz = (size_t)g->out_c * plane;
+    for (int b = 0; b < ex->batch; b++)
+        conv_forward(g, in + b * in_sz, e->param[3 * ci], out + b * out_sz, ex->scratch);
+    if (bn) {
+        if (ex->bn_mode == HWNAS_EXEC_BN_BATCH) batch_norm_stats(out, ex->batch, g->out_c, (int)plane);
+        else for (int b = 0; b < ex->batch; b++)
+            channel_affine(out + b * out_sz, g->out_c, (int)plane, e->param[3 * ci + 1], e->param[3 * ci + 2]);
+    }
+    if (relu) {
+        relu_inplace(out, out_sz * ex->batch);
+        notify_relu(ex, index, out, out_sz);
+    }
+}
+
+int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
+    if (!ex || index >= ex->n_layers) return -1;
+    exec_layer *e = &ex->layers[index];
+    const hwnas_layer *l = &e->l;
+    const float *in = ex->tensors[l->input];
+    float *out = ex->tensors[l->output];
+    const size_t in_n = ex->tensor_count[l->input], out_n = ex->tensor_count[l->output];
+    const size_t in_sz = in_n / ex->batch, out_sz = out_n / ex->batch;
+    switch (e->spec->kind) {
+    case OP_CONV:
+        if (e->spec->pre_relu) {
+            relu_copy(in, ex->relu_buf, in_n);
+            notify_relu(ex, index, ex->relu_buf, in_sz);
+            in = ex->relu_buf;
+        }
+        conv_bn(ex, index, 0, in, out, e->spec->bn, e->spec->post_relu);
+        break;
+    case OP_INVERTED_RESIDUAL:
+        conv_bn(ex, index, 0, in, e->mid[0], 1, 1);
+        conv_bn(ex, index, 1, e->mid[0], e->mid[1], 1, 1);
+        conv_bn(ex, index, 2, e->mid[1], out, 1, 0);
+        break;
+    case OP_AVG_POOL:
+    case OP_MAX_POOL:
+        for (int b = 0; b < ex->batch; b++) {
+            if (e->spec->kind == OP_AVG_POOL) avg_pool(&e->conv[0], in + b * in_sz, out + b * out_sz);
+            else max_pool(&e->conv[0], in + b * in_sz, out + b * out_sz);
+        }
+        break;
+    case OP_IDENTITY:
+        if (out != in) memcpy(out, in, sizeof(float) * out_n);
+        break;
+    case OP_RELU:
+        relu_copy(in, out, out_n);
+        notify_relu(ex, index, out, out_sz);
+        break;
+    case OP_ZERO:
+        memset(out, 0, sizeof(float) * out_n);
+        break;
+    case OP_ADD:
+        if (out != in) memcpy(out, in, sizeof(float) * out_n);
+        add_inplace(out, ex->tensors[l->input2], out_n);
+        return 0; /* the add is the op itself: no extra residual */
+    case OP_GLOBAL_AVG_POOL:
+        for (int b = 0; b < ex->batch; b++) global_avg_pool(in + b * in_sz, l->in_c, l->in_h * l->in_w, out + b * out_sz);
+        break;
+    case OP_LINEAR:
+        /* out[b][o] = sum_i in[b][i] W[o][i] + bias[o] */
+        for (int b = 0; b < ex->batch; b++) memcpy(out + b * out_sz, e->param[1], sizeof(float) * out_sz);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ex->batch, (int)out_sz, (int)in_sz, 1.0f,
+                    in, (int)in_sz, e->param[0], (int)in_sz, 1.0f, out, (int)out_sz);
+        break;
+    }
+    if (l->input2 >= 0 && (l->flags & HWNAS_LAYER_RESIDUAL)) add_inplace(out, ex->tensors[l->input2], out_n);
+    return 0;
+}
+
+int hwnas_executor_run(hwnas_executor *ex) {
+    if (!ex) return -1;
+    for (uint32_t i = 0; i < ex->n_layers; i++)
+        if (hwnas_executor_run_layer(ex, i)) { snprintf(ex->error, sizeof ex->error, "layer %u failed", i); return -1; }
+    return 0;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+int hwnas_executor_time(hwnas_executor *ex, int32_t layer, int32_t warmup, int32_t repeats, double *samples_ms) {
+    if (!ex || (layer >= 0 && (uint32_t)layer >= ex->n_layers) || repeats < 0 || (repeats > 0 && !samples_ms)) {
+        if (ex) snprintf(ex->error, sizeof ex->error, "bad timing request (layer %d, repeats %d)", layer, repeats);
+        return -1;
+    }
+    for (int32_t i = 0; i < warmup + repeats; i++) {
+        const double t0 = now_ms();
+        const int rc = layer < 0 ? hwnas_executor_run(ex) : hwnas_executor_run_layer(ex, (uint32_t)layer);
+        const double t1 = now_ms();
+        if (rc) return -1;
+        if (i >= warmup) samples_ms[i - warmup] = t1 - t0;
+    }
+    return 0;
+}
+
+const char *hwnas_executor_last_error(const hwnas_executor *ex) { return ex ? ex->error : "no executor"; }
+
+float *hwnas_executor_tensor(hwnas_executor *ex, uint32_t id, size_t *count_out) {
+    if (!ex || id >= ex->n_tensors) return NULL;
+    if (count_out) *count_out = ex->tensor_count[id];
+    return ex->tensors[id];
+}
+
+float *hwnas_executor_param(hwnas_executor *ex, uint32_t index, uint32_t which, size_t *count_out) {
+    if (!ex || index >= ex->n_layers || which >= MAX_PARAMS) return NULL;
+    if (count_out) *count_out = ex->layers[index].param_count[which];
+    return ex->layers[index].param[which];
+}
+
+void hwnas_executor_set_relu_callback(hwnas_executor *ex, hwnas_relu_callback cb, void *ctx) {
+    if (!ex) return;
+    ex->relu_cb = cb;
+    ex->relu_ctx = ctx;
+}
+
+void hwnas_accumulate_code_agreement(const float *x, uint32_t batch, uint32_t features, double *k) {
+    /* agreements(i, j) = sum_f [c_if == c_jf], c = x > 0 */
+    for (uint32_t i = 0; i < batch; i++) {
+        const float *xi = x + (size_t)i * features;
+        k[(size_t)i * batch + i] += features;
+        for (uint32_t j = i + 1; j < batch; j++) {
+            const float *xj = x + (size_t)j * features;
+            uint32_t agree = 0;
+            for (uint32_t f = 0; f < features; f++) agree += ((xi[f] > 0.0f) == (xj[f] > 0.0f));
+            k[(size_t)i * batch + j] += agree;
+            k[(size_t)j * batch + i] += agree;
+        }
+    }
+}
+
+void hwnas_executor_set_threads(int32_t threads) { openblas_set_num_threads(threads > 0 ? threads : 1); }
+int32_t hwnas_executor_get_threads(void) { return openblas_get_num_threads(); }
+const char *hwnas_executor_blas_config(void) { return openblas_get_config(); }

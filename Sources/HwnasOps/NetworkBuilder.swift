@@ -1,0 +1,35 @@
+// Appends layers to a Network, asking an OperatorInference for each layer's
+// shape and costs so every number comes from one place.
+
+struct NetworkBuilder {
+    let ops: any OperatorInference
+    private(set) var network: Network
+
+    init(ops: any OperatorInference, input: TensorShape) {
+        self.ops = ops
+        network = Network(tensors: [input], layers: [])
+    }
+
+    func shape(_ t: Int) -> TensorShape { network.tensors[t] }
+
+    /// Emits one layer reading `input` (and `input2`), returns the new tensor id.
+    @discardableResult
+    mutating func add(_ op: String, _ input: Int, input2: Int = -1, outC: Int = 0, kernel: Int = 0, stride: Int = 1,
+                      groups: Int = 1, expansion: Int = 0, flags: LayerFlags = [], cell: String,
+                      foldsNorm: Bool = false) throws -> Int {
+        let inShape = shape(input)
+        let info = try ops.infer(OpQuery(op: op, input: inShape, outC: outC, kernel: kernel, stride: stride,
+                                         groups: groups, expansion: expansion))
+        if input2 != -1 && shape(input2) != info.output {
+            throw OpError.invalidShape("\(op) in \(cell): second input \(shape(input2)) does not match output \(info.output)")
+        }
+        let out = network.tensors.count
+        network.tensors.append(info.output)
+        network.layers.append(Layer(op: op, kernel: kernel, stride: stride, groups: groups, expansion: expansion,
+                                    input: input, input2: input2, output: out, inShape: inShape, outShape: info.output,
+                                    flags: flags, params: info.params, macs: info.macs, weightElems: info.weightElems,
+                                    biasElems: info.biasElems, cell: cell,
+                                    foldedNormChannels: foldsNorm ? info.outC : 0))
+        return out
+    }
+}

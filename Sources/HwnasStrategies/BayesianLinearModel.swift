@@ -1,0 +1,94 @@
+// Bayesian linear regression over sparse binary features, the surrogate of
+// the predictor strategy. Prior w ~ N(0, diag(priorVariance)), Gaussian
+// noise sigma^2. The posterior covariance S = (Phi^T Phi / sigma^2 +
+// diag(1/priorVariance))^-1 is kept explicitly and updated by Sherman-Morrison
+// (BLAS dsyr, O(p^2)) for every observation, so a refit is never needed.
+// Thompson samples are exact and cheap ("perturb then solve"):
+//   w~ = S (Phi^T (y + sigma eps) / sigma^2 + diag(1/priorVariance) w0),
+//   eps ~ N(0, I), w0 ~ N(0, diag(priorVariance)),
+// which is distributed as the posterior N(S Phi^T y / sigma^2, S).
+import CLapack
+import Foundation
+import HwnasPluginSupport
+
+final class BayesianLinearModel {
+    let p: Int
+    let noiseVariance: Double
+    let priorVariance: [Double]
+    /// Column-major p x p posterior covariance (symmetric; full storage).
+    private(set) var covariance: [Double]
+    /// Active feature indices of each observation, and its target.
+    private(set) var rows: [[Int32]] = []
+
+    init(priorVariance: [Double], noiseVariance: Double) {
+        p = priorVariance.count
+        self.priorVariance = priorVariance
+        self.noiseVariance = noiseVariance
+        covariance = [Double](repeating: 0, count: p * p)
+        for i in 0..<p { covariance[i * p + i] = priorVariance[i] }
+        openblas_set_num_threads(1)
+    }
+
+    /// S phi for a sparse binary phi: the sum of S's active columns.
+    private func covarianceTimes(_ active: [Int32]) -> [Double] {
+        var v = [Double](repeating: 0, count: p)
+        covariance.withUnsafeBufferPointer { s in
+            for a in active {
+                let base = Int(a) * p
+                for i in 0..<p { v[i] += s[base + i] }
+            }
+        }
+        return v
+    }
+
+    /// Add one observation's features (targets are given at sampling time,
+    /// so they may be re-standardised as data arrives).
+    func add(_ active: [Int32]) {
+        rows.append(active)
+        var v = covarianceTimes(active)
+        var quad = noiseVariance
+        for a in active { quad += v[Int(a)] }
+        var alpha = -1.0 / quad
+        var n = Int32(p), inc: Int32 = 1
+        var uplo = CChar(UInt8(ascii: "U"))
+        // Only the upper triangle is updated by dsyr; mirror it afterwards.
+        dsyr_(&uplo, &n, &alpha, &v, &inc, &covariance, &n)
+        covariance.withUnsafeMutableBufferPointer { s in
+            for j in 0..<p { for i in (j + 1)..<p { s[j * p + i] = s[i * p + j] } }
+        }
+    }
+
+    /// Posterior mean weights for targets y (one per added row).
+    func meanWeights(_ y: [Double]) -> [Double] { solve(targets: y, prior: nil) }
+
+    /// One exact posterior sample of the weights.
+    func sampleWeights(_ y: [Double], rng: inout SplitMix64) -> [Double] {
+        let sigma = noiseVariance.squareRoot()
+        let noisy = y.map { $0 + sigma * Gaussian.sample(&rng) }
+        let w0 = priorVariance.map { $0.squareRoot() * Gaussian.sample(&rng) }
+        return solve(targets: noisy, prior: w0)
+    }
+
+    /// S (Phi^T t / sigma^2 + diag(1/priorVariance) w0).
+    private func solve(targets t: [Double], prior w0: [Double]?) -> [Double] {
+        var b = [Double](repeating: 0, count: p)
+        for (r, active) in rows.enumerated() {
+            let v = t[r] / noiseVariance
+            for a in active { b[Int(a)] += v }
+        }
+        if let w0 { for i in 0..<p { b[i] += w0[i] / priorVariance[i] } }
+        var w = [Double](repeating: 0, count: p)
+        var n = Int32(p), inc: Int32 = 1, one = 1.0, zero = 0.0
+        var uplo = CChar(UInt8(ascii: "U"))
+        dsymv_(&uplo, &n, &one, covariance, &n, b, &inc, &zero, &w, &inc)
+        return w
+    }
+}
+
+/// Standard normal samples (Box-Muller) from the reproducible generator.
+enum Gaussian {
+    static func sample(_ rng: inout SplitMix64) -> Double {
+        let u1 = max(rng.unit(), 1e-300), u2 = rng.unit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}

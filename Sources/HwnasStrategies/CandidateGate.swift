@@ -1,0 +1,50 @@
+// The single gate every proposal passes: never a candidate proposed or
+// evaluated before, never one that breaks a hard constraint. Screening
+// results are cached, so a candidate's feasibility is asked of the host once.
+import HwnasPluginSupport
+
+final class CandidateGate {
+    let oracle: CandidateOracle
+    /// Proposed (or told) by this algorithm: never propose again.
+    private(set) var proposed = Set<[Int32]>()
+    private var feasibility: [[Int32]: Bool] = [:]
+
+    init(oracle: CandidateOracle) { self.oracle = oracle }
+
+    func markProposed(_ g: [Int32]) { proposed.insert(g) }
+
+    /// Neither proposed before nor already evaluated by the host.
+    func isUnseen(_ g: [Int32]) -> Bool { !proposed.contains(g) && !oracle.isEvaluated(g) }
+
+    /// Feasibility of many candidates, asking the host only about new ones.
+    func feasible(_ gs: [[Int32]]) throws -> [Bool] {
+        var unknown: [[Int32]] = [], seen = Set<[Int32]>()
+        for g in gs where feasibility[g] == nil && seen.insert(g).inserted { unknown.append(g) }
+        if !unknown.isEmpty {
+            let f = try oracle.screen(unknown, wantMetrics: false).feasible
+            for (g, ok) in zip(unknown, f) { feasibility[g] = ok }
+        }
+        return gs.map { feasibility[$0]! }
+    }
+
+    /// Unseen and feasible, in input order, duplicates dropped.
+    func admissible(_ gs: [[Int32]]) throws -> [[Int32]] {
+        var seen = Set<[Int32]>()
+        let fresh = gs.filter { isUnseen($0) && seen.insert($0).inserted }
+        let ok = try feasible(fresh)
+        return zip(fresh, ok).filter { $0.1 }.map { $0.0 }
+    }
+
+    /// The first unseen feasible candidate `make` yields within `tries`.
+    func firstAdmissible(tries: Int, _ make: () -> [Int32]) throws -> [Int32]? {
+        var batch: [[Int32]] = []
+        var left = tries
+        while left > 0 {
+            batch.removeAll(keepingCapacity: true)
+            for _ in 0..<min(left, 64) { batch.append(make()) }
+            left -= batch.count
+            if let g = try admissible(batch).first { return g }
+        }
+        return nil
+    }
+}

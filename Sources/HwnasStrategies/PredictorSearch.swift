@@ -1,0 +1,176 @@
+// Predictor-guided search: a Bayesian linear surrogate over one-hot and
+// pairwise genotype features, Thompson sampling over every feasible unseen
+// candidate (the whole space when it can be enumerated), after a short
+// space-filling warm-up. Each proposal draws one posterior sample of the
+// weights and takes the best-scoring candidate under it: exploration comes
+// from the posterior's spread, which shrinks where data is dense.
+import HwnasPluginSupport
+
+public final class PredictorSearch: SearchAlgorithm {
+    public struct Settings: Sendable {
+        /// Space-filling random proposals before the model takes over.
+        public var warmup = 10
+        public var pairwise = true
+        /// Add choice-count features when all dimensions share their choices.
+        public var choiceCounts = true
+        public var countPriorVariance = 0.1
+        /// Noise and prior variances on standardised targets.
+        public var noiseVariance = 0.05
+        public var mainPriorVariance = 1.0
+        public var pairPriorVariance = 0.2
+        /// Share of proposals that take the posterior mean instead of a sample.
+        public var greedyShare = 0.0
+        /// Candidates scored per round when the space is too big to enumerate.
+        public var poolSize = 2000
+        /// Values below this quantile of the observed ones are raised to it
+        /// before fitting, so broken architectures (a few % accuracy) do not
+        /// dominate a linear fit whose job is to rank the good ones.
+        public var floorQuantile = 0.0
+        public init() {}
+    }
+
+    let setup: SearchSetup
+    let settings: Settings
+    let gate: CandidateGate
+    let pool: CandidatePool
+    let features: GenotypeFeatures
+    let model: BayesianLinearModel
+    var rng: SplitMix64
+    /// Evaluated candidates and their primary objective.
+    var observed: [(genotype: [Int32], value: Double)] = []
+    var proposals = 0
+    /// Enumerated pool: flat active features and a taken mask.
+    var poolFeatures: [Int32] = []
+    var taken: [Bool] = []
+    /// Seconds spent inside ask/tell (for overhead figures).
+    public private(set) var algorithmSeconds = 0.0
+
+    public init(_ setup: SearchSetup, settings: Settings = Settings()) {
+        self.setup = setup
+        self.settings = settings
+        gate = CandidateGate(oracle: setup.oracle)
+        pool = CandidatePool(space: setup.space, gate: gate, sampleSize: settings.poolSize)
+        let shared = setup.space.choiceNames.allSatisfy { $0 == setup.space.choiceNames.first }
+        features = GenotypeFeatures(choiceCounts: setup.space.choiceCounts, pairwise: settings.pairwise,
+                                    sharedChoices: settings.choiceCounts && shared)
+        let f = features
+        let prior = (0..<f.count).map {
+            f.isCountFeature($0) ? settings.countPriorVariance
+                : f.isPairFeature($0) ? settings.pairPriorVariance : settings.mainPriorVariance
+        }
+        model = BayesianLinearModel(priorVariance: prior, noiseVariance: settings.noiseVariance)
+        rng = SplitMix64(seed: setup.seed)
+    }
+
+    public func ask(maxCount: Int) throws -> [[Int32]] {
+        let t0 = MonotonicClock.now()
+        defer { algorithmSeconds += MonotonicClock.now() - t0 }
+        if pool.isEnumerable && pool.enumerated == nil {
+            try pool.enumerateIfSmall()
+            let all = pool.enumerated!
+            poolFeatures.reserveCapacity(all.count * features.activePerGenotype)
+            var a: [Int32] = []
+            for g in all { features.active(g, into: &a); poolFeatures.append(contentsOf: a) }
+            taken = [Bool](repeating: false, count: all.count)
+        }
+        var out: [[Int32]] = []
+        while out.count < maxCount {
+            let next = observed.count + out.count < settings.warmup || observed.count < 2
+                ? try warmupCandidate(avoiding: out) : try modelCandidate(avoiding: out)
+            guard let g = next else { break }
+            gate.markProposed(g)
+            out.append(g)
+        }
+        proposals += out.count
+        return out
+    }
+
+    public func tell(_ observations: [Observation]) throws {
+        let t0 = MonotonicClock.now()
+        defer { algorithmSeconds += MonotonicClock.now() - t0 }
+        for o in observations {
+            gate.markProposed(o.genotype)
+            guard let v = o.primary else { continue }
+            observed.append((o.genotype, v))
+            model.add(features.active(o.genotype))
+        }
+    }
+
+    /// Space-filling: the random admissible candidate farthest (Hamming) from
+    /// everything proposed so far, among a few draws.
+    func warmupCandidate(avoiding batch: [[Int32]]) throws -> [Int32]? {
+        var best: [Int32]?, bestDistance = -1
+        let others = observed.map(\.genotype) + batch
+        for _ in 0..<16 {
+            guard let g = try randomAdmissible() else { break }
+            let d = others.map { hamming($0, g) }.min() ?? setup.space.nDims
+            if d > bestDistance { best = g; bestDistance = d }
+        }
+        return best
+    }
+
+    func randomAdmissible() throws -> [Int32]? {
+        if let all = pool.enumerated {
+            for _ in 0..<64 {
+                guard !all.isEmpty else { return nil }
+                let i = Int.random(in: 0..<all.count, using: &rng)
+                if !taken[i] && gate.isUnseen(all[i]) { return all[i] }
+            }
+            // Dense use of the space: scan for any survivor.
+            if let i = (0..<all.count).first(where: { !taken[$0] && gate.isUnseen(all[$0]) }) { return all[i] }
+            return nil
+        }
+        return try gate.firstAdmissible(tries: 4096) { setup.space.randomGenotype(&rng) }
+    }
+
+    /// The best candidate under one posterior sample (or the mean).
+    func modelCandidate(avoiding batch: [[Int32]]) throws -> [Int32]? {
+        var values = observed.map(\.value)
+        if settings.floorQuantile > 0 {
+            let sorted = values.sorted()
+            let floor = sorted[Int(settings.floorQuantile * Double(sorted.count - 1))]
+            values = values.map { max($0, floor) }
+        }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let sd = max((values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot(), 1e-9)
+        let y = values.map { ($0 - mean) / sd }
+        let w = rng.unit() < settings.greedyShare ? model.meanWeights(y) : model.sampleWeights(y, rng: &rng)
+        let k = features.activePerGenotype
+        if let all = pool.enumerated {
+            while true {
+                var bestI = -1, bestS = -Double.infinity
+                poolFeatures.withUnsafeBufferPointer { f in
+                    w.withUnsafeBufferPointer { wp in
+                        for i in 0..<all.count where !taken[i] {
+                            var s = 0.0
+                            let base = i * k
+                            for j in 0..<k { s += wp[Int(f[base + j])] }
+                            if s > bestS { bestS = s; bestI = i }
+                        }
+                    }
+                }
+                guard bestI >= 0 else { return nil }
+                taken[bestI] = true
+                if gate.isUnseen(all[bestI]) { return all[bestI] }
+            }
+        }
+        let incumbents = observed.sorted { $0.value > $1.value }.prefix(10).map(\.genotype)
+        let cands = try pool.candidates(incumbents: incumbents, rng: &rng).filter { !batch.contains($0) }
+        guard !cands.isEmpty else { return try randomAdmissible() }
+        var a: [Int32] = []
+        var best = cands[0], bestS = -Double.infinity
+        for c in cands {
+            features.active(c, into: &a)
+            var s = 0.0
+            for j in a { s += w[Int(j)] }
+            if s > bestS { bestS = s; best = c }
+        }
+        return best
+    }
+}
+
+func hamming(_ a: [Int32], _ b: [Int32]) -> Int {
+    var d = 0
+    for i in 0..<a.count where a[i] != b[i] { d += 1 }
+    return d
+}

@@ -1,0 +1,20 @@
+// The `hwnas` command: a hardware-constrained neural architecture search
+// whose strategies, cost models, operator sets and evaluators are plugins.
+import ArgumentParser
+import HwnasCore
+
+@main
+struct HwnasCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hwnas",
+        abstract: "Hardware-aware neural architecture search with plugins.",
+        version: HwnasVersion.string,
+        subcommands: [
+            SearchCommand.self,
+            CostCommand.self,
+            PluginsCommand.self,
+            ProfilesCommand.self,
+            // HELPER-SUBCOMMANDS (add new subcommand types above this marker)
+        ]
+    )
+}

@@ -1,0 +1,68 @@
+// `hwnas plugins list|validate`.
+import ArgumentParser
+import Foundation
+import HwnasCore
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins", abstract: "List or validate plugins.",
+        subcommands: [List.self, Validate.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show every plugin on the search path.")
+        @OptionGroup var paths: PluginPathOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let r = paths.registry()
+            let rows = r.descriptors
+            if json {
+                try printJSON(rows.map { ["id": $0.id, "kind": $0.kind.rawValue, "version": $0.version, "abi": $0.abiVersion,
+                                          "vendor": $0.vendor, "file": $0.file, "description": $0.description] })
+                return
+            }
+            let headers = ["ID", "KIND", "VERSION", "ABI", "FILE"]
+            let table = rows.map { [$0.id, $0.kind.rawValue, $0.version, $0.abiVersion, $0.file] }
+            let widths = headers.indices.map { i in max(headers[i].count, table.map { $0[i].count }.max() ?? 0) }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }
+            print(line(headers))
+            for row in table { print(line(row)) }
+            if rows.isEmpty { print("(no plugins found; build them with `swift build` or pass --plugin-path)") }
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load a plugin in a child process, exercise it and report problems.")
+        @Argument(help: "The plugin library (.so).") var file: String
+        @Flag(help: .hidden) var inProcess = false
+
+        func run() throws {
+            if inProcess {
+                let problems = PluginValidator.validate(path: file)
+                for p in problems { print("problem: \(p)") }
+                if problems.isEmpty { print("ok: \(file)") }
+                throw ExitCode(problems.isEmpty ? 0 : 1)
+            }
+            // Run the checks in a child so a crashing plugin cannot take us down.
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+            child.arguments = ["plugins", "validate", "--in-process", file]
+            let pipe = Pipe()
+            child.standardOutput = pipe
+            child.standardError = pipe
+            try child.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            child.waitUntilExit()
+            print(out, terminator: "")
+            if child.terminationReason == .uncaughtSignal {
+                print("problem: \(file): plugin crashed the validator (signal \(child.terminationStatus))")
+                throw ExitCode(1)
+            }
+            throw ExitCode(child.terminationStatus)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+// `hwnas search`: a hardware-constrained architecture search.
+import ArgumentParser
+import Foundation
+import HwnasCore
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search for the best architecture that satisfies hardware constraints.",
+        discussion: """
+        Example:
+          hwnas search --space nb201 --profile raspi4 --constraint "latency_ms<=10" \\
+            --evaluator table --evaluator-option file=../shared/benchmarks/nb201/nb201_hw.csv \\
+            --evaluator-option column=cifar10_acc --strategy regularized-evolution \\
+            --budget 200 --seed 1 --output result.json
+        """)
+
+    @Option(help: "Search space name (search-spaces/NAME.yaml or built in: nb201, fbnet) or a .yaml path.")
+    var space = SearchDefaults.space
+    @Option(help: "Hardware profile name (hardware-profiles/) or a .yaml path.")
+    var profile = SearchDefaults.profile
+    @Option(help: "Hard constraint METRIC<=X, <, >=, > (repeatable), e.g. latency_ms<=10.")
+    var constraint: [String] = []
+    @Option(help: "Objective METRIC:max|min (repeatable). Default: maximise the evaluator's metric.")
+    var objective: [String] = []
+    @Option(help: "Evaluator plugin id.")
+    var evaluator = SearchDefaults.evaluator
+    @Option(name: .customLong("evaluator-option"), help: "Evaluator option KEY=VALUE (repeatable).")
+    var evaluatorOptions: [String] = []
+    @Option(help: "Strategy plugin id.")
+    var strategy = "regularized-evolution"
+    @Option(name: .customLong("strategy-option"), help: "Strategy option KEY=VALUE (repeatable).")
+    var strategyOptions: [String] = []
+    @Option(help: "Number of evaluations (evaluator calls).")
+    var budget = 100
+    @Option(help: "Random seed; the same seed gives the same result.")
+    var seed: UInt64 = 1
+    @Option(help: "Evaluations run in parallel per round (evaluators that support it).")
+    var parallel = 1
+    @Option(help: "Write the result JSON here.")
+    var output: String?
+    @Option(help: "Append every evaluation to this JSON-lines file; rerunning with it resumes without re-evaluating.")
+    var journal: String?
+    @Option(help: "Draw the evaluated points, the Pareto front and the constraint (SVG).")
+    var plot: String?
+    @Flag(help: "No progress lines.")
+    var quiet = false
+    @OptionGroup var paths: PluginPathOptions
+
+    func run() throws {
+        let result = try reportingErrors { () -> SearchResult in
+            let registry = paths.registry()
+            var config = SearchConfiguration(space: try SearchSpace.load(space), profile: try HardwareProfile.load(profile))
+            config.constraints = try constraint.map(Constraint.init(parsing:))
+            config.objectives = try objective.map(Objective.init(parsing:))
+            config.evaluator = evaluator
+            config.evaluatorOptions = try SearchDefaults.evaluatorOptions(evaluator, try keyValues(evaluatorOptions, flag: "--evaluator-option"))
+            if parallel > 1 && config.evaluatorOptions["parallel"] == nil { config.evaluatorOptions["parallel"] = String(parallel) }
+            config.strategy = strategy
+            config.strategyOptions = try keyValues(strategyOptions, flag: "--strategy-option")
+            config.budget = budget
+            config.seed = seed
+            config.parallel = parallel
+            config.journalPath = journal
+            config.progress = !quiet
+            let expander = try NetworkSupport.expander(space: config.space, profile: config.profile, registry: registry)
+            let runner = try SearchRunner(config: config, registry: registry, expander: expander)
+            if !quiet {
+                let cs = config.constraints.isEmpty ? "no constraints" : config.constraints.map(\.description).joined(separator: ", ")
+                FileHandle.standardError.write(Data(("hwnas search: space \(config.space.name), profile \(config.profile.name), \(cs); "
+                    + "strategy \(strategy), evaluator \(evaluator), budget \(budget), seed \(seed)\n").utf8))
+            }
+            var r = try runner.run()
+            r.pareto = try SearchOutputs.pareto(result: r, objectives: config.objectives)
+            if let output { try r.write(to: output) }
+            if let plot { try SearchOutputs.plot(result: r, config: config, path: plot) }
+            return r
+        }
+        SearchOutputs.printSummary(result, output: output, plot: plot)
+        if !result.feasible { throw ExitCode(2) }
+    }
+}

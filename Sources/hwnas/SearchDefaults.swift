@@ -1,0 +1,28 @@
+// The embedded default search: what `hwnas search` runs with no flags.
+import Foundation
+import HwnasCore
+
+enum SearchDefaults {
+    static let space = "nb201"
+    static let profile = "raspi4"
+    static let evaluator = "table"
+
+    /// Fills evaluator options the user left out where a sensible default exists.
+    static func evaluatorOptions(_ id: String, _ given: [String: String]) throws -> [String: String] {
+        var o = given
+        if id == "table" {
+            if o["file"] == nil, let f = sharedBenchmark("nb201/nb201_hw.csv") { o["file"] = f }
+            if o["column"] == nil { o["column"] = "cifar10_acc" }
+        }
+        return o
+    }
+
+    /// ../shared/benchmarks/REL next to the project, when present.
+    static func sharedBenchmark(_ rel: String) -> String? {
+        for dir in Locations.dataDirectories(named: "hardware-profiles") {
+            let p = ((dir as NSString).deletingLastPathComponent as NSString).appendingPathComponent("../shared/benchmarks/\(rel)")
+            if FileManager.default.fileExists(atPath: p) { return (p as NSString).standardizingPath }
+        }
+        return nil
+    }
+}

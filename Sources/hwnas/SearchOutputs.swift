@@ -1,0 +1,39 @@
+// The human-facing outputs of a search: summary, Pareto data, plot.
+import Foundation
+import HwnasCore
+
+enum SearchOutputs {
+    static func pareto(result: SearchResult, objectives: [Objective]) throws -> ParetoSummary? {
+        nil
+    }
+
+    static func plot(result: SearchResult, config: SearchConfiguration, path: String) throws {
+        throw HwnasError("--plot is not available yet")
+    }
+
+    static func printSummary(_ r: SearchResult, output: String?, plot: String?) {
+        var lines: [String] = []
+        if let b = r.best {
+            let costs = b.costs.sorted { $0.key < $1.key }.map { "\($0.key)=\(format($0.value))" }.joined(separator: " ")
+            lines.append("best: \(b.arch)")
+            lines.append("      \((r.objectives.first ?? "objective").split(separator: ":").first.map(String.init) ?? "objective") = \(format(b.objective))   \(costs)")
+        } else {
+            lines.append("no feasible architecture was evaluated successfully")
+        }
+        lines.append("evaluations: \(r.evaluations) (\(r.failed_evaluations) failed, \(r.replayed_evaluations) from journal); "
+                     + "skipped \(r.infeasible_skipped) infeasible and \(r.duplicates_skipped) duplicate proposals; stop: \(r.stop_reason)")
+        lines.append(String(format: "time: %.2f s (strategy %.3f s)", r.wall_seconds, r.strategy_seconds))
+        if let p = r.pareto {
+            lines.append("pareto front: \(p.front.count) points, hypervolume \(format(p.hypervolume)) (reference point \(p.reference_point.map(format)))")
+        }
+        for n in r.notes { lines.append("note: \(n)") }
+        if let output { lines.append("result: \(output)") }
+        if let plot { lines.append("plot: \(plot)") }
+        print(lines.joined(separator: "\n"))
+    }
+
+    static func format(_ x: Double) -> String {
+        if x == x.rounded() && abs(x) < 1e12 { return String(Int(x)) }
+        return String(format: abs(x) >= 100 ? "%.1f" : "%.4g", x)
+    }
+}

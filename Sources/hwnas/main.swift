@@ -1,2 +1,0 @@
-import HwnasCore
-print(HwnasVersion.string)

@@ -1,0 +1,193 @@
+// Loads the `command` evaluator plugin (libHwnasCommandEvaluator.so, built
+// next to the test bundle) through the C ABI exactly as a host would, with a
+// small NB201-like space, and evaluates candidate batches with it.
+import CHwnasABI
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Paths of the built products and test fixtures.
+enum TestPaths {
+    /// The folder holding the test bundle, `hwnas` and the plugin .so files.
+    static var buildProducts: URL {
+        URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe")
+            .resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+    static var fixtures: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fixtures") }
+    static var repoRoot: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
+    static var fakeTrainer: String { fixtures.appendingPathComponent("fake_trainer.py").path }
+
+    static func scratchDirectory(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hwnas-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Log lines the plugin sends to the host.
+final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}
+
+/// Results reported through on_result, in arrival order.
+final class ReportSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var reports: [(index: Int, status: Int32, metrics: [Double])] = []
+    var metricCount = 0
+    func append(_ i: Int, _ s: Int32, _ m: [Double]) { lock.lock(); reports.append((i, s, m)); lock.unlock() }
+}
+
+struct HarnessError: Error, CustomStringConvertible { let description: String }
+
+final class CommandEvaluatorHarness {
+    static let choices = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+    static let nDims = 6
+
+    let log = LogSink()
+    private let library: UnsafeMutableRawPointer
+    private var host: UnsafeMutablePointer<hwnas_host>
+    private(set) var evaluator: UnsafeMutablePointer<hwnas_evaluator>?
+    let metricNames: [String]
+
+    init(options: [String: String]) throws {
+        let path = TestPaths.buildProducts.appendingPathComponent("libHwnasCommandEvaluator.so").path
+        guard let lib = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw HarnessError(description: "dlopen \(path): \(String(cString: dlerror()))")
+        }
+        library = lib
+        typealias EntryFn = @convention(c) () -> UnsafeRawPointer?
+        guard let sym = dlsym(lib, HWNAS_ENTRY_SYMBOL) else { throw HarnessError(description: "no entry symbol") }
+        let entry = unsafeBitCast(sym, to: EntryFn.self)().map { $0.assumingMemoryBound(to: hwnas_plugin_entry.self) }!
+        guard entry.pointee.abi_version.major == HWNAS_ABI_VERSION_MAJOR,
+              let factoryRaw = entry.pointee.get_factory(HWNAS_EVALUATOR_FACTORY_ID) else {
+            throw HarnessError(description: "no evaluator factory")
+        }
+        let factory = factoryRaw.assumingMemoryBound(to: hwnas_evaluator_factory.self)
+
+        host = .allocate(capacity: 1)
+        host.initialize(to: hwnas_host(
+            struct_size: UInt32(MemoryLayout<hwnas_host>.size), reserved: 0,
+            abi_version: hwnas_version(major: HWNAS_ABI_VERSION_MAJOR, minor: HWNAS_ABI_VERSION_MINOR, patch: HWNAS_ABI_VERSION_PATCH),
+            host_name: UnsafePointer(strdup("hwnas-tests")), host_version: UnsafePointer(strdup("0")),
+            host_data: Unmanaged.passUnretained(log).toOpaque(),
+            log: { h, level, message in
+                let sink = Unmanaged<LogSink>.fromOpaque(h!.pointee.host_data!).takeUnretainedValue()
+                sink.append("[\(level)] \(String(cString: message!))")
+            }))
+        _ = entry.pointee.`init`(host)
+
+        // Space and options only need to live during create().
+        var out: UnsafeMutablePointer<hwnas_evaluator>?
+        var error = [CChar](repeating: 0, count: 1024)
+        let status: hwnas_status = withCStrings(Array(options.keys) + Array(options.values) + Self.choices + (0..<Self.nDims).map { "edge\($0)" } + ["test-space"]) { c in
+            let n = options.count
+            var items = (0..<n).map { hwnas_option(key: c[$0], value: c[n + $0]) }
+            let choiceNames = Array(repeating: Array(c[(2 * n)..<(2 * n + 5)]), count: Self.nDims).flatMap { $0 }
+            let dimNames = Array(c[(2 * n + 5)..<(2 * n + 5 + Self.nDims)])
+            let counts = [UInt32](repeating: 5, count: Self.nDims)
+            let offsets = (0..<Self.nDims).map { UInt32($0 * 5) }
+            return items.withUnsafeMutableBufferPointer { itemsBuf in
+                var opts = hwnas_options(count: UInt32(n), reserved: 0, items: itemsBuf.baseAddress)
+                return counts.withUnsafeBufferPointer { cb in offsets.withUnsafeBufferPointer { ob in
+                    dimNames.withUnsafeBufferPointer { db in choiceNames.withUnsafeBufferPointer { chb in
+                        var space = hwnas_search_space(struct_size: UInt32(MemoryLayout<hwnas_search_space>.size),
+                                                       n_dims: UInt32(Self.nDims), name: c[2 * n + 5 + Self.nDims],
+                                                       choice_counts: cb.baseAddress, dim_names: db.baseAddress,
+                                                       choice_offsets: ob.baseAddress, choice_names: chb.baseAddress)
+                        return factory.pointee.create(factory, "command", host, &space, &opts, &out, &error, UInt32(error.count))
+                    } }
+                } }
+            }
+        }
+        guard status == HWNAS_OK, let ev = out else {
+            dlclose(lib)
+            throw HarnessError(description: String(cString: error))
+        }
+        evaluator = ev
+        metricNames = (0..<ev.pointee.metric_count(ev)).map { String(cString: ev.pointee.metric_name(ev, $0)!) }
+    }
+
+    /// NB201-style canonical string of a genotype.
+    static func archString(_ g: [Int32]) -> String {
+        let ops = g.map { choices[Int($0)] }
+        return "|\(ops[0])~0|+|\(ops[1])~0|\(ops[2])~1|+|\(ops[3])~0|\(ops[4])~1|\(ops[5])~2|"
+    }
+
+    struct BatchOutcome {
+        var status: hwnas_status
+        var statuses: [Int32]
+        var metrics: [[Double]]
+        var reports: ReportSink
+        var lastError: String?
+    }
+
+    /// Evaluate genotypes; `layers` > 0 attaches a network of that many layers to every candidate.
+    func evaluate(_ genotypes: [[Int32]], layers: Int = 0) -> BatchOutcome {
+        let ev = evaluator!
+        let count = genotypes.count, m = metricNames.count
+        let sink = ReportSink(); sink.metricCount = m
+        var statuses = [Int32](repeating: -1, count: count)
+        var metrics = [Double](repeating: -1, count: count * m)
+        let flat = genotypes.flatMap { $0 }
+        let archs = genotypes.map(Self.archString)
+        let layerArray = (0..<layers).map { i in
+            hwnas_layer(struct_size: UInt32(MemoryLayout<hwnas_layer>.size), reserved: 0, op: UnsafePointer(strdup("conv2d")),
+                        kernel: 3, stride: 1, groups: 1, expansion: 0, input: Int32(i), input2: -1, output: Int32(i + 1),
+                        in_c: 16, in_h: 32, in_w: 32, out_c: 16, out_h: 32, out_w: 32, flags: 0,
+                        params: 2320, macs: 2_359_296, weight_elems: 2304, bias_elems: 16, cell: UnsafePointer(strdup("stem")))
+        }
+        let tensors = [hwnas_tensor](repeating: hwnas_tensor(c: 16, h: 32, w: 32, reserved: 0), count: layers + 1)
+        let status: hwnas_status = withCStrings(archs) { archPtrs in
+            layerArray.withUnsafeBufferPointer { lb in tensors.withUnsafeBufferPointer { tb in
+                var network = hwnas_network(struct_size: UInt32(MemoryLayout<hwnas_network>.size), n_layers: UInt32(layers),
+                                            layers: lb.baseAddress, n_tensors: UInt32(tensors.count), reserved: 0, tensors: tb.baseAddress)
+                return withUnsafePointer(to: &network) { np in
+                    let networks = [UnsafePointer<hwnas_network>?](repeating: np, count: count)
+                    return flat.withUnsafeBufferPointer { gb in archPtrs.withUnsafeBufferPointer { ab in networks.withUnsafeBufferPointer { nb in
+                        var batch = hwnas_candidate_batch(struct_size: UInt32(MemoryLayout<hwnas_candidate_batch>.size),
+                                                          count: UInt32(count), n_dims: UInt32(Self.nDims), reserved: 0,
+                                                          genotypes: gb.baseAddress, arch_strings: ab.baseAddress,
+                                                          networks: layers > 0 ? nb.baseAddress : nil)
+                        return withUnsafePointer(to: &batch) { bp in
+                            var request = hwnas_evaluation_request(
+                                struct_size: UInt32(MemoryLayout<hwnas_evaluation_request>.size), reserved: 0, batch: bp,
+                                host_ctx: Unmanaged.passUnretained(sink).toOpaque(),
+                                on_result: { ctx, index, status, metrics in
+                                    let sink = Unmanaged<ReportSink>.fromOpaque(ctx!).takeUnretainedValue()
+                                    sink.append(Int(index), status, (0..<sink.metricCount).map { metrics![$0] })
+                                })
+                            return ev.pointee.evaluate(ev, &request, &statuses, &metrics)
+                        }
+                    } } }
+                }
+            } }
+        }
+        for l in layerArray { free(UnsafeMutableRawPointer(mutating: l.op)); free(UnsafeMutableRawPointer(mutating: l.cell)) }
+        let lastError = status == HWNAS_OK ? nil : ev.pointee.last_error(ev).map { String(cString: $0) }
+        return BatchOutcome(status: status, statuses: statuses,
+                            metrics: (0..<count).map { Array(metrics[($0 * m)..<($0 * m + m)]) }, reports: sink, lastError: lastError)
+    }
+
+    /// Destroy the evaluator (stops its workers); returns the seconds it took.
+    @discardableResult
+    func destroy() -> Double {
+        guard let ev = evaluator else { return 0 }
+        let start = Date()
+        ev.pointee.destroy(ev)
+        evaluator = nil
+        return Date().timeIntervalSince(start)
+    }
+
+    deinit { destroy() }   // the library stays loaded: Swift libraries are never unloaded
+}
+
+/// Calls `body` with NUL-terminated copies of `strings`, freed afterwards.
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { UnsafePointer($0) })
+}
