@@ -25,6 +25,10 @@ let plugins: [PluginSpec] = [
     PluginSpec(product: "HwnasCommandEvaluator", target: "HwnasCommandEvaluatorPlugin", path: "Plugins/command-evaluator", swift: true),
     PluginSpec(product: "HwnasCoreOps", target: "HwnasCoreOpsPlugin", path: "Plugins/core-ops", swift: true, deps: ["HwnasOps"]),
     PluginSpec(product: "HwnasMCU", target: "HwnasMCUPlugin", path: "Plugins/mcu-cost-model", swift: true, deps: ["HwnasOps"]),
+    PluginSpec(product: "HwnasLocalSearch", target: "HwnasLocalSearchPlugin", path: "Plugins/local-search", swift: true, deps: ["HwnasStrategies"]),
+    PluginSpec(product: "HwnasPredictor", target: "HwnasPredictorPlugin", path: "Plugins/predictor", swift: true, deps: ["HwnasStrategies"], linker: openBLAS),
+    PluginSpec(product: "HwnasNSGA2", target: "HwnasNSGA2Plugin", path: "Plugins/nsga2", swift: true, deps: ["HwnasStrategies"]),
+    PluginSpec(product: "HwnasCPULUT", target: "HwnasCPULUTPlugin", path: "Plugins/cpu-lut", swift: true, deps: ["HwnasLUT"]),
     // HELPER-PLUGINS (append new PluginSpec lines above this marker)
 ]
 

@@ -1,21 +1,22 @@
 // Appends layers to a Network, asking an OperatorInference for each layer's
-// shape and costs so every number comes from one place.
+// shape and costs so every number comes from one place. Public so other
+// spaces (and tests) can build networks the same way.
 
-struct NetworkBuilder {
-    let ops: any OperatorInference
-    private(set) var network: Network
+public struct NetworkBuilder {
+    public let ops: any OperatorInference
+    public private(set) var network: Network
 
-    init(ops: any OperatorInference, input: TensorShape) {
+    public init(ops: any OperatorInference, input: TensorShape) {
         self.ops = ops
         network = Network(tensors: [input], layers: [])
     }
 
-    func shape(_ t: Int) -> TensorShape { network.tensors[t] }
+    public func shape(_ t: Int) -> TensorShape { network.tensors[t] }
 
     /// Emits one layer reading `input` (and `input2`), returns the new tensor id.
     @discardableResult
-    mutating func add(_ op: String, _ input: Int, input2: Int = -1, outC: Int = 0, kernel: Int = 0, stride: Int = 1,
-                      groups: Int = 1, expansion: Int = 0, flags: LayerFlags = [], cell: String,
+    public mutating func add(_ op: String, _ input: Int, input2: Int = -1, outC: Int = 0, kernel: Int = 0, stride: Int = 1,
+                      groups: Int = 1, expansion: Int = 0, flags: LayerFlags = [], cell: String = "",
                       foldsNorm: Bool = false) throws -> Int {
         let inShape = shape(input)
         let info = try ops.infer(OpQuery(op: op, input: inShape, outC: outC, kernel: kernel, stride: stride,

@@ -1,0 +1,35 @@
+// Operator set "core": the built-in operator math of HwnasOps (conv2d,
+// depthwise / pointwise conv, FBNet inverted residual, ReLU-Conv-BN, pools,
+// identity, zero, add, batchnorm, global pool, linear) behind the C ABI.
+import CHwnasABI
+import HwnasOps
+import HwnasPluginSupport
+
+final class CoreOperatorSet: OperatorSet {
+    let ops = BuiltinOperators()
+    var opNames: [String] { BuiltinOperators.opNames }
+
+    func infer(_ q: OperatorQuery) throws -> OperatorInfo? {
+        let query = OpQuery(op: q.op, inC: q.inC, inH: q.inH, inW: q.inW, outC: q.outC, kernel: q.kernel,
+                            stride: q.stride, groups: q.groups, expansion: q.expansion)
+        do {
+            let r = try ops.infer(query)
+            return OperatorInfo(outC: r.outC, outH: r.outH, outW: r.outW, params: r.params, macs: r.macs,
+                                weightElems: r.weightElems, biasElems: r.biasElems, activationBytes: r.activationBytes)
+        } catch OpError.unknownOp {
+            return nil
+        }
+    }
+}
+
+private let plugin = PluginExport(operatorSets: [
+    OperatorSetKind(PluginDescriptor(id: "core", name: "Core operators",
+                                     description: "conv2d, dw/pw conv, inverted residual, ReLU-Conv-BN, pools, identity, zero, add, batchnorm, linear")) { _ in
+        CoreOperatorSet()
+    },
+])
+
+@_cdecl("hwnas_get_plugin_entry")
+public func hwnas_get_plugin_entry() -> UnsafeRawPointer {
+    plugin.entry { plugin.factory($0) }
+}
