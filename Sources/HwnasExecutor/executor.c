@@ -10,12 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+/* Flush denormals to zero: tiny activations of deep random networks would
+ * otherwise hit the slow denormal path and make timings depend on values. */
+static void fast_float_mode(void) { _mm_setcsr(_mm_getcsr() | 0x8040); }
+#else
+static void fast_float_mode(void) {}
+#endif
 
 /* ------------------------------------------------------------ operator table */
 
 typedef enum op_kind {
     OP_CONV, OP_INVERTED_RESIDUAL, OP_AVG_POOL, OP_MAX_POOL, OP_IDENTITY, OP_ZERO,
-    OP_ADD, OP_GLOBAL_AVG_POOL, OP_LINEAR, OP_RELU
+    OP_ADD, OP_GLOBAL_AVG_POOL, OP_LINEAR, OP_RELU, OP_BATCHNORM
 } op_kind;
 
 /* What an operator name means: its kind and, for convolutions, the ReLU
@@ -26,25 +34,34 @@ typedef struct op_spec {
     int pre_relu, bn, post_relu;
 } op_spec;
 
+/* Names follow the built-in operator set (Sources/HwnasOps/BuiltinOperators.swift);
+ * a few descriptive aliases are accepted too. */
 static const op_spec kOps[] = {
-    {"conv2d", OP_CONV, 0, 1, 1},        /* Conv-BN-ReLU */
-    {"conv_bn", OP_CONV, 0, 1, 0},       /* Conv-BN */
-    {"conv", OP_CONV, 0, 0, 0},          /* plain convolution (nb201 shortcut) */
-    {"relu_conv_bn", OP_CONV, 1, 1, 0},  /* ReLU-Conv-BN (nb201 nor_conv_kxk) */
-    {"pwconv", OP_CONV, 0, 1, 1},        /* 1x1 Conv-BN-ReLU */
-    {"pwconv_linear", OP_CONV, 0, 1, 0}, /* 1x1 Conv-BN */
-    {"dwconv", OP_CONV, 0, 1, 1},        /* depthwise Conv-BN-ReLU */
+    {"conv2d", OP_CONV, 0, 1, 1},         /* Conv-BN-ReLU (BN folded) */
+    {"conv2d_nobias", OP_CONV, 0, 0, 0},  /* plain convolution (nb201 shortcut) */
+    {"relu_conv_bn", OP_CONV, 1, 1, 0},   /* ReLU-Conv-BN (nb201 nor_conv_kxk) */
+    {"pwconv2d", OP_CONV, 0, 1, 0},       /* 1x1 Conv-BN; + ReLU when it feeds a dwconv2d (expand) */
+    {"dwconv2d", OP_CONV, 0, 1, 1},       /* depthwise Conv-BN-ReLU */
     {"inverted_residual", OP_INVERTED_RESIDUAL, 0, 1, 0},
+    {"avgpool", OP_AVG_POOL, 0, 0, 0},
+    {"maxpool", OP_MAX_POOL, 0, 0, 0},
+    {"global_avgpool", OP_GLOBAL_AVG_POOL, 0, 0, 0},
+    {"linear", OP_LINEAR, 0, 0, 0},
+    {"identity", OP_IDENTITY, 0, 0, 0},
+    {"zero", OP_ZERO, 0, 0, 0},
+    {"add", OP_ADD, 0, 0, 0},
+    {"batchnorm", OP_BATCHNORM, 0, 1, 1}, /* stand-alone BN + ReLU (nb201 head) */
+    {"relu", OP_RELU, 0, 0, 0},
+    /* aliases */
+    {"conv_bn", OP_CONV, 0, 1, 0},
+    {"conv", OP_CONV, 0, 0, 0},
+    {"pwconv", OP_CONV, 0, 1, 1},
+    {"dwconv", OP_CONV, 0, 1, 1},
     {"avg_pool", OP_AVG_POOL, 0, 0, 0},
     {"max_pool", OP_MAX_POOL, 0, 0, 0},
-    {"identity", OP_IDENTITY, 0, 0, 0},
-    {"skip", OP_IDENTITY, 0, 0, 0},
-    {"zero", OP_ZERO, 0, 0, 0},
-    {"none", OP_ZERO, 0, 0, 0},
-    {"add", OP_ADD, 0, 0, 0},
     {"global_avg_pool", OP_GLOBAL_AVG_POOL, 0, 0, 0},
-    {"linear", OP_LINEAR, 0, 0, 0},
-    {"relu", OP_RELU, 0, 0, 0},
+    {"skip", OP_IDENTITY, 0, 0, 0},
+    {"none", OP_ZERO, 0, 0, 0},
 };
 
 static const op_spec *find_op(const char *name) {
@@ -62,6 +79,7 @@ int hwnas_executor_supports(const char *op) { return find_op(op) != NULL; }
 
 typedef struct exec_layer {
     const op_spec *spec;
+    int pre_relu, bn, post_relu; /* from spec, post_relu adjusted by context */
     hwnas_layer l;            /* copy; string fields not kept */
     int n_convs;              /* 1 for convolutions, 3 for inverted residual */
     conv_geom conv[3];
@@ -139,6 +157,7 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
                          char *err, size_t cap) {
     exec_layer *e = &ex->layers[index];
     e->spec = find_op(l->op);
+    if (e->spec) { e->pre_relu = e->spec->pre_relu; e->bn = e->spec->bn; e->post_relu = e->spec->post_relu; }
     e->l = *l;
     e->l.op = NULL; e->l.cell = NULL;
     const char *name = l->op ? l->op : "(null)";
@@ -171,7 +190,7 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
     switch (e->spec->kind) {
     case OP_CONV: {
         int g = groups;
-        if (strcmp(e->spec->name, "dwconv") == 0) g = l->in_c;
+        if (strcmp(e->spec->name, "dwconv") == 0 || strcmp(e->spec->name, "dwconv2d") == 0) g = l->in_c;
         if (l->in_c % g || l->out_c % g) { set_error(err, cap, "layer %u (%s): channels not divisible by groups %d", index, name, g); return -1; }
         if (same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
             set_error(err, cap, "layer %u (%s): output %dx%d is not the same-padded size for k=%d s=%d", index, name, l->out_h, l->out_w, k, s);
@@ -208,6 +227,15 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
             return -1;
         }
         e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, k, s, l->in_c);
+        return 0;
+    case OP_BATCHNORM:
+        if (l->in_c != l->out_c || l->in_h != l->out_h || l->in_w != l->out_w) {
+            set_error(err, cap, "layer %u (%s): input and output shapes must be equal", index, name); return -1;
+        }
+        e->param[1] = alloc_floats(l->out_c); e->param_count[1] = l->out_c;
+        e->param[2] = alloc_floats(l->out_c); e->param_count[2] = l->out_c;
+        if (!e->param[1] || !e->param[2]) return -1;
+        for (int i = 0; i < l->out_c; i++) { e->param[1][i] = 1.0f + 0.1f * uniform(&rng); e->param[2][i] = 0.1f * uniform(&rng); }
         return 0;
     case OP_IDENTITY:
     case OP_RELU:
@@ -276,6 +304,16 @@ hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_exec
         }
         if (e->spec->pre_relu && ex->tensor_count[e->l.input] > relu_in) relu_in = ex->tensor_count[e->l.input];
     }
+    /* A pwconv2d that feeds a depthwise conv is an inverted residual's expand
+     * (Conv-BN-ReLU); the project pwconv2d stays linear. */
+    for (uint32_t i = 0; i < net->n_layers; i++) {
+        exec_layer *e = &ex->layers[i];
+        if (strcmp(e->spec->name, "pwconv2d") != 0) continue;
+        for (uint32_t j = i + 1; j < net->n_layers; j++)
+            if (ex->layers[j].l.input == e->l.output && ex->layers[j].spec->kind == OP_CONV &&
+                ex->layers[j].conv[0].groups > 1 && ex->layers[j].conv[0].groups == ex->layers[j].conv[0].in_c)
+                e->post_relu = 1;
+    }
     if (!(ex->scratch = alloc_floats(scratch)) || !(ex->relu_buf = alloc_floats(relu_in))) goto oom;
     uint64_t rng = seed ^ 0x5851F42D4C957F2DULL;
     for (size_t i = 0; i < ex->tensor_count[0]; i++) ex->tensors[0][i] = uniform(&rng);
@@ -328,6 +366,7 @@ static void conv_bn(hwnas_executor *ex, uint32_t index, int ci, const float *in,
 
 int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
     if (!ex || index >= ex->n_layers) return -1;
+    fast_float_mode();
     exec_layer *e = &ex->layers[index];
     const hwnas_layer *l = &e->l;
     const float *in = ex->tensors[l->input];
@@ -336,12 +375,20 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
     const size_t in_sz = in_n / ex->batch, out_sz = out_n / ex->batch;
     switch (e->spec->kind) {
     case OP_CONV:
-        if (e->spec->pre_relu) {
+        if (e->pre_relu) {
             relu_copy(in, ex->relu_buf, in_n);
             notify_relu(ex, index, ex->relu_buf, in_sz);
             in = ex->relu_buf;
         }
-        conv_bn(ex, index, 0, in, out, e->spec->bn, e->spec->post_relu);
+        conv_bn(ex, index, 0, in, out, e->bn, e->post_relu);
+        break;
+    case OP_BATCHNORM:
+        if (out != in) memcpy(out, in, sizeof(float) * out_n);
+        if (ex->bn_mode == HWNAS_EXEC_BN_BATCH) batch_norm_stats(out, ex->batch, l->out_c, l->out_h * l->out_w);
+        else for (int b = 0; b < ex->batch; b++)
+            channel_affine(out + b * out_sz, l->out_c, l->out_h * l->out_w, e->param[1], e->param[2]);
+        relu_inplace(out, out_n);
+        notify_relu(ex, index, out, out_sz);
         break;
     case OP_INVERTED_RESIDUAL:
         conv_bn(ex, index, 0, in, e->mid[0], 1, 1);

@@ -118,8 +118,9 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
         ("conv2d", 3, 9, 9, 8, 3, 1, 1),
         ("conv2d", 4, 10, 7, 6, 3, 2, 1),
         ("conv2d", 4, 8, 8, 6, 5, 2, 2),
-        ("pwconv", 8, 5, 5, 12, 1, 1, 2),
-        ("conv_bn", 6, 6, 6, 4, 1, 2, 1),
+        ("pwconv2d", 8, 5, 5, 12, 1, 1, 2),
+        ("conv2d_nobias", 6, 6, 6, 4, 1, 2, 1),
+        ("conv2d", 6, 6, 6, 4, 1, 2, 1),
     ])
     func convolutionMatchesReference(_ c: (String, Int, Int, Int, Int, Int, Int, Int)) throws {
         let (op, inC, h, w, outC, k, s, g) = c
@@ -131,7 +132,8 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
         #expect(hwnas_executor_run(ex) == 0)
         let x = buffer(ex, tensor: 0)
         let conv = refConv(x, c: inC, h: h, w: w, weight: param(ex, layer: 0, 0), outC: outC, k: k, s: s, groups: g)
-        let want = refAffine(conv, c: outC, scale: param(ex, layer: 0, 1), shift: param(ex, layer: 0, 2), relu: op != "conv_bn")
+        let want = op == "conv2d_nobias" ? conv
+            : refAffine(conv, c: outC, scale: param(ex, layer: 0, 1), shift: param(ex, layer: 0, 2), relu: op == "conv2d")
         expectClose(buffer(ex, tensor: 1), want, "\(op) k\(k) s\(s) g\(g)")
     }
 
@@ -139,7 +141,7 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
     func depthwiseMatchesReference(_ ks: (Int, Int)) throws {
         let (k, s) = ks, c = 5, h = 11, w = 9
         let p = (k - 1) / 2, oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1
-        let net = TestNetwork(tensors: [(5, 11, 9), (5, Int32(oh), Int32(ow))], layers: [.init(op: "dwconv", k: k, s: s, g: c)])
+        let net = TestNetwork(tensors: [(5, 11, 9), (5, Int32(oh), Int32(ow))], layers: [.init(op: "dwconv2d", k: k, s: s, g: c)])
         let ex = try net.executor()
         defer { hwnas_executor_destroy(ex) }
         #expect(hwnas_executor_run(ex) == 0)
@@ -186,10 +188,10 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
     @Test func poolingAddGlobalPoolAndLinear() throws {
         // 0 -> avg(3,1) -> 1; 0 -> max(3,2) -> 2; add(1, 0) -> 3; gap(3) -> 4; linear(4) -> 5
         let net = TestNetwork(tensors: [(3, 7, 7), (3, 7, 7), (3, 4, 4), (3, 7, 7), (3, 1, 1), (5, 1, 1)], layers: [
-            .init(op: "avg_pool", k: 3, s: 1, input: 0, output: 1),
-            .init(op: "max_pool", k: 3, s: 2, input: 0, output: 2),
+            .init(op: "avgpool", k: 3, s: 1, input: 0, output: 1),
+            .init(op: "maxpool", k: 3, s: 2, input: 0, output: 2),
             .init(op: "add", input: 1, input2: 0, output: 3),
-            .init(op: "global_avg_pool", input: 3, output: 4),
+            .init(op: "global_avgpool", input: 3, output: 4),
             .init(op: "linear", input: 4, output: 5),
         ])
         let ex = try net.executor(batch: 2)
@@ -211,6 +213,28 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
         }
     }
 
+    @Test func expandPointwiseGetsReluProjectDoesNot() throws {
+        // FBNet block as the expander emits it: pwconv2d -> dwconv2d -> pwconv2d.
+        let net = TestNetwork(tensors: [(4, 6, 6), (12, 6, 6), (12, 6, 6), (4, 6, 6)], layers: [
+            .init(op: "pwconv2d", k: 1, input: 0, output: 1),
+            .init(op: "dwconv2d", k: 3, g: 12, input: 1, output: 2),
+            .init(op: "pwconv2d", k: 1, input: 2, input2: 0, output: 3, flags: HWNAS_LAYER_RESIDUAL),
+        ])
+        let ex = try net.executor()
+        defer { hwnas_executor_destroy(ex) }
+        final class Layers { var ids: [UInt32] = [] }
+        let seen = Layers()
+        hwnas_executor_set_relu_callback(ex, { ctx, layer, _, _, _ in
+            Unmanaged<Layers>.fromOpaque(ctx!).takeUnretainedValue().ids.append(layer)
+        }, Unmanaged.passUnretained(seen).toOpaque())
+        #expect(hwnas_executor_run(ex) == 0)
+        #expect(seen.ids == [0, 1])
+        #expect(buffer(ex, tensor: 1).allSatisfy { $0 >= 0 })
+        let proj = refAffine(refConv(buffer(ex, tensor: 2), c: 12, h: 6, w: 6, weight: param(ex, layer: 2, 0), outC: 4, k: 1, s: 1, groups: 1),
+                             c: 4, scale: param(ex, layer: 2, 1), shift: param(ex, layer: 2, 2), relu: false)
+        expectClose(buffer(ex, tensor: 3), zip(proj, buffer(ex, tensor: 0)).map { $0 + $1 }, "project + residual")
+    }
+
     @Test func batchStatisticsNormaliseEveryChannel() throws {
         let net = TestNetwork(tensors: [(3, 6, 6), (8, 6, 6)], layers: [.init(op: "conv_bn", k: 3)])
         let ex = try net.executor(batch: 4, bnMode: HWNAS_EXEC_BN_BATCH)
@@ -218,9 +242,15 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
         #expect(hwnas_executor_run(ex) == 0)
         let y = buffer(ex, tensor: 1)
         for c in 0..<8 {
-            let vals = (0..<4).flatMap { b in y[((b * 8 + c) * 36)..<((b * 8 + c + 1) * 36)] }.map(Double.init)
-            let mean = vals.reduce(0, +) / Double(vals.count)
-            let variance = vals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(vals.count)
+            var vals: [Double] = []
+            for b in 0..<4 {
+                let start = (b * 8 + c) * 36
+                for v in y[start..<(start + 36)] { vals.append(Double(v)) }
+            }
+            let mean: Double = vals.reduce(0, +) / Double(vals.count)
+            var variance: Double = 0
+            for v in vals { variance += (v - mean) * (v - mean) }
+            variance /= Double(vals.count)
             #expect(abs(mean) < 1e-4 && abs(variance - 1) < 1e-2, "channel \(c): mean \(mean) var \(variance)")
         }
     }

@@ -1,0 +1,169 @@
+// `hwnas profile cpu`: measures every (operator, shape) a space's networks
+// contain on this CPU and writes an OperatorLUT plus a hardware profile.
+//
+// Which configurations: the union over networks of the space, from the
+// "uniform" genotypes (every dim the same choice: covers each choice at each
+// position, including shape-changing replacements) plus `sampleNetworks`
+// random ones (covers what depends on neighbours: nb201 adds and zero
+// cells). Each layer is timed alone inside a network whose earlier layers
+// have run once, so its inputs hold realistic values: `warmup` unmeasured
+// runs, then `repeats` measured ones; the median is the table value.
+//
+// Overheads: `calibrate` random networks are run end to end and the
+// measurement is fitted (least squares, relative weights) as
+//   scale * (sum of medians) + network constant.
+// They model what isolated timing misses or adds: caches that are warm when
+// a layer is timed alone (its weights) or in a network (its input, just
+// written by the previous layer), and the fixed cost of a run. The per-layer
+// term of the format stays 0 here: with ~20 networks it is not separable
+// from the scale (layer count and sum are strongly correlated).
+import Foundation
+import HwnasLUT
+import HwnasOps
+
+public struct CPUProfileSettings: Sendable {
+    public var threads = 1
+    public var warmup = 5
+    public var repeats = 30
+    public var sampleNetworks = 200
+    public var calibrate = 30
+    public var seed: UInt64 = 1
+    public var input = TensorShape(c: 3, h: 32, w: 32)
+    public init() {}
+}
+
+public struct CPULatencyProfiler {
+    public let space: SearchSpace
+    public let settings: CPUProfileSettings
+    public let expander: NetworkExpander
+
+    public init(space: SearchSpace, settings: CPUProfileSettings) {
+        self.space = space; self.settings = settings
+        expander = NetworkExpander(options: ExpansionOptions(input: settings.input))
+    }
+
+    public func randomGenotypes(_ n: Int, seed: UInt64) -> [[Int32]] {
+        var rng = ProfilerRandom(seed: seed)
+        return (0..<n).map { _ in space.choiceCounts.map { Int32.random(in: 0..<Int32($0), using: &rng) } }
+    }
+
+    public func network(_ g: [Int32]) throws -> Network {
+        do { return try expander.expand(space: space.name, genotype: g) } catch { throw HwnasError("\(space.canonical(g)): \(error)") }
+    }
+
+    /// Unique configurations with one (network, layer index) that has each.
+    public func configurations() throws -> [(key: OperatorKey, network: [Int32], layer: Int)] {
+        let uniform = (0..<(space.choiceCounts.max() ?? 0)).map { c in space.choiceCounts.map { Int32(min(c, $0 - 1)) } }
+        var seen: [OperatorKey: ([Int32], Int)] = [:], order: [OperatorKey] = []
+        for g in uniform + randomGenotypes(settings.sampleNetworks, seed: settings.seed) {
+            for (i, l) in try network(g).layers.enumerated() {
+                let k = OperatorKey(l)
+                if seen[k] == nil { seen[k] = (g, i); order.append(k) }
+            }
+        }
+        return order.map { ($0, seen[$0]!.0, seen[$0]!.1) }
+    }
+
+    /// Measures every configuration; `progress` gets (done, total).
+    public func measure(progress: (Int, Int) -> Void = { _, _ in }) throws -> OperatorLUT {
+        CPUExecutor.setThreads(settings.threads)
+        let configs = try configurations()
+        var byNetwork: [[Int32]: [(OperatorKey, Int)]] = [:], netOrder: [[Int32]] = []
+        for c in configs {
+            if byNetwork[c.network] == nil { netOrder.append(c.network) }
+            byNetwork[c.network, default: []].append((c.key, c.layer))
+        }
+        var lut = OperatorLUT(), done = 0
+        for g in netOrder {
+            let ex = try CPUExecutor(try network(g), seed: settings.seed)
+            try ex.run()
+            for (key, layer) in byNetwork[g]! {
+                lut.entries[key] = .init(samples: try ex.time(layer: layer, warmup: settings.warmup, repeats: settings.repeats))
+                done += 1
+                progress(done, configs.count)
+            }
+        }
+        return lut
+    }
+
+    /// End-to-end median of one network (ms).
+    public func measureNetwork(_ g: [Int32]) throws -> (median: Double, layers: [OperatorKey]) {
+        let net = try network(g)
+        let ex = try CPUExecutor(net, seed: settings.seed)
+        let s = try ex.time(warmup: settings.warmup, repeats: settings.repeats)
+        return (OperatorLUT.Entry(samples: s).medianMs, net.layers.map(OperatorKey.init))
+    }
+
+    /// Fits `scale` and `networkOverheadMs` from `calibrate` networks.
+    public func calibrate(_ lut: inout OperatorLUT) throws {
+        guard settings.calibrate >= 3 else { return }
+        let base = lut.withoutOverheads
+        var a: [Double] = [], b: [Double] = []
+        for g in randomGenotypes(settings.calibrate, seed: settings.seed &+ 7777) {
+            let (m, keys) = try measureNetwork(g)
+            guard case .latency(let sum) = base.predict(keys) else { continue }
+            a += [1, sum]; b.append(m)
+        }
+        guard b.count >= 3 else { return }
+        let (x, _) = try LeastSquares.solve(a, rows: b.count, cols: 2, b, weights: b.map { 1 / $0 })
+        lut.networkOverheadMs = x[0]; lut.scale = x[1]; lut.perLayerOverheadMs = 0
+    }
+
+    /// The CPU's model name from /proc/cpuinfo.
+    public static var cpuModel: String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let line = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        return line.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
+    }
+
+    /// Writes PROFILE (.yaml) and its table `<stem>.lut.csv` next to it.
+    public func write(_ lut: OperatorLUT, to profilePath: String) throws {
+        let url = URL(fileURLWithPath: profilePath)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let csvName = "\(stem).lut.csv"
+        try lut.csv.write(toFile: url.deletingLastPathComponent().appendingPathComponent(csvName).path, atomically: true, encoding: .utf8)
+        let i = settings.input
+        let y = """
+        # Written by `hwnas profile cpu`; see docs/lut-format.md and docs/cpu-latency.md.
+        name: \(stem)
+        description: "\(space.name) float32 CPU latency lookup table (\(Self.cpuModel), \(settings.threads) thread(s))"
+        input:
+          channels: \(i.c)
+          height: \(i.h)
+          width: \(i.w)
+        provenance:
+          tool: hwnas profile cpu
+          date: "\(ISO8601DateFormatter().string(from: Date()))"
+          cpu: "\(Self.cpuModel)"
+          logical_cpus: \(ProcessInfo.processInfo.activeProcessorCount)
+          threads: \(settings.threads)
+          blas: "\(CPUExecutor.blasConfig)"
+          space: \(space.name)
+          configurations: \(lut.entries.count)
+          warmup: \(settings.warmup)
+          repeats: \(settings.repeats)
+          statistic: median
+          sample_networks: \(settings.sampleNetworks)
+          calibration_networks: \(settings.calibrate)
+          seed: \(settings.seed)
+        latency:
+          model: cpu-lut
+          file: \(csvName)
+
+        """
+        try y.write(toFile: profilePath, atomically: true, encoding: .utf8)
+    }
+}
+
+/// SplitMix64 as a RandomNumberGenerator: reproducible samples from a seed.
+public struct ProfilerRandom: RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+}

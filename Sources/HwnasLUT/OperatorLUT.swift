@@ -1,0 +1,129 @@
+// Per-operator-configuration latency table (measured by `hwnas profile cpu`
+// or tools/gpu-lut): one row per (op, input shape, output shape, kernel,
+// stride, groups, expansion, residual) with the median and spread of its
+// latency, plus optional overhead rows `__network__` (a constant per network),
+// `__per_layer__` (a constant per executed layer) and `__scale__` (a factor
+// on the sum of medians: in-network vs isolated timing). Format in
+// docs/lut-format.md.
+import Foundation
+import HwnasTabular
+
+public struct OperatorKey: Hashable, Sendable, CustomStringConvertible {
+    public var op: String
+    public var inC, inH, inW, outC, outH, outW: Int
+    public var kernel, stride, groups, expansion: Int
+    public var residual: Bool
+
+    public init(op: String, inC: Int, inH: Int, inW: Int, outC: Int, outH: Int, outW: Int,
+                kernel: Int, stride: Int, groups: Int, expansion: Int, residual: Bool) {
+        self.op = op; self.inC = inC; self.inH = inH; self.inW = inW; self.outC = outC; self.outH = outH; self.outW = outW
+        self.kernel = kernel; self.stride = stride; self.groups = groups; self.expansion = expansion; self.residual = residual
+    }
+
+    public var description: String {
+        "\(op) \(inC)x\(inH)x\(inW)->\(outC)x\(outH)x\(outW) k\(kernel) s\(stride) g\(groups) e\(expansion)\(residual ? " +res" : "")"
+    }
+
+    static let columns = ["op", "in_c", "in_h", "in_w", "out_c", "out_h", "out_w", "kernel", "stride", "groups", "expansion", "residual"]
+    var fields: [String] {
+        [op] + [inC, inH, inW, outC, outH, outW, kernel, stride, groups, expansion, residual ? 1 : 0].map(String.init)
+    }
+}
+
+public struct OperatorLUT: Sendable {
+    public struct Entry: Sendable {
+        public var medianMs, p10Ms, p90Ms, madMs: Double
+        public var repeats: Int
+        public init(medianMs: Double, p10Ms: Double, p90Ms: Double, madMs: Double, repeats: Int) {
+            self.medianMs = medianMs; self.p10Ms = p10Ms; self.p90Ms = p90Ms; self.madMs = madMs; self.repeats = repeats
+        }
+        /// Summary of raw samples (ms).
+        public init(samples: [Double]) {
+            let s = samples.sorted()
+            func q(_ p: Double) -> Double {
+                guard !s.isEmpty else { return .nan }
+                let x = p * Double(s.count - 1), i = Int(x), f = x - Double(i)
+                return i + 1 < s.count ? s[i] * (1 - f) + s[i + 1] * f : s[i]
+            }
+            let m = q(0.5)
+            let dev = s.map { abs($0 - m) }.sorted()
+            self.init(medianMs: m, p10Ms: q(0.1), p90Ms: q(0.9), madMs: dev.isEmpty ? .nan : dev[dev.count / 2], repeats: s.count)
+        }
+    }
+
+    public var entries: [OperatorKey: Entry]
+    /// Added once per network.
+    public var networkOverheadMs: Double
+    /// Added once per layer.
+    public var perLayerOverheadMs: Double
+    /// Multiplies the sum of the layers' medians.
+    public var scale: Double
+
+    public init(entries: [OperatorKey: Entry] = [:], networkOverheadMs: Double = 0, perLayerOverheadMs: Double = 0, scale: Double = 1) {
+        self.entries = entries; self.networkOverheadMs = networkOverheadMs; self.perLayerOverheadMs = perLayerOverheadMs
+        self.scale = scale
+    }
+
+    /// The same table without overhead terms (plain sum of medians).
+    public var withoutOverheads: OperatorLUT { OperatorLUT(entries: entries) }
+
+    public enum Prediction: Sendable {
+        case latency(Double)
+        case missing(OperatorKey)
+    }
+
+    /// scale * (sum of the layers' medians) + the overhead terms.
+    public func predict(_ keys: [OperatorKey]) -> Prediction {
+        var sum = 0.0
+        for k in keys {
+            guard let e = entries[k] else { return .missing(k) }
+            sum += e.medianMs
+        }
+        return .latency(scale * sum + networkOverheadMs + perLayerOverheadMs * Double(keys.count))
+    }
+
+    public var csv: String {
+        var lines = [(OperatorKey.columns + ["median_ms", "p10_ms", "p90_ms", "mad_ms", "repeats"]).joined(separator: ",")]
+        let blank = Array(repeating: "", count: OperatorKey.columns.count - 1)
+        lines.append((["__network__"] + blank + [fmt(networkOverheadMs), "", "", "", "0"]).joined(separator: ","))
+        lines.append((["__per_layer__"] + blank + [fmt(perLayerOverheadMs), "", "", "", "0"]).joined(separator: ","))
+        lines.append((["__scale__"] + blank + [fmt(scale), "", "", "", "0"]).joined(separator: ","))
+        for (k, e) in entries.sorted(by: { $0.key.description < $1.key.description }) {
+            lines.append((k.fields + [fmt(e.medianMs), fmt(e.p10Ms), fmt(e.p90Ms), fmt(e.madMs), "\(e.repeats)"]).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func read(_ path: String) throws -> OperatorLUT {
+        let t = try CSVTable.read(path)
+        let cols = try (OperatorKey.columns + ["median_ms"]).map { try t.column($0) }
+        let optional = ["p10_ms", "p90_ms", "mad_ms", "repeats"].map { t.header.firstIndex(of: $0) }
+        var lut = OperatorLUT()
+        for (i, row) in t.rows.enumerated() {
+            guard let median = Double(row[cols[12]]) else {
+                throw CSVError("\(path):\(i + 2): median_ms '\(row[cols[12]])' is not a number")
+            }
+            switch row[cols[0]] {
+            case "__network__": lut.networkOverheadMs = median; continue
+            case "__per_layer__": lut.perLayerOverheadMs = median; continue
+            case "__scale__": lut.scale = median; continue
+            default: break
+            }
+            let ints = try (1..<12).map { c -> Int in
+                guard let v = Int(row[cols[c]]) else {
+                    throw CSVError("\(path):\(i + 2): \(OperatorKey.columns[c]) '\(row[cols[c]])' is not an integer")
+                }
+                return v
+            }
+            let key = OperatorKey(op: row[cols[0]], inC: ints[0], inH: ints[1], inW: ints[2], outC: ints[3], outH: ints[4],
+                                  outW: ints[5], kernel: ints[6], stride: ints[7], groups: ints[8], expansion: ints[9],
+                                  residual: ints[10] != 0)
+            let opt = optional.map { $0.flatMap { Double(row[$0]) } ?? .nan }
+            lut.entries[key] = Entry(medianMs: median, p10Ms: opt[0], p90Ms: opt[1], madMs: opt[2],
+                                     repeats: Int(opt[3].isNaN ? 0 : opt[3]))
+        }
+        return lut
+    }
+}
+
+private func fmt(_ v: Double) -> String { String(format: "%.6g", v) }
