@@ -47,4 +47,28 @@ final class CandidateGate {
         }
         return nil
     }
+
+    /// A random unseen feasible candidate: random draws first; when they all
+    /// fail and the space is small enough, a full scan from a random offset,
+    /// so nil means the space is truly exhausted (for enumerable spaces).
+    func anyAdmissible(space: SearchSpaceView, rng: inout SplitMix64, tries: Int = 2048) throws -> [Int32]? {
+        if let g = try firstAdmissible(tries: tries, { space.randomGenotype(&rng) }) { return g }
+        guard space.size <= CandidatePool.enumerationLimit else { return nil }
+        let total = Int(space.size)
+        let start = Int.random(in: 0..<total, using: &rng)
+        var batch: [[Int32]] = []
+        for k in 0..<total {
+            var r = (start + k) % total
+            var g = [Int32](repeating: 0, count: space.nDims)
+            for d in stride(from: space.nDims - 1, through: 0, by: -1) {
+                g[d] = Int32(r % space.choiceCounts[d]); r /= space.choiceCounts[d]
+            }
+            batch.append(g)
+            if batch.count == 1024 || k == total - 1 {
+                if let hit = try admissible(batch).first { return hit }
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        return nil
+    }
 }

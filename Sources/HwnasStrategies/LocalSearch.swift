@@ -26,7 +26,7 @@ public final class LocalSearch: SearchAlgorithm {
         if current == nil {
             // (Re)start: random feasible unseen points; the best told one
             // becomes the current point.
-            while out.count < maxCount, let g = try gate.firstAdmissible(tries: 4096, { setup.space.randomGenotype(&rng) }) {
+            while out.count < maxCount, let g = try gate.anyAdmissible(space: setup.space, rng: &rng) {
                 gate.markProposed(g); out.append(g)
             }
             return out

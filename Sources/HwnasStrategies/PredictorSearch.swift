@@ -9,7 +9,7 @@ import HwnasPluginSupport
 public final class PredictorSearch: SearchAlgorithm {
     public struct Settings: Sendable {
         /// Space-filling random proposals before the model takes over.
-        public var warmup = 10
+        public var warmup = 5
         public var pairwise = true
         /// Add choice-count features when all dimensions share their choices.
         public var choiceCounts = true
@@ -17,15 +17,15 @@ public final class PredictorSearch: SearchAlgorithm {
         /// Noise and prior variances on standardised targets.
         public var noiseVariance = 0.05
         public var mainPriorVariance = 1.0
-        public var pairPriorVariance = 0.2
+        public var pairPriorVariance = 0.05
         /// Share of proposals that take the posterior mean instead of a sample.
-        public var greedyShare = 0.0
+        public var greedyShare = 0.5
         /// Candidates scored per round when the space is too big to enumerate.
         public var poolSize = 2000
         /// Values below this quantile of the observed ones are raised to it
         /// before fitting, so broken architectures (a few % accuracy) do not
         /// dominate a linear fit whose job is to rank the good ones.
-        public var floorQuantile = 0.0
+        public var floorQuantile = 0.25
         public init() {}
     }
 
@@ -120,7 +120,7 @@ public final class PredictorSearch: SearchAlgorithm {
             if let i = (0..<all.count).first(where: { !taken[$0] && gate.isUnseen(all[$0]) }) { return all[i] }
             return nil
         }
-        return try gate.firstAdmissible(tries: 4096) { setup.space.randomGenotype(&rng) }
+        return try gate.anyAdmissible(space: setup.space, rng: &rng)
     }
 
     /// The best candidate under one posterior sample (or the mean).

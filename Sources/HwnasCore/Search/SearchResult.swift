@@ -26,6 +26,11 @@ public struct ParetoSummary: Codable, Sendable {
     public var reference_point: [Double]
     public var hypervolume: Double
     public var front: [EvaluationRecord]
+
+    public init(objectives: [String], reference_point: [Double], hypervolume: Double, front: [EvaluationRecord]) {
+        self.objectives = objectives; self.reference_point = reference_point
+        self.hypervolume = hypervolume; self.front = front
+    }
 }
 
 public struct SearchResult: Codable, Sendable {

@@ -38,6 +38,8 @@ public final class SimulatedTask: CandidateOracle {
         return g
     }
 
+    public func objective(at index: Int) -> Double { objective[index] }
+
     public func isFeasible(_ index: Int) -> Bool {
         limits.allSatisfy { metrics[index][$0.metric] <= $0.max }
     }

@@ -1,0 +1,60 @@
+// A benchmark task: a search space, a hardware profile, an evaluator (with
+// its options) and hard constraints. Read from a YAML task file:
+//
+//   tasks:
+//     - name: c10-raspi4-20ms
+//       space: nb201
+//       profile: raspi4
+//       evaluator: table
+//       evaluator_options: {file: ../shared/benchmarks/nb201/nb201_hw.csv, column: cifar10_acc}
+//       constraints: ["latency_ms<=20"]
+//
+// Relative `file` options are resolved against the task file's folder.
+import Foundation
+import Yams
+
+public struct BenchTask: Sendable {
+    public var name: String
+    public var space: String
+    public var profile: String
+    public var evaluator: String
+    public var evaluatorOptions: [String: String]
+    public var constraints: [Constraint]
+
+    public init(name: String, space: String, profile: String, evaluator: String,
+                evaluatorOptions: [String: String], constraints: [Constraint]) {
+        self.name = name; self.space = space; self.profile = profile; self.evaluator = evaluator
+        self.evaluatorOptions = evaluatorOptions; self.constraints = constraints
+    }
+
+    public static func load(_ path: String) throws -> [BenchTask] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw HwnasError("\(path): cannot read task file") }
+        return try parse(text, baseDirectory: (path as NSString).deletingLastPathComponent, source: path)
+    }
+
+    public static func parse(_ text: String, baseDirectory: String, source: String = "<tasks>") throws -> [BenchTask] {
+        guard let root = try Yams.load(yaml: text) as? [String: Any], let list = root["tasks"] as? [Any] else {
+            throw HwnasError("\(source): expected a top-level 'tasks:' list")
+        }
+        var names = Set<String>()
+        return try list.enumerated().map { i, item in
+            guard let t = item as? [String: Any] else { throw HwnasError("\(source): task \(i + 1) is not a mapping") }
+            func string(_ key: String, default value: String? = nil) throws -> String {
+                if let v = t[key] { return "\(v)" }
+                if let value { return value }
+                throw HwnasError("\(source): task \(i + 1) lacks '\(key)'")
+            }
+            let name = try string("name")
+            guard names.insert(name).inserted else { throw HwnasError("\(source): task name '\(name)' appears twice") }
+            var options: [String: String] = [:]
+            for (k, v) in (t["evaluator_options"] as? [String: Any]) ?? [:] { options[k] = "\(v)" }
+            if let f = options["file"], !f.hasPrefix("/") {
+                options["file"] = ((baseDirectory as NSString).appendingPathComponent(f) as NSString).standardizingPath
+            }
+            let constraints = try ((t["constraints"] as? [Any]) ?? []).map { try Constraint(parsing: "\($0)") }
+            return BenchTask(name: name, space: try string("space", default: "nb201"), profile: try string("profile"),
+                             evaluator: try string("evaluator", default: "table"), evaluatorOptions: options,
+                             constraints: constraints)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+// `hwnas bench` core: task files, enumerated optimum, runs of the strategy
+// plugins through the real host (SearchRunner + PluginRegistry), and the
+// regret summary.
+import Foundation
+import HwnasCore
+import HwnasTabular
+import Testing
+
+@Suite(.serialized) struct BenchTests {
+    static let taskYAML = """
+    tasks:
+      - name: c10-raspi4-12ms
+        profile: raspi4
+        evaluator_options: {file: NB201, column: cifar10_acc}
+        constraints: ["latency_ms<=12"]
+    """
+
+    static func tasks() throws -> [BenchTask] {
+        try BenchTask.parse(taskYAML.replacingOccurrences(of: "NB201", with: TestSupport.nb201CSV), baseDirectory: "/")
+    }
+
+    @Test func parsesTasksAndResolvesRelativeFiles() throws {
+        let t = try BenchTask.parse("""
+        tasks:
+          - {name: a, profile: raspi4, evaluator_options: {file: data/x.csv, column: c}, constraints: ["latency_ms<=3"]}
+        """, baseDirectory: "/base/bench")
+        #expect(t.count == 1 && t[0].space == "nb201" && t[0].evaluator == "table")
+        #expect(t[0].evaluatorOptions["file"] == "/base/bench/data/x.csv")
+        #expect(t[0].constraints == [Constraint(metric: "latency_ms", op: .le, bound: 3)])
+        #expect(throws: HwnasError.self) { _ = try BenchTask.parse("tasks:\n  - {name: a}\n", baseDirectory: "/") }
+        #expect(throws: HwnasError.self) { _ = try BenchTask.parse("tasks:\n  - {name: a, profile: p}\n  - {name: a, profile: p}\n", baseDirectory: "/") }
+    }
+
+    @Test func optimumMatchesTheTableAndPluginsRunThroughTheHost() throws {
+        let bench = BenchRunner(registry: PluginRegistry(paths: [TestSupport.productsDir]))
+        let task = try Self.tasks()[0]
+        // Enumerated optimum equals a direct scan of the CSV.
+        let t = try CSVTable.read(TestSupport.nb201CSV)
+        let direct = zip(try t.numericColumn("cifar10_acc"), try t.numericColumn("raspi4_ms")).filter { $0.1 <= 12 }.map(\.0).max()!
+        let opt = try bench.optimum(task)
+        #expect(opt.value == direct)
+        #expect(opt.feasibleCount > 0 && opt.feasibleCount < opt.spaceSize)
+
+        var runs: [BenchRun] = []
+        for s in ["predictor", "local-search", "nsga2"] {
+            let a = try bench.run(task, strategy: s, seed: 7, budget: 25)
+            let b = try bench.run(task, strategy: s, seed: 7, budget: 25)
+            #expect(a.values.count == 25, "\(s) spent \(a.values.count) evaluations")
+            #expect(a.values == b.values, "\(s) is not deterministic through the plugin path")
+            runs.append(a)
+        }
+        let summary = BenchReport.summarize(runs, optima: [task.name: opt.value], budgets: [10, 25])
+        #expect(summary.map(\.strategy) == ["predictor", "local-search", "nsga2"])
+        for s in summary {
+            #expect(s.meanRegret[1] >= 0 && s.meanRegret[1] <= s.meanRegret[0])
+        }
+        let md = BenchReport.markdown(summary)
+        #expect(md.contains("| predictor | 1 |"))
+        let csv = BenchReport.csv(runs, optima: [task.name: opt.value], budgets: [10, 25])
+        #expect(csv.split(separator: "\n").count == 4)
+    }
+
+    @Test func summaryCountsExactHitsAndEvaluationsToOptimum() {
+        let runs = [
+            BenchRun(task: "t", strategy: "s", seed: 1, values: [1, 3, 5], strategySeconds: 0.003, evaluations: 3),
+            BenchRun(task: "t", strategy: "s", seed: 2, values: [2, 4, 4], strategySeconds: 0.003, evaluations: 3),
+        ]
+        let s = BenchReport.summarize(runs, optima: ["t": 5], budgets: [1, 3])[0]
+        #expect(s.meanRegret == [3.5, 0.5])
+        #expect(s.medianRegret == [3.5, 0.5])
+        #expect(s.hitRate == 0.5)
+        #expect(s.medianEvaluationsToOptimum == nil)   // median of [3, never]
+        #expect(abs(s.millisecondsPerEvaluation - 1.0) < 1e-9)
+    }
+}
