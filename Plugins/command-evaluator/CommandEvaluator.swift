@@ -38,31 +38,43 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
         }
         let archs = batch.archStrings
         let shared = BatchState(count: n, metricCount: metricNames.count)
-        try withoutActuallyEscaping(report) { report in
-            let lanes = min(config.parallel, n)
-            let group = DispatchGroup()
-            // Plain threads, not GCD: lanes block for minutes in waits and
-            // GCD's pool is sized to the (small) number of cores.
-            for _ in 0..<lanes {
-                group.enter()
-                let lane = Thread { [self] in
-                    while let i = shared.next() {
-                        let r = evaluateOne(id: firstID + i, line: lines[i], arch: archs[i], shared: shared)
-                        shared.store(i, r)
-                        report(i, r)
-                    }
-                    group.leave()
+        // Lanes are plain threads, not GCD: they block for minutes in waits
+        // and GCD's pool is sized to the (small) number of cores. The host's
+        // report callback is called from this thread as results arrive.
+        let group = DispatchGroup()
+        for _ in 0..<min(config.parallel, n) {
+            group.enter()
+            // The lanes must not capture self: destroy() has to run deinit,
+            // which stops the workers, synchronously.
+            let runner = CandidateRunner(pool: pool, config: config, logger: logger)
+            let lane = Thread {
+                while let i = shared.next() {
+                    shared.finish(i, runner.evaluateOne(id: firstID + i, line: lines[i], arch: archs[i], shared: shared))
                 }
-                lane.stackSize = 1 << 20
-                lane.start()
+                group.leave()
             }
-            group.wait()
-            if let fatal = shared.fatalError { throw PluginError(fatal) }
+            lane.stackSize = 1 << 20
+            lane.start()
         }
+        for _ in 0..<n {
+            let (i, r) = shared.waitForFinished()
+            report(i, r)
+        }
+        group.wait()
+        if let fatal = shared.fatalError { throw PluginError(fatal) }
         return shared.results
     }
 
-    private func evaluateOne(id: Int, line: String, arch: String, shared: BatchState) -> EvaluationResult {
+}
+
+/// Runs one candidate on some worker of the pool and turns the outcome into a result.
+private struct CandidateRunner: Sendable {
+    let pool: WorkerPool
+    let config: CommandConfig
+    let logger: HostLogger
+    var metricNames: [String] { config.metricNames }
+
+    func evaluateOne(id: Int, line: String, arch: String, shared: BatchState) -> EvaluationResult {
         let failed = EvaluationResult.failed(metricNames.count)
         if shared.fatalError != nil { return failed }
         let worker: WorkerConnection
@@ -98,12 +110,13 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
     }
 }
 
-/// The per-batch work queue and results, shared by the lanes.
+/// The per-batch work queue, results and finished-order queue, shared by the lanes.
 private final class BatchState: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var cursor = 0
     private let count: Int
     private(set) var results: [EvaluationResult]
+    private var finished: [Int] = []
     private var fatal: String?
 
     init(count: Int, metricCount: Int) {
@@ -111,14 +124,23 @@ private final class BatchState: @unchecked Sendable {
         results = Array(repeating: .failed(metricCount), count: count)
     }
     func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
+        condition.lock(); defer { condition.unlock() }
         guard cursor < count else { return nil }
         cursor += 1
         return cursor - 1
     }
-    func store(_ i: Int, _ r: EvaluationResult) { lock.lock(); results[i] = r; lock.unlock() }
-    var fatalError: String? { lock.lock(); defer { lock.unlock() }; return fatal }
-    func setFatal(_ s: String) { lock.lock(); if fatal == nil { fatal = s }; lock.unlock() }
+    func finish(_ i: Int, _ r: EvaluationResult) {
+        condition.lock(); results[i] = r; finished.append(i); condition.signal(); condition.unlock()
+    }
+    /// Blocks until some candidate not yet handed out here has finished.
+    func waitForFinished() -> (Int, EvaluationResult) {
+        condition.lock(); defer { condition.unlock() }
+        while finished.isEmpty { condition.wait() }
+        let i = finished.removeFirst()
+        return (i, results[i])
+    }
+    var fatalError: String? { condition.lock(); defer { condition.unlock() }; return fatal }
+    func setFatal(_ s: String) { condition.lock(); if fatal == nil { fatal = s }; condition.unlock() }
 }
 
 private let plugin = PluginExport(evaluators: [

@@ -43,7 +43,7 @@ enum EvaluatorProtocol {
 
     /// JSON numbers only (JSONSerialization turns true/false into NSNumber too).
     private static func number(_ v: Any) -> Double? {
-        guard let n = v as? NSNumber, !(v is Bool) else { return nil }
+        guard let n = v as? NSNumber else { return nil }
         if String(cString: n.objCType) == "c" { return nil }   // a JSON boolean
         return n.doubleValue
     }

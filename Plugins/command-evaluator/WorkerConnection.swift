@@ -58,7 +58,7 @@ final class WorkerConnection: @unchecked Sendable {
         let deadline = config.startupTimeout > 0 ? Date(timeIntervalSinceNow: config.startupTimeout) : Date.distantFuture
         state.lock()
         while hello == nil && deathReason == nil {
-            if !state.wait(until: deadline) { break }
+            if !state.waitSafely(until: deadline) { break }
         }
         let reply = hello, died = deathReason
         state.unlock()
@@ -91,7 +91,7 @@ final class WorkerConnection: @unchecked Sendable {
         state.lock(); defer { state.unlock() }
         while true {
             if let r = replies.removeValue(forKey: id) { return r }
-            if !state.wait(until: deadline) {
+            if !state.waitSafely(until: deadline) {
                 if let r = replies.removeValue(forKey: id) { return r }
                 pending.remove(id)
                 return .timeout
@@ -205,5 +205,13 @@ final class WorkerConnection: @unchecked Sendable {
         }
         state.unlock()
         if first { onDeath() }
+    }
+}
+
+extension NSCondition {
+    /// wait(until:) traps on Linux for Date.distantFuture; wait without limit then.
+    func waitSafely(until deadline: Date) -> Bool {
+        if deadline.timeIntervalSinceNow > 1e8 { wait(); return true }
+        return wait(until: deadline)
     }
 }

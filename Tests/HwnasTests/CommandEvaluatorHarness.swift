@@ -7,26 +7,15 @@ import Foundation
 import Glibc
 #endif
 
-/// Paths of the built products and test fixtures.
+/// The fake trainer fixture and scratch folders.
 enum TestPaths {
-    /// The folder holding the test bundle, `hwnas` and the plugin .so files.
-    static var buildProducts: URL {
-        URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe")
-            .resolvingSymlinksInPath().deletingLastPathComponent()
-    }
-    static var fixtures: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fixtures") }
-    static var repoRoot: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
-    static var fakeTrainer: String { fixtures.appendingPathComponent("fake_trainer.py").path }
-
-    static func scratchDirectory(_ name: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hwnas-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static var fixtures: String { TestSupport.repoRoot + "/Tests/HwnasTests/fixtures" }
+    static var fakeTrainer: String { fixtures + "/fake_trainer.py" }
+    static func scratchDirectory(_ name: String) -> URL { URL(fileURLWithPath: TestSupport.tempDir(name)) }
 }
 
 /// Log lines the plugin sends to the host.
-final class LogSink: @unchecked Sendable {
+final class PluginLogSink: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
@@ -47,18 +36,16 @@ final class CommandEvaluatorHarness {
     static let choices = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
     static let nDims = 6
 
-    let log = LogSink()
-    private let library: UnsafeMutableRawPointer
+    let log: PluginLogSink
     private var host: UnsafeMutablePointer<hwnas_host>
     private(set) var evaluator: UnsafeMutablePointer<hwnas_evaluator>?
     let metricNames: [String]
 
     init(options: [String: String]) throws {
-        let path = TestPaths.buildProducts.appendingPathComponent("libHwnasCommandEvaluator.so").path
+        let path = TestSupport.productsDir + "/libHwnasCommandEvaluator.so"
         guard let lib = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw HarnessError(description: "dlopen \(path): \(String(cString: dlerror()))")
         }
-        library = lib
         typealias EntryFn = @convention(c) () -> UnsafeRawPointer?
         guard let sym = dlsym(lib, HWNAS_ENTRY_SYMBOL) else { throw HarnessError(description: "no entry symbol") }
         let entry = unsafeBitCast(sym, to: EntryFn.self)().map { $0.assumingMemoryBound(to: hwnas_plugin_entry.self) }!
@@ -68,14 +55,15 @@ final class CommandEvaluatorHarness {
         }
         let factory = factoryRaw.assumingMemoryBound(to: hwnas_evaluator_factory.self)
 
-        host = .allocate(capacity: 1)
+        let host = UnsafeMutablePointer<hwnas_host>.allocate(capacity: 1)
+        let log = PluginLogSink()
         host.initialize(to: hwnas_host(
             struct_size: UInt32(MemoryLayout<hwnas_host>.size), reserved: 0,
             abi_version: hwnas_version(major: HWNAS_ABI_VERSION_MAJOR, minor: HWNAS_ABI_VERSION_MINOR, patch: HWNAS_ABI_VERSION_PATCH),
             host_name: UnsafePointer(strdup("hwnas-tests")), host_version: UnsafePointer(strdup("0")),
             host_data: Unmanaged.passUnretained(log).toOpaque(),
             log: { h, level, message in
-                let sink = Unmanaged<LogSink>.fromOpaque(h!.pointee.host_data!).takeUnretainedValue()
+                let sink = Unmanaged<PluginLogSink>.fromOpaque(h!.pointee.host_data!).takeUnretainedValue()
                 sink.append("[\(level)] \(String(cString: message!))")
             }))
         _ = entry.pointee.`init`(host)
@@ -83,19 +71,21 @@ final class CommandEvaluatorHarness {
         // Space and options only need to live during create().
         var out: UnsafeMutablePointer<hwnas_evaluator>?
         var error = [CChar](repeating: 0, count: 1024)
-        let status: hwnas_status = withCStrings(Array(options.keys) + Array(options.values) + Self.choices + (0..<Self.nDims).map { "edge\($0)" } + ["test-space"]) { c in
+        let nDims = CommandEvaluatorHarness.nDims
+        let status: hwnas_status = withCStringCopies(Array(options.keys) + Array(options.values) + CommandEvaluatorHarness.choices
+                                                + (0..<nDims).map { "edge\($0)" } + ["test-space"]) { c in
             let n = options.count
             var items = (0..<n).map { hwnas_option(key: c[$0], value: c[n + $0]) }
-            let choiceNames = Array(repeating: Array(c[(2 * n)..<(2 * n + 5)]), count: Self.nDims).flatMap { $0 }
-            let dimNames = Array(c[(2 * n + 5)..<(2 * n + 5 + Self.nDims)])
-            let counts = [UInt32](repeating: 5, count: Self.nDims)
-            let offsets = (0..<Self.nDims).map { UInt32($0 * 5) }
+            let choiceNames = Array(repeating: Array(c[(2 * n)..<(2 * n + 5)]), count: nDims).flatMap { $0 }
+            let dimNames = Array(c[(2 * n + 5)..<(2 * n + 5 + nDims)])
+            let counts = [UInt32](repeating: 5, count: nDims)
+            let offsets = (0..<nDims).map { UInt32($0 * 5) }
             return items.withUnsafeMutableBufferPointer { itemsBuf in
                 var opts = hwnas_options(count: UInt32(n), reserved: 0, items: itemsBuf.baseAddress)
                 return counts.withUnsafeBufferPointer { cb in offsets.withUnsafeBufferPointer { ob in
                     dimNames.withUnsafeBufferPointer { db in choiceNames.withUnsafeBufferPointer { chb in
                         var space = hwnas_search_space(struct_size: UInt32(MemoryLayout<hwnas_search_space>.size),
-                                                       n_dims: UInt32(Self.nDims), name: c[2 * n + 5 + Self.nDims],
+                                                       n_dims: UInt32(nDims), name: c[2 * n + 5 + nDims],
                                                        choice_counts: cb.baseAddress, dim_names: db.baseAddress,
                                                        choice_offsets: ob.baseAddress, choice_names: chb.baseAddress)
                         return factory.pointee.create(factory, "command", host, &space, &opts, &out, &error, UInt32(error.count))
@@ -104,9 +94,10 @@ final class CommandEvaluatorHarness {
             }
         }
         guard status == HWNAS_OK, let ev = out else {
-            dlclose(lib)
-            throw HarnessError(description: String(cString: error))
+            throw HarnessError(description: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
+        self.host = host
+        self.log = log
         evaluator = ev
         metricNames = (0..<ev.pointee.metric_count(ev)).map { String(cString: ev.pointee.metric_name(ev, $0)!) }
     }
@@ -141,7 +132,7 @@ final class CommandEvaluatorHarness {
                         params: 2320, macs: 2_359_296, weight_elems: 2304, bias_elems: 16, cell: UnsafePointer(strdup("stem")))
         }
         let tensors = [hwnas_tensor](repeating: hwnas_tensor(c: 16, h: 32, w: 32, reserved: 0), count: layers + 1)
-        let status: hwnas_status = withCStrings(archs) { archPtrs in
+        let status: hwnas_status = withCStringCopies(archs) { archPtrs in
             layerArray.withUnsafeBufferPointer { lb in tensors.withUnsafeBufferPointer { tb in
                 var network = hwnas_network(struct_size: UInt32(MemoryLayout<hwnas_network>.size), n_layers: UInt32(layers),
                                             layers: lb.baseAddress, n_tensors: UInt32(tensors.count), reserved: 0, tensors: tb.baseAddress)
@@ -186,7 +177,7 @@ final class CommandEvaluatorHarness {
 }
 
 /// Calls `body` with NUL-terminated copies of `strings`, freed afterwards.
-func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+func withCStringCopies<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     let copies = strings.map { strdup($0) }
     defer { copies.forEach { free($0) } }
     return body(copies.map { UnsafePointer($0) })

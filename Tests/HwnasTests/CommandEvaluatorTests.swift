@@ -41,8 +41,7 @@ func sampleGenotypes(_ n: Int, seed: UInt64) -> [[Int32]] {
 /// True while a process with this pid exists (a zombie counts as existing).
 func processExists(_ pid: Int32) -> Bool { FileManager.default.fileExists(atPath: "/proc/\(pid)") }
 
-@Suite("command evaluator plugin")
-struct CommandEvaluatorTests {
+@Suite struct CommandEvaluatorTests {
     @Test("crashes, hangs and garbage fail only their own candidate; workers are restarted, reaped, and leak no fds")
     func chaosBatch() throws {
         let pidDir = TestPaths.scratchDirectory("pids")
@@ -70,7 +69,7 @@ struct CommandEvaluatorTests {
                 #expect(out.metrics[i][1] == 0)          // no network in this batch
                 #expect(out.metrics[i][2].isNaN)         // declared but never sent
             } else {
-                #expect(out.metrics[i].allSatisfy(\.isNaN))
+                #expect(out.metrics[i].allSatisfy { $0.isNaN })
             }
         }
         // Each candidate reported once, as it finished, with the returned values.
@@ -95,9 +94,15 @@ struct CommandEvaluatorTests {
             let pid = (r["pid"] as! NSNumber).int32Value
             #expect(!processExists(pid), "worker \(pid) still exists (zombie or orphan)")
         }
-        // Workers started while others were running must not inherit their pipes.
-        let fdSets = Set(records.map { ($0["fds"] as! [String: String]).count })
-        #expect(fdSets.count == 1, "workers saw different numbers of open fds: \(fdSets)")
+        // Workers started while others were running must not inherit their
+        // pipes (a leaked stdin end would hide that worker's EOF forever).
+        let fdMaps = records.map { $0["fds"] as! [String: String] }
+        let workerPipes = Set(fdMaps.flatMap { [$0["0"], $0["1"]].compactMap { $0 } })
+        #expect(workerPipes.count == 2 * records.count)
+        for m in fdMaps {
+            let inherited = m.filter { Int($0.key)! > 2 && workerPipes.contains($0.value) }
+            #expect(inherited.isEmpty, "a worker inherited another worker's pipe: \(inherited)")
+        }
     }
 
     @Test("the request carries the expanded network and choice names")
