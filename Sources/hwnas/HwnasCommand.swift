@@ -14,6 +14,10 @@ struct HwnasCommand: ParsableCommand {
             CostCommand.self,
             PluginsCommand.self,
             ProfilesCommand.self,
+            LutCommand.self,
+            ProfileCommand.self,
+            MeasureCommand.self,
+            BenchCommand.self,
             // HELPER-SUBCOMMANDS (add new subcommand types above this marker)
         ]
     )

@@ -71,7 +71,7 @@ struct SearchCommand: ParsableCommand {
                     + "strategy \(strategy), evaluator \(evaluator), budget \(budget), seed \(seed)\n").utf8))
             }
             var r = try runner.run()
-            r.pareto = try SearchOutputs.pareto(result: r, objectives: config.objectives)
+            r.pareto = try SearchOutputs.pareto(result: r, objectives: config.objectives, constraints: config.constraints)
             if let output { try r.write(to: output) }
             if let plot { try SearchOutputs.plot(result: r, config: config, path: plot) }
             return r

@@ -14,11 +14,18 @@ public struct Constraint: Sendable, CustomStringConvertible, Equatable {
         for op in [Op.le, .ge, .lt, .gt] {   // two-character operators first
             guard let r = s.range(of: op.rawValue) else { continue }
             let m = String(s[..<r.lowerBound]), v = String(s[r.upperBound...])
-            guard !m.isEmpty, let b = Double(v), b.isFinite else { break }
+            guard Self.isMetricName(m), let b = Double(v), b.isFinite else { break }
             self.init(metric: m, op: op, bound: b)
             return
         }
         throw HwnasError("bad constraint '\(text)': expected METRIC<=X, METRIC<X, METRIC>=X or METRIC>X (e.g. latency_ms<=10)")
+    }
+
+    /// Metric names are identifiers (letters, digits, '_', '.', '-'), so typos
+    /// such as "latency_ms=<5" are rejected instead of naming a metric "latency_ms=".
+    static func isMetricName(_ m: String) -> Bool {
+        guard let first = m.unicodeScalars.first, CharacterSet.letters.contains(first) || first == "_" else { return false }
+        return m.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0) }
     }
 
     /// Unknown (NaN) values never satisfy a constraint.
