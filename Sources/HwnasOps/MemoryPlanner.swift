@@ -33,44 +33,73 @@ public struct LayerMemory: Sendable, Hashable {
 public enum MemoryPlanner {
     /// The live tensors and their bytes at every layer, in execution order.
     public static func schedule(_ n: Network, bytesPerElement: Int64 = 1) -> [LayerMemory] {
-        let last = lastUses(n)
-        var alive: Set<Int> = [0]          // tensors holding their own buffer
         var steps: [LayerMemory] = []
-        for (i, l) in n.layers.enumerated() {
-            let outBytes = l.outShape.elements * bytesPerElement
-            // In-place: reuse an input that dies here and has the output's size.
-            var candidates = [l.input]
-            if l.op == "add" && l.input2 != -1 { candidates.append(l.input2) }
-            let reused = l.flags.contains(.inPlace)
-                ? candidates.first { last[$0] == i && n.tensors[$0].elements * bytesPerElement == outBytes }
-                : nil
-            var live: [LiveTensor] = []
-            for t in alive.sorted() {
-                let role: LiveTensor.Role
-                if t == l.input { role = .input } else if t == l.input2 { role = .input2 } else { role = .kept(untilLayer: last[t]) }
-                live.append(LiveTensor(tensor: t, shape: n.tensors[t], bytes: n.tensors[t].elements * bytesPerElement, role: role))
-            }
-            if reused == nil {
-                live.append(LiveTensor(tensor: l.output, shape: l.outShape, bytes: outBytes, role: .output))
-            } else {
-                live.append(LiveTensor(tensor: l.output, shape: l.outShape, bytes: 0, role: .outputInPlace))
-            }
-            steps.append(LayerMemory(layer: i, bytes: live.reduce(0) { $0 + $1.bytes }, live: live))
-            // After the layer: free what nobody reads later; the output takes a buffer.
-            if let r = reused { alive.remove(r) }
-            alive.insert(l.output)
-            alive = alive.filter { last[$0] > i }
+        let last = lastUses(n)
+        walk(n, bytesPerElement) { i, alive, reused, outBytes in
+            steps.append(step(n, last, i, alive, reused, outBytes, bytesPerElement))
+            return true
         }
         return steps
     }
 
     /// The step with the most bytes live (the first such step), or nil for a
-    /// network without layers.
+    /// network without layers. Sums bytes only, then details the peak step:
+    /// cost models call this for every candidate of a space.
     public static func peak(_ n: Network, bytesPerElement: Int64 = 1) -> LayerMemory? {
-        schedule(n, bytesPerElement: bytesPerElement).reduce(nil) { best, s in
-            guard let b = best else { return s }
-            return s.bytes > b.bytes ? s : b
+        var best = -1, bestBytes: Int64 = -1
+        walk(n, bytesPerElement) { i, alive, reused, outBytes in
+            var b: Int64 = reused == nil ? outBytes : 0
+            for t in alive { b += n.tensors[t].elements * bytesPerElement }
+            if b > bestBytes { best = i; bestBytes = b }
+            return true
         }
+        guard best >= 0 else { return nil }
+        var found: LayerMemory?
+        walk(n, bytesPerElement) { i, alive, reused, outBytes in
+            guard i == best else { return true }
+            found = step(n, lastUses(n), i, alive, reused, outBytes, bytesPerElement)
+            return false
+        }
+        return found
+    }
+
+    /// Runs the liveness simulation, calling body(layer, tensors holding a
+    /// buffer before it (ascending), the input reused in place, output bytes)
+    /// for each layer until body returns false.
+    static func walk(_ n: Network, _ bytesPerElement: Int64,
+                     _ body: (Int, [Int], Int?, Int64) -> Bool) {
+        let last = lastUses(n)
+        var alive: [Int] = [0]          // tensors holding their own buffer, ascending
+        for (i, l) in n.layers.enumerated() {
+            let outBytes = l.outShape.elements * bytesPerElement
+            // In-place: reuse an input that dies here and has the output's size.
+            var reused: Int?
+            if l.flags.contains(.inPlace) {
+                if last[l.input] == i && n.tensors[l.input].elements * bytesPerElement == outBytes { reused = l.input }
+                else if l.op == "add", l.input2 != -1, last[l.input2] == i,
+                        n.tensors[l.input2].elements * bytesPerElement == outBytes { reused = l.input2 }
+            }
+            guard body(i, alive, reused, outBytes) else { return }
+            // After the layer: free what nobody reads later; the output takes a buffer.
+            if let r = reused, let k = alive.firstIndex(of: r) { alive.remove(at: k) }
+            if !alive.contains(l.output) {
+                alive.insert(l.output, at: alive.firstIndex { $0 > l.output } ?? alive.count)
+            }
+            alive.removeAll { last[$0] <= i }
+        }
+    }
+
+    static func step(_ n: Network, _ last: [Int], _ i: Int, _ alive: [Int], _ reused: Int?, _ outBytes: Int64,
+                     _ bytesPerElement: Int64) -> LayerMemory {
+        let l = n.layers[i]
+        var live: [LiveTensor] = alive.map { t in
+            let role: LiveTensor.Role = t == l.input ? .input : t == l.input2 ? .input2 : .kept(untilLayer: last[t])
+            return LiveTensor(tensor: t, shape: n.tensors[t], bytes: n.tensors[t].elements * bytesPerElement, role: role)
+        }
+        live.append(reused == nil
+            ? LiveTensor(tensor: l.output, shape: l.outShape, bytes: outBytes, role: .output)
+            : LiveTensor(tensor: l.output, shape: l.outShape, bytes: 0, role: .outputInPlace))
+        return LayerMemory(layer: i, bytes: live.reduce(0) { $0 + $1.bytes }, live: live)
     }
 
     /// Index of the last layer reading each tensor; the network output (and

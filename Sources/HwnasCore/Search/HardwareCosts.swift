@@ -52,7 +52,7 @@ public final class HardwareCosts: @unchecked Sendable {
             var seen = Set<[Int32]>()
             let todo = missing.map { genotypes[$0] }.filter { seen.insert($0).inserted }
             var rows = [[Double]](repeating: Array(repeating: .nan, count: metricNames.count), count: todo.count)
-            let chunk = 4096
+            let chunk = 256   // small enough that expanded networks stay in cache
             for start in stride(from: 0, to: todo.count, by: chunk) {
                 let part = Array(todo[start..<min(todo.count, start + chunk)])
                 try CandidateBatchBuilder.with(space: space, genotypes: part, expander: expander) { batch in
