@@ -29,6 +29,7 @@ let plugins: [PluginSpec] = [
     PluginSpec(product: "HwnasPredictor", target: "HwnasPredictorPlugin", path: "Plugins/predictor", swift: true, deps: ["HwnasStrategies"], linker: openBLAS),
     PluginSpec(product: "HwnasNSGA2", target: "HwnasNSGA2Plugin", path: "Plugins/nsga2", swift: true, deps: ["HwnasStrategies"]),
     PluginSpec(product: "HwnasCPULUT", target: "HwnasCPULUTPlugin", path: "Plugins/cpu-lut", swift: true, deps: ["HwnasLUT"]),
+    PluginSpec(product: "HwnasNaswot", target: "HwnasNaswotPlugin", path: "Plugins/naswot-evaluator", swift: true, deps: ["HwnasExecutor"]),
     // HELPER-PLUGINS (append new PluginSpec lines above this marker)
 ]
 
