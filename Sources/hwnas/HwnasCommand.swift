@@ -18,6 +18,7 @@ struct HwnasCommand: ParsableCommand {
             ProfileCommand.self,
             MeasureCommand.self,
             BenchCommand.self,
+            CorrelateCommand.self,
             // HELPER-SUBCOMMANDS (add new subcommand types above this marker)
         ]
     )

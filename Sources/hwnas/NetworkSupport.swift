@@ -4,12 +4,16 @@
 import HwnasCore
 
 enum NetworkSupport {
-    static func expander(space: SearchSpace, profile: HardwareProfile, registry: PluginRegistry) throws -> NetworkExpanding? {
+    static func expander(space: SearchSpace, profile: HardwareProfile, registry: PluginRegistry) throws -> GenotypeNetworkExpander? {
+        try expander(space: space, input: profile.input, registry: registry)
+    }
+
+    static func expander(space: SearchSpace, input: HardwareProfile.InputShape?, registry: PluginRegistry) throws -> GenotypeNetworkExpander? {
         var set: LoadedOperatorSet? = nil
         if registry.ids(of: .operatorSet).contains("core") {
             let (descriptor, library) = try registry.lookup(.operatorSet, "core")
             set = try LoadedOperatorSet(descriptor, library: library, options: [:])
         }
-        return GenotypeNetworkExpander(space: space, operatorSet: set, input: profile.input)
+        return GenotypeNetworkExpander(space: space, operatorSet: set, input: input)
     }
 }

@@ -1,0 +1,80 @@
+// `hwnas correlate`: how well an evaluator (e.g. the training-free naswot
+// proxy) ranks architectures against real trained accuracies, next to the
+// trivial proxies params and MACs.
+import ArgumentParser
+import Foundation
+import HwnasCore
+
+struct CorrelateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "correlate",
+        abstract: "Rank correlation (Spearman, Kendall) of an evaluator's score with benchmark accuracies.",
+        discussion: """
+        Samples architectures from a table with trained accuracies (by default
+        ../shared/benchmarks/nb201/nb201_hw.csv), scores them with the evaluator
+        and with params and MACs, and prints a Markdown table.
+        Example:
+          hwnas correlate --evaluator naswot --sample 1000 --seed 1 --parallel 2 --csv naswot.csv
+        """)
+
+    @Option(help: "Evaluator plugin id.")
+    var evaluator = SearchDefaults.evaluator
+    @Option(name: .customLong("evaluator-option"), help: "Evaluator option KEY=VALUE (repeatable).")
+    var evaluatorOptions: [String] = []
+    @Option(help: "Search space of the table's architectures.")
+    var space = "nb201"
+    @Option(help: "CSV with an architecture column and accuracy columns.")
+    var table: String?
+    @Option(help: "Architecture column of the table.")
+    var key = "arch"
+    @Option(help: "Comma-separated accuracy columns.")
+    var columns = "cifar10_acc,cifar100_acc,imagenet16_acc"
+    @Option(help: "Architectures to sample (without replacement).")
+    var sample = 1000
+    @Option(help: "Sampling seed.")
+    var seed: UInt64 = 1
+    @Option(help: "Evaluations run in parallel (passed to the evaluator as option parallel).")
+    var parallel = 1
+    @Option(help: "Write one row per scored architecture here.")
+    var csv: String?
+    @Flag(help: "No progress lines.")
+    var quiet = false
+    @OptionGroup var paths: PluginPathOptions
+
+    func run() throws {
+        let report = try reportingErrors { () -> ProxyCorrelationReport in
+            guard let path = table ?? SearchDefaults.sharedBenchmark("nb201/nb201_hw.csv") else {
+                throw HwnasError("no --table given and ../shared/benchmarks/nb201/nb201_hw.csv not found")
+            }
+            guard parallel >= 1 else { throw HwnasError("--parallel must be at least 1") }
+            let registry = paths.registry()
+            let sp = try SearchSpace.load(space)
+            guard let expander = try NetworkSupport.expander(space: sp, input: nil, registry: registry) else {
+                throw HwnasError("space \(sp.name) has no network expansion, so params/MACs (and network evaluators) are unavailable")
+            }
+            var job = ProxyCorrelationJob(tablePath: path, accuracyColumns: columns.split(separator: ",").map(String.init),
+                                          sample: sample, evaluator: evaluator)
+            job.keyColumn = key
+            job.seed = seed
+            job.evaluatorOptions = try keyValues(evaluatorOptions, flag: "--evaluator-option")
+            if parallel > 1 && job.evaluatorOptions["parallel"] == nil { job.evaluatorOptions["parallel"] = String(parallel) }
+            job.batchSize = max(32, 4 * parallel)
+            var last = Date.distantPast
+            return try job.run(space: sp, expander: expander, registry: registry) { done, total, seconds in
+                guard !quiet, done == total || Date().timeIntervalSince(last) > 5 else { return }
+                last = Date()
+                FileHandle.standardError.write(Data(String(format: "[%5d/%d] %.1fs\n", done, total, seconds).utf8))
+            }
+        }
+        print(report.markdown())
+        print("\n" + report.summary())
+        if let csv {
+            try reportingErrors {
+                do { try report.csv().write(toFile: csv, atomically: true, encoding: .utf8) } catch {
+                    throw HwnasError("\(csv): cannot write: \(error.localizedDescription)")
+                }
+            }
+            print("points: \(csv)")
+        }
+    }
+}
