@@ -119,7 +119,7 @@ final class NaswotEvaluator: CandidateEvaluator, @unchecked Sendable {
         var opts = hwnas_executor_options(batch: Int32(batch), bn_mode: HWNAS_EXEC_BN_BATCH, seed: seed)
         var err = [CChar](repeating: 0, count: 512)
         guard let ex = hwnas_executor_create(net, &opts, &err, err.count) else {
-            throw PluginError("naswot: cannot run the network: \(String(cString: err))")
+            throw PluginError("naswot: cannot run the network: \(err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
         }
         defer { hwnas_executor_destroy(ex) }
         let kernel = CodeKernel(batch: batch)
@@ -159,7 +159,12 @@ final class NaswotEvaluator: CandidateEvaluator, @unchecked Sendable {
                 let blasThreads = hwnas_executor_get_threads()
                 hwnas_executor_set_threads(1)
                 defer { hwnas_executor_set_threads(blasThreads) }
-                DispatchQueue.concurrentPerform(iterations: n, execute: scoreOne)
+                // `workers` threads pull candidates until none is left: at
+                // most `parallel` at once, and a slow network holds up no one.
+                let next = NextIndex(n)
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while let i = next.take() { scoreOne(i) }
+                }
             } else {
                 (0..<n).forEach(scoreOne)
             }
@@ -184,6 +189,20 @@ struct NetworkList: @unchecked Sendable {
     let arch: [String]
 }
 
+/// Hands out candidate indices 0..<n to worker threads, each once.
+final class NextIndex: @unchecked Sendable {
+    private let n: Int
+    private var i = 0
+    private let lock = NSLock()
+    init(_ n: Int) { self.n = n }
+    func take() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard i < n else { return nil }
+        i += 1
+        return i - 1
+    }
+}
+
 /// Per-candidate results written from worker threads.
 final class ScoreSlots: @unchecked Sendable {
     private var slots: [Result<EvaluationResult, Error>?]
@@ -193,9 +212,9 @@ final class ScoreSlots: @unchecked Sendable {
     func get(_ i: Int) -> Result<EvaluationResult, Error>? { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }
 
-nonisolated(unsafe) private let plugin = PluginExport(evaluators: [
+private let plugin = PluginExport(evaluators: [
     EvaluatorKind(PluginDescriptor(id: "naswot", name: "NASWOT training-free proxy",
-                                   description: "log|K| of ReLU codes of the untrained network on the OpenBLAS CPU executor (options batch, seed, metric)")) { _, o, log in
+                                   description: "training-free accuracy proxy, a score and not an accuracy: log|K| of the ReLU codes of the untrained network on a synthetic batch (OpenBLAS CPU); higher tends to train better, see docs/evaluators.md (options batch, seed, metric, parallel)")) { _, o, log in
         try NaswotEvaluator(options: o, logger: log)
     },
 ])
