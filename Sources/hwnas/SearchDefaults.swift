@@ -4,8 +4,10 @@ import HwnasCore
 
 enum SearchDefaults {
     static let space = "nb201"
-    static let profile = "raspi4"
-    static let evaluator = "table"
+    // stm32f746 is analytic (no data files) and naswot needs nothing but the
+    // CPU, so the default runs on a fresh machine with no data of the user's.
+    static let profile = "stm32f746"
+    static let evaluator = "naswot"
 
     /// Fills evaluator options the user left out where a sensible default exists.
     static func evaluatorOptions(_ id: String, _ given: [String: String]) throws -> [String: String] {

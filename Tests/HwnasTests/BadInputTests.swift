@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func impossibleConstraintIsExplained() throws {
-        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--constraint", "latency_ms<=0.01",
+        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--constraint", "latency_ms<=0.01",
                                           "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--budget", "5", "--quiet"])
         #expect(r.status == 1)
         let line = r.err.split(separator: "\n").first { $0.contains("infeasible") }
@@ -126,15 +126,15 @@ import Testing
         let dir = TestSupport.tempDir("csv")
         let csv = "\(dir)/bad.csv"
         try "arch,acc\n|a|,90\n|b|,not-a-number\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator-option", "file=\(csv)",
+        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(csv)",
                                           "--evaluator-option", "column=acc", "--budget", "3", "--quiet"])
         #expect(r.status == 1)
         #expect(r.err.contains("\(csv):3") && r.err.contains("not a number"), "\(r.err)")
         try "arch,acc\n|a|,90,extra\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        let r2 = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator-option", "file=\(csv)",
+        let r2 = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(csv)",
                                            "--evaluator-option", "column=acc", "--budget", "3", "--quiet"])
         #expect(r2.status == 1 && r2.err.contains("\(csv):2") && r2.err.contains("expected 2 fields"))
-        let r3 = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator-option", "file=\(dir)/missing.csv",
+        let r3 = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(dir)/missing.csv",
                                            "--budget", "3", "--quiet"])
         #expect(r3.status == 1 && r3.err.contains("missing.csv") && r3.err.contains("cannot read"))
     }

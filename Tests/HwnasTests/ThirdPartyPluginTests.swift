@@ -16,7 +16,7 @@ import Testing
         #expect(v.status == 0, "\(v.out)")
         let out = "\(dir)/r.json"
         let r = try TestSupport.hwnasRun(["search", "--plugin-path", dir, "--strategy", "hill-climb", "--profile", "raspi4",
-                                          "--constraint", "latency_ms<=10", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
+                                          "--constraint", "latency_ms<=10", "--evaluator", "table", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
                                           "--evaluator-option", "column=cifar10_acc", "--budget", "80", "--seed", "2",
                                           "--output", out, "--quiet"])
         #expect(r.status == 0, "\(r.err)")

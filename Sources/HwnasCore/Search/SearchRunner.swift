@@ -26,6 +26,8 @@ public final class SearchRunner: @unchecked Sendable {
         costs = try HardwareCosts(profile: config.profile, space: cspace, registry: registry, expander: expander)
         let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
         evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+        // Say what the objective is: a proxy score must not pass for an accuracy.
+        if !ed.description.isEmpty { notes.append("evaluator \(ed.id): \(ed.description)") }
         let costs = self.costs, evaluator = self.evaluator
         constraintIndex = try config.constraints.map { c in
             guard let i = costs.metricNames.firstIndex(of: c.metric) else {
@@ -148,9 +150,13 @@ public final class SearchRunner: @unchecked Sendable {
             history.filter { $0.status == "ok" && $0.objective != nil }
                 .max { primary.oriented($0.objective!) < primary.oriented($1.objective!) }
         }
+        var lastPrinted = -1
         func progress(force: Bool = false) {
             guard config.progress, force || Date().timeIntervalSince(lastProgress) > 2 else { return }
+            // The final forced line would repeat a line printed at the same count.
+            guard history.count != lastPrinted else { return }
             lastProgress = Date()
+            lastPrinted = history.count
             var line = String(format: "[%4d/%d] %.1fs", history.count, config.budget, Date().timeIntervalSince(start))
             if let b = bestRecord(), let o = b.objective {
                 line += " best \(primary.metric)=\(fmt(o))"
