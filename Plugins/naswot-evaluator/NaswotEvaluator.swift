@@ -10,9 +10,9 @@
 // well-conditioned K and a high score, and tend to train to higher accuracy.
 //
 // Why NASWOT: it needs only a forward pass (our executor has no backward, so
-// SynFlow/SNIP/GraSP would need one), it is cheap (one mini-batch), and it
-// is the proxy with the best published rank correlation on NAS-Bench-201
-// among the forward-only ones. docs/evaluators.md has our measured figures.
+// SynFlow/SNIP/GraSP would need one), it is cheap (one mini-batch), and its
+// published NAS-Bench-201 correlations are among the best zero-cost ones.
+// docs/evaluators.md has our measured figures (it beats params and MACs).
 //
 // Options: batch (mini-batch size, default 32), seed (weights and input,
 // default 1), metric (name of the score, default naswot), parallel

@@ -17,10 +17,7 @@ struct CorrelateCommand: ParsableCommand {
           hwnas correlate --evaluator naswot --sample 1000 --seed 1 --parallel 2 --csv naswot.csv
         """)
 
-    @Option(help: "Evaluator plugin id.")
-    var evaluator = SearchDefaults.evaluator
-    @Option(name: .customLong("evaluator-option"), help: "Evaluator option KEY=VALUE (repeatable).")
-    var evaluatorOptions: [String] = []
+    @OptionGroup var eval: EvaluatorOptions
     @Option(help: "Search space of the table's architectures.")
     var space = "nb201"
     @Option(help: "CSV with an architecture column and accuracy columns.")
@@ -33,8 +30,6 @@ struct CorrelateCommand: ParsableCommand {
     var sample = 1000
     @Option(help: "Sampling seed.")
     var seed: UInt64 = 1
-    @Option(help: "Evaluations run in parallel (passed to the evaluator as option parallel).")
-    var parallel = 1
     @Option(help: "Write one row per scored architecture here.")
     var csv: String?
     @Flag(help: "No progress lines.")
@@ -46,19 +41,17 @@ struct CorrelateCommand: ParsableCommand {
             guard let path = table ?? SearchDefaults.sharedBenchmark("nb201/nb201_hw.csv") else {
                 throw HwnasError("no --table given and ../shared/benchmarks/nb201/nb201_hw.csv not found")
             }
-            guard parallel >= 1 else { throw HwnasError("--parallel must be at least 1") }
             let registry = paths.registry()
             let sp = try SearchSpace.load(space)
             guard let expander = try NetworkSupport.expander(space: sp, input: nil, registry: registry) else {
                 throw HwnasError("space \(sp.name) has no network expansion, so params/MACs (and network evaluators) are unavailable")
             }
             var job = ProxyCorrelationJob(tablePath: path, accuracyColumns: columns.split(separator: ",").map(String.init),
-                                          sample: sample, evaluator: evaluator)
+                                          sample: sample, evaluator: eval.evaluator)
             job.keyColumn = key
             job.seed = seed
-            job.evaluatorOptions = try keyValues(evaluatorOptions, flag: "--evaluator-option")
-            if parallel > 1 && job.evaluatorOptions["parallel"] == nil { job.evaluatorOptions["parallel"] = String(parallel) }
-            job.batchSize = max(32, 4 * parallel)
+            job.evaluatorOptions = try eval.resolved()
+            job.batchSize = max(32, 4 * eval.parallel)
             var last = Date.distantPast
             return try job.run(space: sp, expander: expander, registry: registry) { done, total, seconds in
                 guard !quiet, done == total || Date().timeIntervalSince(last) > 5 else { return }

@@ -8,7 +8,11 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search for the best architecture that satisfies hardware constraints.",
         discussion: """
-        Example:
+        With no --space/--profile/--evaluator: NAS-Bench-201 on the stm32f746 MCU
+        profile, scored by the training-free naswot evaluator (a rank score, not
+        an accuracy), e.g.
+          hwnas search --constraint "peak_sram_kb<=320" --constraint "flash_kb<=1024" --parallel 2
+        With benchmark accuracies and measured latency:
           hwnas search --space nb201 --profile raspi4 --constraint "latency_ms<=10" \\
             --evaluator table --evaluator-option file=../shared/benchmarks/nb201/nb201_hw.csv \\
             --evaluator-option column=cifar10_acc --strategy regularized-evolution \\
@@ -23,10 +27,7 @@ struct SearchCommand: ParsableCommand {
     var constraint: [String] = []
     @Option(help: "Objective METRIC:max|min (repeatable). Default: maximise the evaluator's metric.")
     var objective: [String] = []
-    @Option(help: "Evaluator plugin id.")
-    var evaluator = SearchDefaults.evaluator
-    @Option(name: .customLong("evaluator-option"), help: "Evaluator option KEY=VALUE (repeatable).")
-    var evaluatorOptions: [String] = []
+    @OptionGroup var eval: EvaluatorOptions
     @Option(help: "Strategy plugin id.")
     var strategy = "regularized-evolution"
     @Option(name: .customLong("strategy-option"), help: "Strategy option KEY=VALUE (repeatable).")
@@ -35,8 +36,6 @@ struct SearchCommand: ParsableCommand {
     var budget = 100
     @Option(help: "Random seed; the same seed gives the same result.")
     var seed: UInt64 = 1
-    @Option(help: "Evaluations run in parallel per round (evaluators that support it).")
-    var parallel = 1
     @Option(help: "Write the result JSON here.")
     var output: String?
     @Option(help: "Append every evaluation to this JSON-lines file; rerunning with it resumes without re-evaluating.")
@@ -53,14 +52,13 @@ struct SearchCommand: ParsableCommand {
             var config = SearchConfiguration(space: try SearchSpace.load(space), profile: try HardwareProfile.load(profile))
             config.constraints = try constraint.map(Constraint.init(parsing:))
             config.objectives = try objective.map(Objective.init(parsing:))
-            config.evaluator = evaluator
-            config.evaluatorOptions = try SearchDefaults.evaluatorOptions(evaluator, try keyValues(evaluatorOptions, flag: "--evaluator-option"))
-            if parallel > 1 && config.evaluatorOptions["parallel"] == nil { config.evaluatorOptions["parallel"] = String(parallel) }
+            config.evaluator = eval.evaluator
+            config.evaluatorOptions = try eval.resolved()
             config.strategy = strategy
             config.strategyOptions = try keyValues(strategyOptions, flag: "--strategy-option")
             config.budget = budget
             config.seed = seed
-            config.parallel = parallel
+            config.parallel = eval.parallel
             config.journalPath = journal
             config.progress = !quiet
             let expander = try NetworkSupport.expander(space: config.space, profile: config.profile, registry: registry)
@@ -68,7 +66,7 @@ struct SearchCommand: ParsableCommand {
             if !quiet {
                 let cs = config.constraints.isEmpty ? "no constraints" : config.constraints.map(\.description).joined(separator: ", ")
                 FileHandle.standardError.write(Data(("hwnas search: space \(config.space.name), profile \(config.profile.name), \(cs); "
-                    + "strategy \(strategy), evaluator \(evaluator), budget \(budget), seed \(seed)\n").utf8))
+                    + "strategy \(strategy), evaluator \(eval.evaluator), budget \(budget), seed \(seed)\n").utf8))
             }
             var r = try runner.run()
             r.pareto = try SearchOutputs.pareto(result: r, objectives: config.objectives, constraints: config.constraints)

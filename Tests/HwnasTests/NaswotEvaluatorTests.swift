@@ -30,7 +30,9 @@ import Testing
     @Test func deterministicAndRanksConvolutionsAboveDegenerateCells() throws {
         let a = try scores(["batch": "16"])
         let b = try scores(["batch": "16"])
-        #expect(a == b)
+        // Equal up to OpenBLAS summation order: the thread count is process
+        // global and other suites running alongside change it.
+        for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-6 * abs(x), "\(a) vs \(b)") }
         let finite = a.allSatisfy { $0.isFinite }
         #expect(finite)
         #expect(a[0] > a[1] && a[0] > a[2], "all-conv3x3 must beat all-skip and all-none: \(a)")
