@@ -59,7 +59,7 @@ var targets: [Target] = [
             dependencies: ["CHwnasABI", "HwnasOps", "HwnasTabular", "HwnasExecutor", "HwnasLUT", .product(name: "Yams", package: "Yams")],
             path: "Sources/HwnasCore"),
     .executableTarget(name: "hwnas",
-                      dependencies: ["HwnasCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                      dependencies: ["HwnasCore", "HwnasTabular", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/hwnas"),
     .testTarget(name: "HwnasTests",
                 dependencies: ["HwnasCore", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies"],

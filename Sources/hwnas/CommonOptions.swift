@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import HwnasCore
+import HwnasTabular
 
 struct PluginPathOptions: ParsableArguments {
     @Option(name: .customLong("plugin-path"), help: "Extra plugin folder or .so file (repeatable). Also HWNAS_PLUGIN_PATH.")
@@ -33,6 +34,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         FileHandle.standardError.write(Data("hwnas: error: \(e.description)\n".utf8))
         throw ExitCode(1)
     } catch let e as PluginLoadError {
+        FileHandle.standardError.write(Data("hwnas: error: \(e.description)\n".utf8))
+        throw ExitCode(1)
+    } catch let e as CSVError {
         FileHandle.standardError.write(Data("hwnas: error: \(e.description)\n".utf8))
         throw ExitCode(1)
     }

@@ -30,5 +30,7 @@ import Testing
         try "arch,cifar10_acc\n|nope~0|,90\n".write(toFile: path, atomically: true, encoding: .utf8)
         let r = try TestSupport.hwnasRun(["correlate", "--table", path, "--columns", "cifar10_acc", "--sample", "3", "--quiet"])
         #expect(r.status == 1 && r.err.contains(path) && r.err.contains("not an architecture"), "\(r.err)")
+        let c = try TestSupport.hwnasRun(["correlate", "--table", TestSupport.nb201CSV, "--columns", "no_such_acc", "--sample", "3", "--quiet"])
+        #expect(c.status == 1 && c.err.hasPrefix("hwnas: error: ") && c.err.contains("no column 'no_such_acc'"), "\(c.err)")
     }
 }
