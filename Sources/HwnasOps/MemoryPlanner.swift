@@ -35,40 +35,32 @@ public enum MemoryPlanner {
     public static func schedule(_ n: Network, bytesPerElement: Int64 = 1) -> [LayerMemory] {
         var steps: [LayerMemory] = []
         let last = lastUses(n)
-        walk(n, bytesPerElement) { i, alive, reused, outBytes in
+        walk(n, last, bytesPerElement) { i, alive, reused, outBytes in
             steps.append(step(n, last, i, alive, reused, outBytes, bytesPerElement))
-            return true
         }
         return steps
     }
 
     /// The step with the most bytes live (the first such step), or nil for a
-    /// network without layers. Sums bytes only, then details the peak step:
-    /// cost models call this for every candidate of a space.
+    /// network without layers. Sums bytes only and details just the peak
+    /// step: cost models call this for every candidate of a space.
     public static func peak(_ n: Network, bytesPerElement: Int64 = 1) -> LayerMemory? {
-        var best = -1, bestBytes: Int64 = -1
-        walk(n, bytesPerElement) { i, alive, reused, outBytes in
+        let last = lastUses(n)
+        var best: (layer: Int, alive: [Int], reused: Int?, outBytes: Int64)?
+        var bestBytes: Int64 = -1
+        walk(n, last, bytesPerElement) { i, alive, reused, outBytes in
             var b: Int64 = reused == nil ? outBytes : 0
             for t in alive { b += n.tensors[t].elements * bytesPerElement }
-            if b > bestBytes { best = i; bestBytes = b }
-            return true
+            if b > bestBytes { bestBytes = b; best = (i, alive, reused, outBytes) }
         }
-        guard best >= 0 else { return nil }
-        var found: LayerMemory?
-        walk(n, bytesPerElement) { i, alive, reused, outBytes in
-            guard i == best else { return true }
-            found = step(n, lastUses(n), i, alive, reused, outBytes, bytesPerElement)
-            return false
-        }
-        return found
+        return best.map { step(n, last, $0.layer, $0.alive, $0.reused, $0.outBytes, bytesPerElement) }
     }
 
     /// Runs the liveness simulation, calling body(layer, tensors holding a
     /// buffer before it (ascending), the input reused in place, output bytes)
-    /// for each layer until body returns false.
-    static func walk(_ n: Network, _ bytesPerElement: Int64,
-                     _ body: (Int, [Int], Int?, Int64) -> Bool) {
-        let last = lastUses(n)
+    /// for each layer. `last` is lastUses(n).
+    static func walk(_ n: Network, _ last: [Int], _ bytesPerElement: Int64,
+                     _ body: (Int, [Int], Int?, Int64) -> Void) {
         var alive: [Int] = [0]          // tensors holding their own buffer, ascending
         for (i, l) in n.layers.enumerated() {
             let outBytes = l.outShape.elements * bytesPerElement
@@ -79,7 +71,7 @@ public enum MemoryPlanner {
                 else if l.op == "add", l.input2 != -1, last[l.input2] == i,
                         n.tensors[l.input2].elements * bytesPerElement == outBytes { reused = l.input2 }
             }
-            guard body(i, alive, reused, outBytes) else { return }
+            body(i, alive, reused, outBytes)
             // After the layer: free what nobody reads later; the output takes a buffer.
             if let r = reused, let k = alive.firstIndex(of: r) { alive.remove(at: k) }
             if !alive.contains(l.output) {

@@ -28,16 +28,13 @@ func keyValues(_ items: [String], flag: String) throws -> [String: String] {
     return out
 }
 
-/// Runs `body`, printing a HwnasError as one line and exiting 1.
+/// Runs `body`; hwnas's own errors (one line naming the file or thing and
+/// the reason) are printed as such and exit 1. Others, like ArgumentParser's
+/// validation errors, pass through to be reported by it.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as HwnasError {
-        FileHandle.standardError.write(Data("hwnas: error: \(e.description)\n".utf8))
-        throw ExitCode(1)
-    } catch let e as PluginLoadError {
-        FileHandle.standardError.write(Data("hwnas: error: \(e.description)\n".utf8))
-        throw ExitCode(1)
-    } catch let e as CSVError {
-        FileHandle.standardError.write(Data("hwnas: error: \(e.description)\n".utf8))
+    do { return try body() } catch {
+        guard error is HwnasError || error is PluginLoadError || error is CSVError else { throw error }
+        FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8))
         throw ExitCode(1)
     }
 }

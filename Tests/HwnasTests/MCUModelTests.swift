@@ -1,5 +1,6 @@
 // Peak SRAM (tensor liveness), flash and latency of the MCU cost model on
 // small graphs worked out by hand, plus whole nb201 networks.
+import Foundation
 import HwnasOps
 import Testing
 
@@ -75,6 +76,21 @@ import Testing
         #expect(conv.layers[pc.layer].cell == "stage1.cell1")
         let skip = try NetworkExpander().expand(space: "nb201", genotype: [1, 1, 1, 1, 1, 1])
         #expect(MemoryPlanner.peak(skip)?.bytes == 32_768)
+    }
+
+    @Test func peakIsTheFirstLargestStepOfTheSchedule() throws {
+        // peak() sums bytes without building every step; it must pick the same
+        // step, with the same live tensors, as the full schedule does.
+        // Every 389th nb201 architecture (41 spread over all 15,625), digits base 5.
+        var nets = try stride(from: 0, to: 15_625, by: 389).map { index in
+            try NetworkExpander().expand(space: "nb201", genotype: (0..<6).map { d in Int32(index / Int(pow(5.0, Double(d))) % 5) })
+        }
+        nets.append(try chain())
+        for n in nets {
+            let steps = MemoryPlanner.schedule(n, bytesPerElement: 4)
+            let maxBytes = try #require(steps.map(\.bytes).max())
+            #expect(MemoryPlanner.peak(n, bytesPerElement: 4) == steps.first { $0.bytes == maxBytes })
+        }
     }
 
     func profile() -> MCUProfile {

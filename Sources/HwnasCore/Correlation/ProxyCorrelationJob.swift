@@ -55,7 +55,8 @@ public struct ProxyCorrelationJob: Sendable {
         }
         let evalSeconds = Date().timeIntervalSince(start)
 
-        let nets = try genotypes.map(expander.expand)
+        // The evaluator's batches expanded these already: reuse, don't redo.
+        let nets = try genotypes.map { try expander.cached($0).network }
         let proxies: [(String, [Double])] = [
             (loaded.metricNames[0], scores),
             ("params", nets.map { Double($0.params) }),

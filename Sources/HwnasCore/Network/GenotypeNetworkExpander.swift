@@ -44,8 +44,14 @@ public final class GenotypeNetworkExpander: NetworkExpanding, @unchecked Sendabl
     }
 
     public func network(for genotype: [Int32]) throws -> UnsafePointer<hwnas_network> {
+        try cached(genotype).pointer
+    }
+
+    /// The expansion of `genotype`, made once and kept (see `capacity`);
+    /// its `network` is the Swift value behind the C view.
+    public func cached(_ genotype: [Int32]) throws -> CNetwork {
         lock.lock(); defer { lock.unlock() }
-        if let c = cache[genotype] { return c.pointer }
+        if let c = cache[genotype] { return c }
         let c = CNetwork(try expand(genotype))
         if order.count >= capacity {
             let drop = order.count / 2   // amortised: drop the older half at once
@@ -54,6 +60,6 @@ public final class GenotypeNetworkExpander: NetworkExpanding, @unchecked Sendabl
         }
         cache[genotype] = c
         order.append(genotype)
-        return c.pointer
+        return c
     }
 }
