@@ -30,6 +30,10 @@ let plugins: [PluginSpec] = [
     PluginSpec(product: "HwnasNSGA2", target: "HwnasNSGA2Plugin", path: "Plugins/nsga2", swift: true, deps: ["HwnasStrategies"]),
     PluginSpec(product: "HwnasCPULUT", target: "HwnasCPULUTPlugin", path: "Plugins/cpu-lut", swift: true, deps: ["HwnasLUT"]),
     PluginSpec(product: "HwnasNaswot", target: "HwnasNaswotPlugin", path: "Plugins/naswot-evaluator", swift: true, deps: ["HwnasExecutor"]),
+    PluginSpec(product: "HwnasBenchmarkSpaces", target: "HwnasBenchmarkSpacesPlugin", path: "Plugins/benchmark-spaces", swift: true,
+               deps: ["HwnasCoreOpNames"]),
+    PluginSpec(product: "HwnasDeclarativeSpaces", target: "HwnasDeclarativeSpacesPlugin", path: "Plugins/declarative-spaces", swift: true,
+               deps: ["HwnasCoreOpNames", .product(name: "Yams", package: "Yams")]),
     // HELPER-PLUGINS (append new PluginSpec lines above this marker)
 ]
 
@@ -51,8 +55,10 @@ var targets: [Target] = [
     .target(name: "CHwnasLstsq", path: "Sources/CHwnasLstsq", linkerSettings: openBLAS + [.linkedLibrary("lapacke")]),
     // Lookup-table latency models: genotype features, fitted tables, metrics (host and cpu-lut plugin).
     .target(name: "HwnasLUT", dependencies: ["CHwnasLstsq", "HwnasTabular"], path: "Sources/HwnasLUT"),
-    // Operator math, genotype -> whole network expansion, MCU memory/flash/latency
-    // formulas. Pure, no dependencies (host, core-ops and mcu plugins share it).
+    // The core operator set's op names as C strings, for space plugins.
+    .target(name: "HwnasCoreOpNames", dependencies: ["HwnasPluginSupport"], path: "Sources/HwnasCoreOpNames"),
+    // Operator math, the Swift network type, MCU memory/flash/latency
+    // formulas. Pure, no dependencies (host tools, core-ops and mcu plugins share it).
     .target(name: "HwnasOps", path: "Sources/HwnasOps"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",

@@ -1,6 +1,7 @@
 // The JSON-lines protocol between the command evaluator and a user program
 // (docs/evaluator-protocol.md is the reference). One JSON object per line
 // each way: hello, then evaluate requests answered by result/error replies.
+import CHwnasABI
 import Foundation
 import HwnasPluginSupport
 
@@ -74,16 +75,28 @@ enum EvaluatorProtocol {
         ])
     }
 
-    /// Field names follow hwnas_layer in plugin.h.
+    static let activationNames = ["none", "relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
+    static func activation(_ a: Int32) -> String { a >= 0 && Int(a) < activationNames.count ? activationNames[Int(a)] : "unknown(\(a))" }
+
+    /// Field names follow hwnas_layer in hwnas/network.h (docs/network-ir.md).
     static func networkObject(_ n: NetworkView) -> [String: Any] {
         [
+            "spatial_dims": n.spatialDims,
             "layers": n.layers.map { l -> [String: Any] in
                 [
                     "op": l.op, "kernel": l.kernel, "stride": l.stride, "groups": l.groups, "expansion": l.expansion,
                     "input": l.input, "input2": l.input2, "output": l.output,
                     "in_c": l.inC, "in_h": l.inH, "in_w": l.inW, "out_c": l.outC, "out_h": l.outH, "out_w": l.outW,
                     "residual": l.isResidual, "inplace": l.isInPlace,
-                    "params": Int(l.params), "macs": Int(l.macs), "cell": l.cell,
+                    "params": Int(l.params), "macs": Int(l.macs), "weight_elems": Int(l.weightElems),
+                    "bias_elems": Int(l.biasElems), "cell": l.cell,
+                    "kernel_h": l.kernelH, "kernel_w": l.kernelW, "stride_h": l.strideH, "stride_w": l.strideW,
+                    "dilation_h": l.dilationH, "dilation_w": l.dilationW,
+                    "pad_top": l.padTop, "pad_left": l.padLeft, "pad_bottom": l.padBottom, "pad_right": l.padRight,
+                    "pre_activation": activation(l.preActivation), "activation": activation(l.activation),
+                    "batch_norm": l.batchNorm == HWNAS_BN_FOLDED, "shuffle_groups": l.shuffleGroups,
+                    "hidden_c": l.hiddenC, "hidden_activation": activation(l.hiddenActivation),
+                    "gate_activation": activation(l.gateActivation),
                 ]
             },
             "tensors": n.tensors.map { ["c": $0.c, "h": $0.h, "w": $0.w] },

@@ -1,6 +1,7 @@
 // Operator set "core": the built-in operator math of HwnasOps (conv2d,
 // depthwise / pointwise conv, FBNet inverted residual, ReLU-Conv-BN, pools,
-// identity, zero, add, batchnorm, global pool, linear) behind the C ABI.
+// identity, zero, add, batchnorm, squeeze-excite, global pool, linear)
+// behind the C ABI; windows of any size, stride, dilation and padding.
 import CHwnasABI
 import HwnasOps
 import HwnasPluginSupport
@@ -10,8 +11,12 @@ final class CoreOperatorSet: OperatorSet {
     var opNames: [String] { BuiltinOperators.opNames }
 
     func infer(_ q: OperatorQuery) throws -> OperatorInfo? {
-        let query = OpQuery(op: q.op, inC: q.inC, inH: q.inH, inW: q.inW, outC: q.outC, kernel: q.kernel,
+        var query = OpQuery(op: q.op, inC: q.inC, inH: q.inH, inW: q.inW, outC: q.outC, kernel: q.kernel,
                             stride: q.stride, groups: q.groups, expansion: q.expansion)
+        query.kernelH = q.kernelH; query.kernelW = q.kernelW; query.strideH = q.strideH; query.strideW = q.strideW
+        query.dilationH = q.dilationH; query.dilationW = q.dilationW
+        query.padTop = q.padTop; query.padLeft = q.padLeft; query.padBottom = q.padBottom; query.padRight = q.padRight
+        query.hiddenC = q.hiddenC
         do {
             let r = try ops.infer(query)
             return OperatorInfo(outC: r.outC, outH: r.outH, outW: r.outW, params: r.params, macs: r.macs,
@@ -24,7 +29,7 @@ final class CoreOperatorSet: OperatorSet {
 
 private let plugin = PluginExport(operatorSets: [
     OperatorSetKind(PluginDescriptor(id: "core", name: "Core operators",
-                                     description: "conv2d, dw/pw conv, inverted residual, ReLU-Conv-BN, pools, identity, zero, add, batchnorm, linear")) { _ in
+                                     description: "conv2d, dw/pw conv, inverted residual, ReLU-Conv-BN, pools, identity, zero, add, batchnorm, squeeze_excite, linear")) { _ in
         CoreOperatorSet()
     },
 ])

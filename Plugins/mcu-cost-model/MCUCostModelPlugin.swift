@@ -1,14 +1,24 @@
 // Cost model "mcu": peak SRAM, flash, latency (and energy) of int8 inference
-// on a microcontroller, from the expanded networks of the batch. The
-// formulas live in HwnasOps (MemoryPlanner, MCUCostModel); this file only
-// converts ABI views and options.
+// on a microcontroller, from the networks of the batch. The formulas live in
+// HwnasOps (MCUCostModel, MCUNetworkSummary, MemoryPlanner); this file reads
+// the C layout into a summary without making a single string (screening
+// prices thousands of networks a second) and converts options.
 import CHwnasABI
 import HwnasOps
 import HwnasPluginSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class MCUPluginModel: CostModel {
     let model: MCUCostModel
     var metricNames: [String] { model.metricNames }
+    /// Reused for every network (instances are instance-serial).
+    private var summary = MCUNetworkSummary()
+    /// Operator class by op-name pointer (hosts pass the same interned names
+    /// again and again; a few distinct ones): the name is compared before a
+    /// cached answer is used.
+    private var classes: [(key: UnsafeRawPointer, name: UnsafeMutablePointer<CChar>, cls: OpClass?, isAdd: Bool)] = []
 
     init(options: PluginOptions, logger: HostLogger) throws {
         do { model = MCUCostModel(profile: try MCUProfile(options: options.values)) } catch {
@@ -18,23 +28,63 @@ final class MCUPluginModel: CostModel {
         if !unknown.isEmpty { logger.warning("mcu: ignoring unknown option(s) \(unknown.joined(separator: ", "))") }
     }
 
-    func networks(_ batch: CandidateBatch) throws -> [Network] {
+    deinit { for v in classes { free(v.name) } }
+
+    func checkNetworks(_ batch: CandidateBatch) throws {
         guard batch.raw.pointee.networks != nil else {
-            throw PluginError("mcu cost model needs expanded networks, but the batch has none (networks == NULL): load an operator set (e.g. core) for this search space")
-        }
-        return try batch.networks.enumerated().map { i, view in
-            guard let view else { throw PluginError("mcu: candidate \(i) (\(batch.archStrings[i])) has no expanded network") }
-            return Self.network(view)
+            throw PluginError("mcu cost model needs networks, but the batch has none (networks == NULL): the space builds no networks")
         }
     }
 
     func estimate(_ batch: CandidateBatch) throws -> [[Double]] {
-        try networks(batch).map { model.metrics($0) }
+        try checkNetworks(batch)
+        let b = batch.raw.pointee
+        return try (0..<Int(b.count)).map { i in
+            guard let net = b.networks[i] else { throw PluginError("mcu: candidate \(i) (\(batch.archString(i))) has no network") }
+            try fill(net)
+            return model.metrics(&summary)
+        }
     }
 
     func explain(_ batch: CandidateBatch) throws -> String? {
-        guard let n = try networks(batch).first else { return nil }
-        return model.explain(n)
+        try checkNetworks(batch)
+        guard let view = batch.networks.first ?? nil else { return nil }
+        return model.explain(Self.network(view))
+    }
+
+    /// The summary of one C network, in place.
+    func fill(_ n: UnsafePointer<hwnas_network>) throws {
+        summary.removeAll()
+        let p = n.pointee
+        let nt = Int(p.n_tensors)
+        guard nt >= 1, let tensors = p.tensors else { throw PluginError("mcu: a network without tensors") }
+        for t in 0..<nt { summary.tensorElements.append(Int64(tensors[t].c) * Int64(tensors[t].h) * Int64(tensors[t].w)) }
+        for i in 0..<Int(p.n_layers) {
+            let l = NetworkView.layer(n, i).pointee
+            guard l.input >= 0, Int(l.input) < nt, l.output > 0, Int(l.output) < nt, l.input2 >= -1, Int(l.input2) < nt else {
+                throw PluginError("mcu: layer \(i) has a tensor id out of range")
+            }
+            let (cls, isAdd) = opClass(l)
+            summary.layers.append(MCULayerSummary(
+                opClass: cls, isAdd: isAdd, input: l.input, input2: l.input2, output: l.output,
+                inPlace: l.flags & HWNAS_LAYER_INPLACE != 0, residual: l.flags & HWNAS_LAYER_RESIDUAL != 0,
+                macs: l.macs, outElements: Int64(l.out_c) * Int64(l.out_h) * Int64(l.out_w), params: l.params,
+                weightElems: l.weight_elems, biasElems: l.bias_elems))
+        }
+    }
+
+    func opClass(_ l: hwnas_layer) -> (OpClass, Bool) {
+        guard let op = l.op else { return (.conv, false) }
+        let key = UnsafeRawPointer(op)
+        var byName: OpClass? = nil, isAdd = false, found = false
+        for e in classes where e.key == key && strcmp(e.name, op) == 0 { (byName, isAdd, found) = (e.cls, e.isAdd, true); break }
+        if !found {
+            let name = String(cString: op)
+            (byName, isAdd) = (MCUCostModel.nameClass(name), name == "add")
+            if classes.count >= 64 { for e in classes { free(e.name) }; classes.removeAll() }
+            classes.append((key, strdup(op)!, byName, isAdd))
+        }
+        return (byName ?? (l.groups > 1 && l.groups == l.in_c && l.in_c == l.out_c ? .depthwise : .conv), isAdd)
     }
 
     static func network(_ v: NetworkView) -> Network {
@@ -46,7 +96,7 @@ final class MCUPluginModel: CostModel {
                           outShape: TensorShape(c: l.outC, h: l.outH, w: l.outW),
                           flags: LayerFlags(rawValue: l.flags), params: l.params, macs: l.macs,
                           weightElems: l.weightElems, biasElems: l.biasElems, cell: l.cell)
-                })
+                }, spatialDims: v.spatialDims)
     }
 }
 

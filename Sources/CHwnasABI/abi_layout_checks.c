@@ -1,6 +1,8 @@
-/* Compile-time checks that the ABI structs keep their v1 layout on LP64
- * platforms. A failing check breaks the build: a shipped struct changed shape.
- * Tests/HwnasTests/ABILayoutTests.swift checks the same numbers from Swift. */
+/* Compile-time checks that the ABI structs keep their layout on LP64
+ * platforms: the v1.0 fields where they always were, the 1.1 fields appended
+ * after them. A failing check breaks the build: a shipped struct changed
+ * shape. Tests/HwnasTests/ABILayoutTests.swift checks the same numbers from
+ * Swift, and Tests/abi-fixtures/v1.0 keeps the 1.0 header itself. */
 #include "hwnas/plugin.h"
 
 /* C99 has no _Static_assert: a negative array size fails compilation. */
@@ -14,11 +16,15 @@ HWNAS_CHECK(host, sizeof(hwnas_host) == 56);
 HWNAS_CHECK(host_log, offsetof(hwnas_host, log) == 48);
 HWNAS_CHECK(descriptor, sizeof(hwnas_descriptor) == 48);
 HWNAS_CHECK(space, sizeof(hwnas_search_space) == 48);
-HWNAS_CHECK(layer, sizeof(hwnas_layer) == 112);
+HWNAS_CHECK(layer, sizeof(hwnas_layer) == 184);
+HWNAS_CHECK(layer_1_0, HWNAS_LAYER_SIZE_1_0 == 112);
+HWNAS_CHECK(layer_kernel_h, offsetof(hwnas_layer, kernel_h) == 112);
+HWNAS_CHECK(layer_gate, offsetof(hwnas_layer, gate_activation) == 176);
 HWNAS_CHECK(layer_params, offsetof(hwnas_layer, params) == 72);
 HWNAS_CHECK(layer_cell, offsetof(hwnas_layer, cell) == 104);
 HWNAS_CHECK(tensor, sizeof(hwnas_tensor) == 16);
-HWNAS_CHECK(network, sizeof(hwnas_network) == 32);
+HWNAS_CHECK(network, sizeof(hwnas_network) == 40);
+HWNAS_CHECK(network_layer_size, offsetof(hwnas_network, layer_size) == 32);
 HWNAS_CHECK(batch, sizeof(hwnas_candidate_batch) == 40);
 HWNAS_CHECK(batch_networks, offsetof(hwnas_candidate_batch, networks) == 32);
 HWNAS_CHECK(tell, sizeof(hwnas_tell) == 64);
@@ -27,13 +33,19 @@ HWNAS_CHECK(context_query, offsetof(hwnas_search_context, query_costs) == 56);
 HWNAS_CHECK(strategy, sizeof(hwnas_strategy) == 48);
 HWNAS_CHECK(factory, sizeof(hwnas_strategy_factory) == 32);
 HWNAS_CHECK(cost_model, sizeof(hwnas_cost_model) == 64);
-HWNAS_CHECK(op_query, sizeof(hwnas_op_query) == 48);
+HWNAS_CHECK(op_query, sizeof(hwnas_op_query) == 96);
+HWNAS_CHECK(op_query_kernel_h, offsetof(hwnas_op_query, kernel_h) == 48);
 HWNAS_CHECK(op_info, sizeof(hwnas_op_info) == 64);
 HWNAS_CHECK(operator_set, sizeof(hwnas_operator_set) == 48);
 HWNAS_CHECK(request, sizeof(hwnas_evaluation_request) == 32);
 HWNAS_CHECK(evaluator, sizeof(hwnas_evaluator) == 56);
 HWNAS_CHECK(entry, sizeof(hwnas_plugin_entry) == 48);
 HWNAS_CHECK(entry_init, offsetof(hwnas_plugin_entry, init) == 24);
+/* 1.1 */
+HWNAS_CHECK(builder, sizeof(hwnas_network_builder) == 56);
+HWNAS_CHECK(space_instance, sizeof(hwnas_space) == 72);
+HWNAS_CHECK(space_describe, offsetof(hwnas_space, describe) == 24);
+HWNAS_CHECK(space_factory, sizeof(hwnas_search_space_factory) == 32);
 #endif
 
 /* Gives the target one symbol so every toolchain accepts it. */

@@ -1,5 +1,8 @@
 /* The executor: validates an hwnas_network, allocates tensors and weights,
  * and runs layers with the kernels of kernels.c. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200112L /* posix_memalign, clock_gettime under -std=c99 */
+#endif
 #include "hwnas_executor.h"
 #include "kernels.h"
 
@@ -23,11 +26,12 @@ static void fast_float_mode(void) {}
 
 typedef enum op_kind {
     OP_CONV, OP_INVERTED_RESIDUAL, OP_AVG_POOL, OP_MAX_POOL, OP_IDENTITY, OP_ZERO,
-    OP_ADD, OP_GLOBAL_AVG_POOL, OP_LINEAR, OP_RELU, OP_BATCHNORM
+    OP_ADD, OP_GLOBAL_AVG_POOL, OP_LINEAR, OP_RELU, OP_BATCHNORM, OP_SQUEEZE_EXCITE
 } op_kind;
 
-/* What an operator name means: its kind and, for convolutions, the ReLU
- * before (nb201's ReLU-Conv-BN), batch norm, and ReLU after. */
+/* What an operator name means: its kind and, for ABI 1.0 records (which
+ * carry no activations), the ReLU before (nb201's ReLU-Conv-BN), batch
+ * norm, and ReLU after. 1.1 records say all that themselves. */
 typedef struct op_spec {
     const char *name;
     op_kind kind;
@@ -52,6 +56,7 @@ static const op_spec kOps[] = {
     {"add", OP_ADD, 0, 0, 0},
     {"batchnorm", OP_BATCHNORM, 0, 1, 1}, /* stand-alone BN + ReLU (nb201 head) */
     {"relu", OP_RELU, 0, 0, 0},
+    {"squeeze_excite", OP_SQUEEZE_EXCITE, 0, 0, 0}, /* needs a 1.1 record (hidden_c) */
     /* aliases */
     {"conv_bn", OP_CONV, 0, 1, 0},
     {"conv", OP_CONV, 0, 0, 0},
@@ -77,15 +82,22 @@ int hwnas_executor_supports(const char *op) { return find_op(op) != NULL; }
 
 #define MAX_PARAMS 9
 
+/* What follows a convolution (or is the batchnorm op). */
+enum { NORM_NONE, NORM_BN, NORM_BIAS };
+
 typedef struct exec_layer {
     const op_spec *spec;
-    int pre_relu, bn, post_relu; /* from spec, post_relu adjusted by context */
-    hwnas_layer l;            /* copy; string fields not kept */
+    int v11;                  /* the record has the ABI 1.1 IR fields */
+    int pre_act, act;         /* HWNAS_ACT_* before the op and after it */
+    int act_early;            /* 1.0: the ReLU came before the residual add */
+    int norm;                 /* NORM_*, for convolutions and batchnorm */
+    int shuffle;              /* > 1: channel shuffle groups of the output */
+    hwnas_layer l;            /* copy (zero past a short record); strings not kept */
     int n_convs;              /* 1 for convolutions, 3 for inverted residual */
     conv_geom conv[3];
     float *param[MAX_PARAMS];
     size_t param_count[MAX_PARAMS];
-    float *mid[2];            /* inverted residual intermediates [batch][...] */
+    float *mid[2];            /* inverted residual intermediates [batch][...]; SE scratch */
     size_t mid_count[2];
 } exec_layer;
 
@@ -97,7 +109,8 @@ struct hwnas_executor {
     float **tensors;
     size_t *tensor_count;
     float *scratch;           /* im2col, one image */
-    float *relu_buf;          /* pre-ReLU input copy [batch][max input] */
+    float *relu_buf;          /* pre-activation input copy [batch][max input] */
+    float *shuffle_buf;       /* channel shuffle, one image */
     hwnas_relu_callback relu_cb;
     void *relu_ctx;
     char error[256];
@@ -129,12 +142,20 @@ static float *alloc_floats(size_t n) {
     return p;
 }
 
+/* 1.0 check; keeps C's truncation so that 1.0 accepts what it always did. */
 static int same_pad_out(int in, int k, int s) { return (in + 2 * ((k - 1) / 2) - k) / s + 1; }
+
+/* Output length of a window on one axis; -1 when it does not fit. */
+static int window_out(int in, int k, int s, int d, int pb, int pe) {
+    const int span = d * (k - 1) + 1;
+    if (in + pb + pe < span) return -1;
+    return (in + pb + pe - span) / s + 1;
+}
 
 /* Allocate weight (Kaiming-uniform) + BN scale/shift for conv `ci` of a layer. */
 static int alloc_conv_params(exec_layer *e, int ci, uint64_t *rng) {
     const conv_geom *g = &e->conv[ci];
-    const size_t fan_in = (size_t)(g->in_c / g->groups) * g->k * g->k;
+    const size_t fan_in = (size_t)(g->in_c / g->groups) * g->kh * g->kw;
     const size_t nw = (size_t)g->out_c * fan_in;
     const float bound = sqrtf(6.0f / (float)fan_in);
     float *w = alloc_floats(nw), *sc = alloc_floats(g->out_c), *sh = alloc_floats(g->out_c);
@@ -147,21 +168,115 @@ static int alloc_conv_params(exec_layer *e, int ci, uint64_t *rng) {
     return 0;
 }
 
-static conv_geom geom(int in_c, int in_h, int in_w, int out_c, int out_h, int out_w, int k, int s, int groups) {
-    conv_geom g = {in_c, in_h, in_w, out_c, out_h, out_w, k, s, (k - 1) / 2, groups};
+/* A layer's window: kernel, stride, dilation, padding (top, left, bottom, right). */
+typedef struct window { int kh, kw, sh, sw, dh, dw, pt, pl, pb, pr; } window;
+
+static const window kPointwise = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+
+/* 1.0: square `kernel`, `stride`, "same" padding (k - 1) / 2. 1.1: the
+ * record's fields, zero ones resolved as the host does (square `kernel`,
+ * height 1 in a 1-D network, "same" padding without EXPLICIT_PADDING). */
+static window layer_window(const exec_layer *e, int spatial_dims) {
+    const hwnas_layer *l = &e->l;
+    window w;
+    if (!e->v11) {
+        const int k = l->kernel > 0 ? l->kernel : 1, s = l->stride > 0 ? l->stride : 1;
+        w.kh = w.kw = k; w.sh = w.sw = s; w.dh = w.dw = 1;
+        w.pt = w.pl = w.pb = w.pr = (k - 1) / 2;
+        return w;
+    }
+    w.kw = l->kernel_w != 0 ? l->kernel_w : (l->kernel > 0 ? l->kernel : 1);
+    w.kh = l->kernel_h != 0 ? l->kernel_h : (spatial_dims == 1 ? 1 : w.kw);
+    w.sw = l->stride_w != 0 ? l->stride_w : (l->stride > 0 ? l->stride : 1);
+    w.sh = l->stride_h != 0 ? l->stride_h : (spatial_dims == 1 ? 1 : w.sw);
+    w.dw = l->dilation_w != 0 ? l->dilation_w : 1;
+    w.dh = l->dilation_h != 0 ? l->dilation_h : 1;
+    if (l->flags & HWNAS_LAYER_EXPLICIT_PADDING) {
+        w.pt = l->pad_top; w.pl = l->pad_left; w.pb = l->pad_bottom; w.pr = l->pad_right;
+    } else {
+        w.pt = w.pb = w.kh > 0 ? (w.kh - 1) / 2 * w.dh : 0;
+        w.pl = w.pr = w.kw > 0 ? (w.kw - 1) / 2 * w.dw : 0;
+    }
+    return w;
+}
+
+/* 1.1: the window is valid and gives the layer's output size on both axes. */
+static int check_window(const window *w, const hwnas_layer *l, uint32_t index, const char *name, char *err, size_t cap) {
+    if (w->kh < 1 || w->kw < 1 || w->sh < 1 || w->sw < 1 || w->dh < 1 || w->dw < 1) {
+        set_error(err, cap, "layer %u (%s): kernel %dx%d, stride %dx%d and dilation %dx%d must be >= 1",
+                  index, name, w->kh, w->kw, w->sh, w->sw, w->dh, w->dw);
+        return -1;
+    }
+    if (w->pt < 0 || w->pl < 0 || w->pb < 0 || w->pr < 0) {
+        set_error(err, cap, "layer %u (%s): negative padding (top %d, left %d, bottom %d, right %d)",
+                  index, name, w->pt, w->pl, w->pb, w->pr);
+        return -1;
+    }
+    const int oh = window_out(l->in_h, w->kh, w->sh, w->dh, w->pt, w->pb);
+    const int ow = window_out(l->in_w, w->kw, w->sw, w->dw, w->pl, w->pr);
+    if (oh != l->out_h || ow != l->out_w) {
+        set_error(err, cap, "layer %u (%s): output %dx%d does not follow from input %dx%d with kernel %dx%d, stride %dx%d, "
+                  "dilation %dx%d, padding top %d left %d bottom %d right %d (expected %dx%d)",
+                  index, name, l->out_h, l->out_w, l->in_h, l->in_w, w->kh, w->kw, w->sh, w->sw, w->dh, w->dw,
+                  w->pt, w->pl, w->pb, w->pr, oh, ow);
+        return -1;
+    }
+    return 0;
+}
+
+static conv_geom geom(int in_c, int in_h, int in_w, int out_c, int out_h, int out_w, const window *w, int groups) {
+    conv_geom g = {in_c, in_h, in_w, out_c, out_h, out_w, w->kh, w->kw, w->sh, w->sw, w->dh, w->dw, w->pt, w->pl, groups};
     return g;
 }
 
-/* Checks one layer against the tensor table and prepares it. */
-static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *l, uint64_t seed,
-                         char *err, size_t cap) {
+static int valid_act(int a) { return a >= HWNAS_ACT_NONE && a <= HWNAS_ACT_SWISH; }
+
+/* Checks one layer against the tensor table and prepares it. `rec` holds
+ * `rec_size` readable bytes (>= the 1.0 record). */
+static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *rec, size_t rec_size, int spatial_dims,
+                         uint64_t seed, char *err, size_t cap) {
     exec_layer *e = &ex->layers[index];
-    e->spec = find_op(l->op);
-    if (e->spec) { e->pre_relu = e->spec->pre_relu; e->bn = e->spec->bn; e->post_relu = e->spec->post_relu; }
-    e->l = *l;
+    const size_t n = rec_size < sizeof(hwnas_layer) ? rec_size : sizeof(hwnas_layer);
+    memset(&e->l, 0, sizeof e->l);
+    memcpy(&e->l, rec, n);
+    e->v11 = n >= sizeof(hwnas_layer);
+    const char *name = e->l.op ? e->l.op : "(null)";
+    e->spec = find_op(e->l.op);
     e->l.op = NULL; e->l.cell = NULL;
-    const char *name = l->op ? l->op : "(null)";
+    const hwnas_layer *l = &e->l;
     if (!e->spec) { set_error(err, cap, "layer %u: operator '%s' is not implemented by the executor", index, name); return -1; }
+    const op_kind kind = e->spec->kind;
+    if (!e->v11) {
+        e->pre_act = e->spec->pre_relu ? HWNAS_ACT_RELU : HWNAS_ACT_NONE;
+        e->norm = e->spec->bn ? NORM_BN : NORM_NONE;
+        e->act = e->spec->post_relu ? HWNAS_ACT_RELU : HWNAS_ACT_NONE;
+        e->act_early = 1;
+    } else {
+        if (!valid_act(l->pre_activation) || !valid_act(l->activation)) {
+            set_error(err, cap, "layer %u (%s): unknown activation (pre_activation %d, activation %d)", index, name,
+                      l->pre_activation, l->activation);
+            return -1;
+        }
+        if (l->batch_norm != HWNAS_BN_NONE && l->batch_norm != HWNAS_BN_FOLDED) {
+            set_error(err, cap, "layer %u (%s): unknown batch_norm %d", index, name, l->batch_norm); return -1;
+        }
+        e->pre_act = l->pre_activation;
+        e->act = l->activation;
+        e->act_early = 0;
+        e->shuffle = l->shuffle_groups > 1 ? l->shuffle_groups : 0;
+        if (kind == OP_CONV) e->norm = l->batch_norm == HWNAS_BN_FOLDED ? NORM_BN : (l->bias_elems > 0 ? NORM_BIAS : NORM_NONE);
+        else if (kind == OP_BATCHNORM) e->norm = NORM_BN;
+        else if (kind == OP_INVERTED_RESIDUAL) e->norm = NORM_BN; /* its three convs carry BN */
+        else if (l->batch_norm == HWNAS_BN_FOLDED) {
+            set_error(err, cap, "layer %u (%s): batch_norm after this operator is not supported by the executor", index, name);
+            return -1;
+        }
+        if (e->shuffle && l->out_c % e->shuffle) {
+            set_error(err, cap, "layer %u (%s): %d output channels do not split into %d shuffle groups", index, name,
+                      l->out_c, e->shuffle);
+            return -1;
+        }
+    }
     if (l->input < 0 || (uint32_t)l->input >= ex->n_tensors || l->output < 0 || (uint32_t)l->output >= ex->n_tensors ||
         (l->input2 >= 0 && (uint32_t)l->input2 >= ex->n_tensors)) {
         set_error(err, cap, "layer %u (%s): tensor id out of range", index, name); return -1;
@@ -181,23 +296,25 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
             return -1;
         }
     }
-    if ((l->flags & HWNAS_LAYER_RESIDUAL) && l->input2 < 0 && e->spec->kind != OP_ADD) {
+    if ((l->flags & HWNAS_LAYER_RESIDUAL) && l->input2 < 0 && kind != OP_ADD) {
         set_error(err, cap, "layer %u (%s): residual flag without input2", index, name); return -1;
     }
-    const int k = l->kernel > 0 ? l->kernel : 1, s = l->stride > 0 ? l->stride : 1;
+    const window w = layer_window(e, spatial_dims);
+    const int k = w.kw, s = w.sw; /* 1.0 messages: square */
     const int groups = l->groups > 0 ? l->groups : 1;
     uint64_t rng = seed ^ (0xA24BAED4963EE407ULL * (index + 1));
-    switch (e->spec->kind) {
+    switch (kind) {
     case OP_CONV: {
         int g = groups;
         if (strcmp(e->spec->name, "dwconv") == 0 || strcmp(e->spec->name, "dwconv2d") == 0) g = l->in_c;
         if (l->in_c % g || l->out_c % g) { set_error(err, cap, "layer %u (%s): channels not divisible by groups %d", index, name, g); return -1; }
-        if (same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
+        if (e->v11) { if (check_window(&w, l, index, name, err, cap)) return -1; }
+        else if (same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
             set_error(err, cap, "layer %u (%s): output %dx%d is not the same-padded size for k=%d s=%d", index, name, l->out_h, l->out_w, k, s);
             return -1;
         }
         e->n_convs = 1;
-        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, k, s, g);
+        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, &w, g);
         return alloc_conv_params(e, 0, &rng);
     }
     case OP_INVERTED_RESIDUAL: {
@@ -205,14 +322,15 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         if (l->in_c % groups || mid % groups || l->out_c % groups) {
             set_error(err, cap, "layer %u (%s): channels not divisible by groups %d", index, name, groups); return -1;
         }
-        if (same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
+        if (e->v11) { if (check_window(&w, l, index, name, err, cap)) return -1; }
+        else if (same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
             set_error(err, cap, "layer %u (%s): output %dx%d is not the same-padded size for k=%d s=%d", index, name, l->out_h, l->out_w, k, s);
             return -1;
         }
         e->n_convs = 3;
-        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, mid, l->in_h, l->in_w, 1, 1, groups);
-        e->conv[1] = geom(mid, l->in_h, l->in_w, mid, l->out_h, l->out_w, k, s, mid);
-        e->conv[2] = geom(mid, l->out_h, l->out_w, l->out_c, l->out_h, l->out_w, 1, 1, groups);
+        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, mid, l->in_h, l->in_w, &kPointwise, groups);
+        e->conv[1] = geom(mid, l->in_h, l->in_w, mid, l->out_h, l->out_w, &w, mid);
+        e->conv[2] = geom(mid, l->out_h, l->out_w, l->out_c, l->out_h, l->out_w, &kPointwise, groups);
         for (int i = 0; i < 3; i++) if (alloc_conv_params(e, i, &rng)) return -1;
         e->mid_count[0] = (size_t)ex->batch * mid * l->in_h * l->in_w;
         e->mid_count[1] = (size_t)ex->batch * mid * l->out_h * l->out_w;
@@ -222,11 +340,22 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
     }
     case OP_AVG_POOL:
     case OP_MAX_POOL:
-        if (l->in_c != l->out_c || same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
-            set_error(err, cap, "layer %u (%s): output %dx%dx%d does not follow from k=%d s=%d", index, name, l->out_c, l->out_h, l->out_w, k, s);
-            return -1;
+        if (!e->v11) {
+            if (l->in_c != l->out_c || same_pad_out(l->in_h, k, s) != l->out_h || same_pad_out(l->in_w, k, s) != l->out_w) {
+                set_error(err, cap, "layer %u (%s): output %dx%dx%d does not follow from k=%d s=%d", index, name, l->out_c, l->out_h, l->out_w, k, s);
+                return -1;
+            }
+        } else {
+            if (l->in_c != l->out_c) {
+                set_error(err, cap, "layer %u (%s): pooling cannot change channels (%d -> %d)", index, name, l->in_c, l->out_c); return -1;
+            }
+            if (w.dh != 1 || w.dw != 1) {
+                set_error(err, cap, "layer %u (%s): pooling with dilation %dx%d is not supported by the executor", index, name, w.dh, w.dw);
+                return -1;
+            }
+            if (check_window(&w, l, index, name, err, cap)) return -1;
         }
-        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, k, s, l->in_c);
+        e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, &w, l->in_c);
         return 0;
     case OP_BATCHNORM:
         if (l->in_c != l->out_c || l->in_h != l->out_h || l->in_w != l->out_w) {
@@ -243,7 +372,7 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         if (l->in_c != l->out_c || l->in_h != l->out_h || l->in_w != l->out_w) {
             set_error(err, cap, "layer %u (%s): input and output shapes must be equal", index, name); return -1;
         }
-        if (e->spec->kind == OP_ADD && l->input2 < 0) { set_error(err, cap, "layer %u (add): needs input2", index); return -1; }
+        if (kind == OP_ADD && l->input2 < 0) { set_error(err, cap, "layer %u (add): needs input2", index); return -1; }
         return 0;
     case OP_ZERO:
         return 0;
@@ -262,6 +391,30 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         for (int i = 0; i < l->out_c; i++) e->param[1][i] = bound * uniform(&rng);
         return 0;
     }
+    case OP_SQUEEZE_EXCITE: {
+        if (!e->v11 || l->hidden_c <= 0) {
+            set_error(err, cap, "layer %u (%s): needs hidden_c > 0 (an ABI 1.1 record)", index, name); return -1;
+        }
+        if (l->in_c != l->out_c || l->in_h != l->out_h || l->in_w != l->out_w) {
+            set_error(err, cap, "layer %u (%s): input and output shapes must be equal", index, name); return -1;
+        }
+        if (!valid_act(l->hidden_activation) || !valid_act(l->gate_activation)) {
+            set_error(err, cap, "layer %u (%s): unknown activation (hidden_activation %d, gate_activation %d)", index, name,
+                      l->hidden_activation, l->gate_activation);
+            return -1;
+        }
+        /* Two 1x1 convs with bias: weights Kaiming-uniform, biases 1/sqrt(fan_in). */
+        const int c = l->in_c, sq = l->hidden_c;
+        const size_t counts[4] = {(size_t)sq * c, (size_t)sq, (size_t)c * sq, (size_t)c};
+        const float bounds[4] = {sqrtf(6.0f / c), sqrtf(1.0f / c), sqrtf(6.0f / sq), sqrtf(1.0f / sq)};
+        for (int p = 0; p < 4; p++) {
+            if (!(e->param[p] = alloc_floats(counts[p]))) return -1;
+            e->param_count[p] = counts[p];
+            for (size_t i = 0; i < counts[p]; i++) e->param[p][i] = bounds[p] * uniform(&rng);
+        }
+        e->mid_count[0] = 2 * (size_t)c + sq;
+        return (e->mid[0] = alloc_floats(e->mid_count[0])) ? 0 : -1;
+    }
     }
     return 0;
 }
@@ -271,6 +424,13 @@ hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_exec
     if (err && cap) err[0] = 0;
     if (!net || (!net->layers && net->n_layers) || !net->tensors || net->n_tensors == 0) {
         set_error(err, cap, "empty network"); return NULL;
+    }
+    const size_t stride = HWNAS_NETWORK_LAYER_SIZE(net);
+    const int spatial_dims = HWNAS_HAS_FIELD(net, hwnas_network, spatial_dims) && net->spatial_dims == 1 ? 1 : 2;
+    if (net->n_layers && stride < HWNAS_LAYER_SIZE_1_0) {
+        set_error(err, cap, "network layer_size %zu is smaller than an ABI 1.0 layer record (%u bytes)", stride,
+                  (unsigned)HWNAS_LAYER_SIZE_1_0);
+        return NULL;
     }
     hwnas_executor *ex = calloc(1, sizeof(*ex));
     if (!ex) { set_error(err, cap, "out of memory"); return NULL; }
@@ -291,9 +451,17 @@ hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_exec
         ex->tensor_count[t] = (size_t)ex->batch * s->c * s->h * s->w;
         if (!(ex->tensors[t] = alloc_floats(ex->tensor_count[t]))) goto oom;
     }
-    size_t scratch = 0, relu_in = 0;
+    size_t scratch = 0, relu_in = 0, shuffle = 0;
     for (uint32_t i = 0; i < net->n_layers; i++) {
-        if (prepare_layer(ex, i, &net->layers[i], seed, err, cap)) {
+        const hwnas_layer *rec = HWNAS_NETWORK_LAYER(net, i);
+        if (rec->struct_size < HWNAS_LAYER_SIZE_1_0) {
+            set_error(err, cap, "layer %u: struct_size %u is smaller than an ABI 1.0 layer record (%u bytes)", i,
+                      (unsigned)rec->struct_size, (unsigned)HWNAS_LAYER_SIZE_1_0);
+            goto fail;
+        }
+        /* A record never reaches into the next one. */
+        const size_t rec_size = rec->struct_size < stride ? rec->struct_size : stride;
+        if (prepare_layer(ex, i, rec, rec_size, spatial_dims, seed, err, cap)) {
             if (err && cap && err[0] == 0) set_error(err, cap, "out of memory");
             goto fail;
         }
@@ -302,19 +470,23 @@ hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_exec
             size_t s = conv_scratch_floats(&e->conv[c]);
             if (s > scratch) scratch = s;
         }
-        if (e->spec->pre_relu && ex->tensor_count[e->l.input] > relu_in) relu_in = ex->tensor_count[e->l.input];
+        if (e->pre_act != HWNAS_ACT_NONE && ex->tensor_count[e->l.input] > relu_in) relu_in = ex->tensor_count[e->l.input];
+        if (e->shuffle && ex->tensor_count[e->l.output] / ex->batch > shuffle) shuffle = ex->tensor_count[e->l.output] / ex->batch;
     }
-    /* A pwconv2d that feeds a depthwise conv is an inverted residual's expand
-     * (Conv-BN-ReLU); the project pwconv2d stays linear. */
+    /* 1.0 records: a pwconv2d that feeds a depthwise conv is an inverted
+     * residual's expand (Conv-BN-ReLU); the project pwconv2d stays linear.
+     * 1.1 records say so in `activation`. */
     for (uint32_t i = 0; i < net->n_layers; i++) {
         exec_layer *e = &ex->layers[i];
-        if (strcmp(e->spec->name, "pwconv2d") != 0) continue;
+        if (e->v11 || strcmp(e->spec->name, "pwconv2d") != 0) continue;
         for (uint32_t j = i + 1; j < net->n_layers; j++)
             if (ex->layers[j].l.input == e->l.output && ex->layers[j].spec->kind == OP_CONV &&
                 ex->layers[j].conv[0].groups > 1 && ex->layers[j].conv[0].groups == ex->layers[j].conv[0].in_c)
-                e->post_relu = 1;
+                e->act = HWNAS_ACT_RELU;
     }
-    if (!(ex->scratch = alloc_floats(scratch)) || !(ex->relu_buf = alloc_floats(relu_in))) goto oom;
+    if (!(ex->scratch = alloc_floats(scratch)) || !(ex->relu_buf = alloc_floats(relu_in)) ||
+        !(ex->shuffle_buf = alloc_floats(shuffle)))
+        goto oom;
     uint64_t rng = seed ^ 0x5851F42D4C957F2DULL;
     for (size_t i = 0; i < ex->tensor_count[0]; i++) ex->tensors[0][i] = uniform(&rng);
     return ex;
@@ -335,7 +507,7 @@ void hwnas_executor_destroy(hwnas_executor *ex) {
     }
     if (ex->tensors) for (uint32_t t = 0; t < ex->n_tensors; t++) free(ex->tensors[t]);
     free(ex->layers); free(ex->shapes); free(ex->tensors); free(ex->tensor_count);
-    free(ex->scratch); free(ex->relu_buf);
+    free(ex->scratch); free(ex->relu_buf); free(ex->shuffle_buf);
     free(ex);
 }
 
@@ -345,23 +517,37 @@ static void notify_relu(hwnas_executor *ex, uint32_t layer, const float *x, size
     if (ex->relu_cb) ex->relu_cb(ex->relu_ctx, layer, (uint32_t)ex->batch, (uint32_t)per_image, x);
 }
 
-/* One convolution over the batch: conv, BN, optional ReLU. */
-static void conv_bn(hwnas_executor *ex, uint32_t index, int ci, const float *in, float *out, int bn, int relu) {
+/* The callback sees ReLU-like activations (x > 0 codes), not gates. */
+static int act_notifies(int act) {
+    return act == HWNAS_ACT_RELU || act == HWNAS_ACT_RELU6 || act == HWNAS_ACT_HSWISH || act == HWNAS_ACT_SWISH;
+}
+
+/* y = act(x) over the batch, then the callback. */
+static void activate(hwnas_executor *ex, uint32_t index, int act, const float *x, float *y, size_t n, size_t per_image) {
+    activation_apply(act, x, y, n);
+    if (act_notifies(act)) notify_relu(ex, index, y, per_image);
+}
+
+/* Batch norm (folded or batch statistics) or a bias on out[batch][c][plane]. */
+static void normalize(hwnas_executor *ex, int norm, float *out, int c, size_t plane, const float *scale, const float *shift) {
+    const size_t sz = (size_t)c * plane;
+    if (norm == NORM_BN) {
+        if (ex->bn_mode == HWNAS_EXEC_BN_BATCH) batch_norm_stats(out, ex->batch, c, (int)plane);
+        else for (int b = 0; b < ex->batch; b++) channel_affine(out + b * sz, c, (int)plane, scale, shift);
+    } else if (norm == NORM_BIAS) {
+        for (int b = 0; b < ex->batch; b++) channel_bias(out + b * sz, c, (int)plane, shift);
+    }
+}
+
+/* One convolution over the batch, then its batch norm or bias. */
+static void conv_norm(hwnas_executor *ex, uint32_t index, int ci, const float *in, float *out, int norm) {
     exec_layer *e = &ex->layers[index];
     const conv_geom *g = &e->conv[ci];
     const size_t in_sz = (size_t)g->in_c * g->in_h * g->in_w, plane = (size_t)g->out_h * g->out_w;
     const size_t out_sz = (size_t)g->out_c * plane;
     for (int b = 0; b < ex->batch; b++)
         conv_forward(g, in + b * in_sz, e->param[3 * ci], out + b * out_sz, ex->scratch);
-    if (bn) {
-        if (ex->bn_mode == HWNAS_EXEC_BN_BATCH) batch_norm_stats(out, ex->batch, g->out_c, (int)plane);
-        else for (int b = 0; b < ex->batch; b++)
-            channel_affine(out + b * out_sz, g->out_c, (int)plane, e->param[3 * ci + 1], e->param[3 * ci + 2]);
-    }
-    if (relu) {
-        relu_inplace(out, out_sz * ex->batch);
-        notify_relu(ex, index, out, out_sz);
-    }
+    normalize(ex, norm, out, g->out_c, plane, e->param[3 * ci + 1], e->param[3 * ci + 2]);
 }
 
 int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
@@ -373,27 +559,25 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
     float *out = ex->tensors[l->output];
     const size_t in_n = ex->tensor_count[l->input], out_n = ex->tensor_count[l->output];
     const size_t in_sz = in_n / ex->batch, out_sz = out_n / ex->batch;
+    const size_t plane = (size_t)l->out_h * l->out_w;
+    if (e->pre_act != HWNAS_ACT_NONE) {
+        activate(ex, index, e->pre_act, in, ex->relu_buf, in_n, in_sz);
+        in = ex->relu_buf;
+    }
     switch (e->spec->kind) {
     case OP_CONV:
-        if (e->pre_relu) {
-            relu_copy(in, ex->relu_buf, in_n);
-            notify_relu(ex, index, ex->relu_buf, in_sz);
-            in = ex->relu_buf;
-        }
-        conv_bn(ex, index, 0, in, out, e->bn, e->post_relu);
+        conv_norm(ex, index, 0, in, out, e->norm);
         break;
     case OP_BATCHNORM:
         if (out != in) memcpy(out, in, sizeof(float) * out_n);
-        if (ex->bn_mode == HWNAS_EXEC_BN_BATCH) batch_norm_stats(out, ex->batch, l->out_c, l->out_h * l->out_w);
-        else for (int b = 0; b < ex->batch; b++)
-            channel_affine(out + b * out_sz, l->out_c, l->out_h * l->out_w, e->param[1], e->param[2]);
-        relu_inplace(out, out_n);
-        notify_relu(ex, index, out, out_sz);
+        normalize(ex, NORM_BN, out, l->out_c, plane, e->param[1], e->param[2]);
         break;
     case OP_INVERTED_RESIDUAL:
-        conv_bn(ex, index, 0, in, e->mid[0], 1, 1);
-        conv_bn(ex, index, 1, e->mid[0], e->mid[1], 1, 1);
-        conv_bn(ex, index, 2, e->mid[1], out, 1, 0);
+        conv_norm(ex, index, 0, in, e->mid[0], NORM_BN);
+        activate(ex, index, HWNAS_ACT_RELU, e->mid[0], e->mid[0], e->mid_count[0], e->mid_count[0] / ex->batch);
+        conv_norm(ex, index, 1, e->mid[0], e->mid[1], NORM_BN);
+        activate(ex, index, HWNAS_ACT_RELU, e->mid[1], e->mid[1], e->mid_count[1], e->mid_count[1] / ex->batch);
+        conv_norm(ex, index, 2, e->mid[1], out, NORM_BN);
         break;
     case OP_AVG_POOL:
     case OP_MAX_POOL:
@@ -406,8 +590,7 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
         if (out != in) memcpy(out, in, sizeof(float) * out_n);
         break;
     case OP_RELU:
-        relu_copy(in, out, out_n);
-        notify_relu(ex, index, out, out_sz);
+        activate(ex, index, HWNAS_ACT_RELU, in, out, out_n, out_sz);
         break;
     case OP_ZERO:
         memset(out, 0, sizeof(float) * out_n);
@@ -415,7 +598,7 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
     case OP_ADD:
         if (out != in) memcpy(out, in, sizeof(float) * out_n);
         add_inplace(out, ex->tensors[l->input2], out_n);
-        return 0; /* the add is the op itself: no extra residual */
+        break;
     case OP_GLOBAL_AVG_POOL:
         for (int b = 0; b < ex->batch; b++) global_avg_pool(in + b * in_sz, l->in_c, l->in_h * l->in_w, out + b * out_sz);
         break;
@@ -425,8 +608,23 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ex->batch, (int)out_sz, (int)in_sz, 1.0f,
                     in, (int)in_sz, e->param[0], (int)in_sz, 1.0f, out, (int)out_sz);
         break;
+    case OP_SQUEEZE_EXCITE:
+        for (int b = 0; b < ex->batch; b++)
+            squeeze_excite(in + b * in_sz, out + b * out_sz, l->in_c, (int)plane, l->hidden_c, e->param[0], e->param[1],
+                           e->param[2], e->param[3], l->hidden_activation, l->gate_activation, e->mid[0]);
+        break;
     }
-    if (l->input2 >= 0 && (l->flags & HWNAS_LAYER_RESIDUAL)) add_inplace(out, ex->tensors[l->input2], out_n);
+    /* 1.0 order: the op's ReLU, then the residual add. 1.1 order (network.h):
+     * residual add, activation, channel shuffle. `add` is its own add. */
+    if (e->act_early && e->act != HWNAS_ACT_NONE) activate(ex, index, e->act, out, out, out_n, out_sz);
+    if (l->input2 >= 0 && (l->flags & HWNAS_LAYER_RESIDUAL) && e->spec->kind != OP_ADD)
+        add_inplace(out, ex->tensors[l->input2], out_n);
+    if (!e->act_early && e->act != HWNAS_ACT_NONE) activate(ex, index, e->act, out, out, out_n, out_sz);
+    if (e->shuffle > 1)
+        for (int b = 0; b < ex->batch; b++) {
+            channel_shuffle(out + b * out_sz, ex->shuffle_buf, l->out_c, (int)plane, e->shuffle);
+            memcpy(out + b * out_sz, ex->shuffle_buf, sizeof(float) * out_sz);
+        }
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* Float32 kernels: convolution as im2col + cblas_sgemm, depthwise direct,
- * pooling, batch norm, ReLU, add. */
+ * pooling, batch norm, activations, add, channel shuffle, squeeze-excite. */
 #include "kernels.h"
+#include "hwnas/network.h" /* HWNAS_ACT_* */
 
 #include <cblas.h>
 #include <float.h>
@@ -8,7 +9,8 @@
 #include <string.h>
 
 static int needs_im2col(const conv_geom *g) {
-    return !(g->k == 1 && g->stride == 1 && g->pad == 0);
+    return !(g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
+             g->pt == 0 && g->pl == 0 && g->out_h == g->in_h && g->out_w == g->in_w);
 }
 
 static int is_depthwise(const conv_geom *g) {
@@ -17,33 +19,42 @@ static int is_depthwise(const conv_geom *g) {
 
 size_t conv_scratch_floats(const conv_geom *g) {
     if (is_depthwise(g) || !needs_im2col(g)) return 0;
-    return (size_t)(g->in_c / g->groups) * g->k * g->k * g->out_h * g->out_w;
+    return (size_t)(g->in_c / g->groups) * g->kh * g->kw * g->out_h * g->out_w;
 }
 
-/* col[(c*k + ky)*k + kx][oy*out_w + ox] = in[c][oy*s - pad + ky][ox*s - pad + kx] (0 outside). */
+/* Taps [t0, t1) of a window starting at input index i0 with dilation d that
+ * land inside [0, n). */
+static void valid_taps(int i0, int k, int d, int n, int *t0, int *t1) {
+    *t0 = i0 < 0 ? (-i0 + d - 1) / d : 0;
+    const int last = n - 1 - i0; /* largest in-range offset */
+    *t1 = last < 0 ? 0 : (last / d + 1 < k ? last / d + 1 : k);
+}
+
+/* col[(c*kh + ky)*kw + kx][oy*out_w + ox] = in[c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw] (0 outside). */
 static void im2col(const conv_geom *g, int channels, const float *in, float *col) {
-    const int k = g->k, s = g->stride, p = g->pad, ih = g->in_h, iw = g->in_w, oh = g->out_h, ow = g->out_w;
+    const int kh = g->kh, kw = g->kw, sh = g->sh, sw = g->sw, ih = g->in_h, iw = g->in_w, oh = g->out_h, ow = g->out_w;
     for (int c = 0; c < channels; c++) {
         const float *plane = in + (size_t)c * ih * iw;
-        for (int ky = 0; ky < k; ky++) {
-            for (int kx = 0; kx < k; kx++) {
-                float *row = col + ((size_t)(c * k + ky) * k + kx) * oh * ow;
+        for (int ky = 0; ky < kh; ky++) {
+            for (int kx = 0; kx < kw; kx++) {
+                float *row = col + ((size_t)(c * kh + ky) * kw + kx) * oh * ow;
+                const int yoff = ky * g->dh - g->pt, xoff = kx * g->dw - g->pl;
                 for (int oy = 0; oy < oh; oy++) {
-                    const int y = oy * s - p + ky;
+                    const int y = oy * sh + yoff;
                     float *dst = row + (size_t)oy * ow;
                     if (y < 0 || y >= ih) { memset(dst, 0, sizeof(float) * ow); continue; }
                     const float *src = plane + (size_t)y * iw;
-                    if (s == 1) {
-                        /* contiguous run: x = ox - p + kx */
-                        int lo = p - kx, hi = iw + p - kx; /* valid ox in [lo, hi) */
+                    if (sw == 1) {
+                        /* contiguous run: x = ox + xoff */
+                        int lo = -xoff, hi = iw - xoff; /* valid ox in [lo, hi) */
                         if (lo < 0) lo = 0;
                         if (hi > ow) hi = ow;
                         for (int ox = 0; ox < lo && ox < ow; ox++) dst[ox] = 0.0f;
-                        if (hi > lo) memcpy(dst + lo, src + lo - p + kx, sizeof(float) * (hi - lo));
+                        if (hi > lo) memcpy(dst + lo, src + lo + xoff, sizeof(float) * (hi - lo));
                         for (int ox = hi > lo ? hi : lo; ox < ow; ox++) dst[ox] = 0.0f;
                     } else {
                         for (int ox = 0; ox < ow; ox++) {
-                            const int x = ox * s - p + kx;
+                            const int x = ox * sw + xoff;
                             dst[ox] = (x >= 0 && x < iw) ? src[x] : 0.0f;
                         }
                     }
@@ -53,22 +64,24 @@ static void im2col(const conv_geom *g, int channels, const float *in, float *col
     }
 }
 
+/* Depthwise, dilation 1: the common case, kept as tight as it ever was. */
 static void depthwise_direct(const conv_geom *g, const float *in, const float *w, float *out) {
-    const int k = g->k, s = g->stride, p = g->pad, ih = g->in_h, iw = g->in_w, oh = g->out_h, ow = g->out_w;
+    const int kh = g->kh, kw = g->kw, sh = g->sh, sw = g->sw, pt = g->pt, pl = g->pl;
+    const int ih = g->in_h, iw = g->in_w, oh = g->out_h, ow = g->out_w;
     for (int c = 0; c < g->in_c; c++) {
         const float *plane = in + (size_t)c * ih * iw;
-        const float *wc = w + (size_t)c * k * k;
+        const float *wc = w + (size_t)c * kh * kw;
         float *o = out + (size_t)c * oh * ow;
         for (int oy = 0; oy < oh; oy++) {
-            const int y0 = oy * s - p;
-            const int ky0 = y0 < 0 ? -y0 : 0, ky1 = (y0 + k > ih) ? ih - y0 : k;
+            const int y0 = oy * sh - pt;
+            const int ky0 = y0 < 0 ? -y0 : 0, ky1 = (y0 + kh > ih) ? ih - y0 : kh;
             for (int ox = 0; ox < ow; ox++) {
-                const int x0 = ox * s - p;
-                const int kx0 = x0 < 0 ? -x0 : 0, kx1 = (x0 + k > iw) ? iw - x0 : k;
+                const int x0 = ox * sw - pl;
+                const int kx0 = x0 < 0 ? -x0 : 0, kx1 = (x0 + kw > iw) ? iw - x0 : kw;
                 float acc = 0.0f;
                 for (int ky = ky0; ky < ky1; ky++) {
                     const float *src = plane + (size_t)(y0 + ky) * iw + x0;
-                    const float *wr = wc + ky * k;
+                    const float *wr = wc + ky * kw;
                     for (int kx = kx0; kx < kx1; kx++) acc += src[kx] * wr[kx];
                 }
                 o[(size_t)oy * ow + ox] = acc;
@@ -77,10 +90,42 @@ static void depthwise_direct(const conv_geom *g, const float *in, const float *w
     }
 }
 
+/* Depthwise with dilation: same order of accumulation, strided taps. */
+static void depthwise_dilated(const conv_geom *g, const float *in, const float *w, float *out) {
+    const int kh = g->kh, kw = g->kw, sh = g->sh, sw = g->sw, dh = g->dh, dw = g->dw;
+    const int ih = g->in_h, iw = g->in_w, oh = g->out_h, ow = g->out_w;
+    for (int c = 0; c < g->in_c; c++) {
+        const float *plane = in + (size_t)c * ih * iw;
+        const float *wc = w + (size_t)c * kh * kw;
+        float *o = out + (size_t)c * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            const int y0 = oy * sh - g->pt;
+            int ky0, ky1;
+            valid_taps(y0, kh, dh, ih, &ky0, &ky1);
+            for (int ox = 0; ox < ow; ox++) {
+                const int x0 = ox * sw - g->pl;
+                int kx0, kx1;
+                valid_taps(x0, kw, dw, iw, &kx0, &kx1);
+                float acc = 0.0f;
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const float *src = plane + (size_t)(y0 + ky * dh) * iw + x0;
+                    const float *wr = wc + ky * kw;
+                    for (int kx = kx0; kx < kx1; kx++) acc += src[kx * dw] * wr[kx];
+                }
+                o[(size_t)oy * ow + ox] = acc;
+            }
+        }
+    }
+}
+
 void conv_forward(const conv_geom *g, const float *in, const float *w, float *out, float *scratch) {
-    if (is_depthwise(g)) { depthwise_direct(g, in, w, out); return; }
+    if (is_depthwise(g)) {
+        if (g->dh == 1 && g->dw == 1) depthwise_direct(g, in, w, out);
+        else depthwise_dilated(g, in, w, out);
+        return;
+    }
     const int icg = g->in_c / g->groups, ocg = g->out_c / g->groups;
-    const int kdim = icg * g->k * g->k, npix = g->out_h * g->out_w;
+    const int kdim = icg * g->kh * g->kw, npix = g->out_h * g->out_w;
     for (int grp = 0; grp < g->groups; grp++) {
         const float *src = in + (size_t)grp * icg * g->in_h * g->in_w;
         const float *b = src;
@@ -95,6 +140,14 @@ void channel_affine(float *x, int c, int plane, const float *scale, const float 
         float *p = x + (size_t)i * plane;
         const float a = scale[i], b = shift[i];
         for (int j = 0; j < plane; j++) p[j] = a * p[j] + b;
+    }
+}
+
+void channel_bias(float *x, int c, int plane, const float *shift) {
+    for (int i = 0; i < c; i++) {
+        float *p = x + (size_t)i * plane;
+        const float b = shift[i];
+        for (int j = 0; j < plane; j++) p[j] += b;
     }
 }
 
@@ -125,21 +178,38 @@ void relu_copy(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
+static inline float relu6f(float v) { return v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f; }
+
+void activation_apply(int act, const float *x, float *y, size_t n) {
+    switch (act) {
+    case HWNAS_ACT_RELU:
+        if (x == y) relu_inplace(y, n);
+        else relu_copy(x, y, n);
+        return;
+    case HWNAS_ACT_RELU6: for (size_t i = 0; i < n; i++) y[i] = relu6f(x[i]); return;
+    case HWNAS_ACT_HSWISH: for (size_t i = 0; i < n; i++) y[i] = x[i] * relu6f(x[i] + 3.0f) * (1.0f / 6.0f); return;
+    case HWNAS_ACT_HSIGMOID: for (size_t i = 0; i < n; i++) y[i] = relu6f(x[i] + 3.0f) * (1.0f / 6.0f); return;
+    case HWNAS_ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i])); return;
+    case HWNAS_ACT_SWISH: for (size_t i = 0; i < n; i++) y[i] = x[i] / (1.0f + expf(-x[i])); return;
+    default: if (x != y) memcpy(y, x, sizeof(float) * n); return;
+    }
+}
+
 void add_inplace(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
 static void pool(const conv_geom *g, const float *in, float *out, int is_max) {
-    const int k = g->k, s = g->stride, p = g->pad, ih = g->in_h, iw = g->in_w, oh = g->out_h, ow = g->out_w;
+    const int kh = g->kh, kw = g->kw, sh = g->sh, sw = g->sw, ih = g->in_h, iw = g->in_w, oh = g->out_h, ow = g->out_w;
     for (int c = 0; c < g->in_c; c++) {
         const float *plane = in + (size_t)c * ih * iw;
         float *o = out + (size_t)c * oh * ow;
         for (int oy = 0; oy < oh; oy++) {
-            const int y0 = oy * s - p;
-            const int ky0 = y0 < 0 ? -y0 : 0, ky1 = (y0 + k > ih) ? ih - y0 : k;
+            const int y0 = oy * sh - g->pt;
+            const int ky0 = y0 < 0 ? -y0 : 0, ky1 = (y0 + kh > ih) ? ih - y0 : kh;
             for (int ox = 0; ox < ow; ox++) {
-                const int x0 = ox * s - p;
-                const int kx0 = x0 < 0 ? -x0 : 0, kx1 = (x0 + k > iw) ? iw - x0 : k;
+                const int x0 = ox * sw - g->pl;
+                const int kx0 = x0 < 0 ? -x0 : 0, kx1 = (x0 + kw > iw) ? iw - x0 : kw;
                 float acc = is_max ? -FLT_MAX : 0.0f;
                 for (int ky = ky0; ky < ky1; ky++) {
                     const float *src = plane + (size_t)(y0 + ky) * iw + x0;
@@ -148,8 +218,9 @@ static void pool(const conv_geom *g, const float *in, float *out, int is_max) {
                         else acc += src[kx];
                     }
                 }
-                const int cells = (ky1 - ky0) * (kx1 - kx0);
-                o[(size_t)oy * ow + ox] = is_max ? acc : (cells > 0 ? acc / (float)cells : 0.0f);
+                /* a window wholly in the padding (explicit pads only) gives 0 */
+                const int cells = (ky1 > ky0 && kx1 > kx0) ? (ky1 - ky0) * (kx1 - kx0) : 0;
+                o[(size_t)oy * ow + ox] = cells == 0 ? 0.0f : (is_max ? acc : acc / (float)cells);
             }
         }
     }
@@ -164,5 +235,38 @@ void global_avg_pool(const float *in, int c, int plane, float *out) {
         double acc = 0;
         for (int j = 0; j < plane; j++) acc += p[j];
         out[i] = (float)(acc / plane);
+    }
+}
+
+void channel_shuffle(const float *in, float *out, int c, int plane, int groups) {
+    const int per = c / groups;
+    for (int i = 0; i < groups; i++)
+        for (int j = 0; j < per; j++)
+            memcpy(out + (size_t)(j * groups + i) * plane, in + (size_t)(i * per + j) * plane, sizeof(float) * plane);
+}
+
+void squeeze_excite(const float *x, float *y, int c, int plane, int s, const float *w1, const float *b1,
+                    const float *w2, const float *b2, int hidden_act, int gate_act, float *tmp) {
+    float *m = tmp, *z = tmp + c, *gate = tmp + c + s;
+    global_avg_pool(x, c, plane, m);
+    for (int j = 0; j < s; j++) {
+        float acc = b1[j];
+        const float *wr = w1 + (size_t)j * c;
+        for (int i = 0; i < c; i++) acc += wr[i] * m[i];
+        z[j] = acc;
+    }
+    activation_apply(hidden_act, z, z, (size_t)s);
+    for (int i = 0; i < c; i++) {
+        float acc = b2[i];
+        const float *wr = w2 + (size_t)i * s;
+        for (int j = 0; j < s; j++) acc += wr[j] * z[j];
+        gate[i] = acc;
+    }
+    activation_apply(gate_act, gate, gate, (size_t)c);
+    for (int i = 0; i < c; i++) {
+        const float *src = x + (size_t)i * plane;
+        float *dst = y + (size_t)i * plane;
+        const float a = gate[i];
+        for (int j = 0; j < plane; j++) dst[j] = src[j] * a;
     }
 }

@@ -2,9 +2,12 @@
 // the operators the nb201 and fbnet spaces are made of. Formulas are spelled
 // out in docs/operators-and-mcu.md.
 //
-// Conventions (batch 1, "same" padding p = (k - 1) / 2, so 3x3 stride 1 keeps
-// the size and k x k stride 2 halves it, rounding up):
-//   out = (in + 2p - k) / s + 1
+// Conventions (batch 1). A window of kh x kw with stride s, dilation d and
+// padding (begin pb, end pe) gives
+//   out = (in + pb + pe - d * (k - 1) - 1) / s + 1
+// per spatial axis; "same" padding is pb = pe = (k - 1) / 2 * d, so 3x3
+// stride 1 keeps the size and k x k stride 2 halves it, rounding up. A 1-D
+// layer is the same with h = 1 and kh = 1.
 // Convolutions are counted as deployed for inference: a BatchNorm after a
 // conv is folded into the conv, leaving one bias per output channel (see
 // Layer.foldedNormChannels for the training-time parameter count).
@@ -19,6 +22,7 @@ public struct BuiltinOperators: OperatorInference {
     public static let opNames: [String] = [
         "conv2d", "conv2d_nobias", "relu_conv_bn", "dwconv2d", "pwconv2d", "inverted_residual",
         "avgpool", "maxpool", "global_avgpool", "linear", "identity", "zero", "add", "batchnorm",
+        "squeeze_excite",
     ]
 
     public func infer(_ q: OpQuery) throws -> OpInfo {
@@ -29,17 +33,27 @@ public struct BuiltinOperators: OperatorInference {
         case "conv2d_nobias":
             return try Self.conv(q, kernel: q.kernel, groups: max(q.groups, 1), bias: false)
         case "pwconv2d":
-            guard q.kernel <= 1 else { throw OpError.invalidShape("pwconv2d: kernel must be 1, got \(q.kernel)") }
-            return try Self.conv(q, kernel: 1, groups: max(q.groups, 1), bias: true)
+            guard q.kernelH <= 1, q.kernelW <= 1 else { throw OpError.invalidShape("pwconv2d: kernel must be 1, got \(q.kernelH)x\(q.kernelW)") }
+            var p = q; p.kernelH = 1; p.kernelW = 1
+            return try Self.conv(p, kernel: 1, groups: max(q.groups, 1), bias: true)
         case "dwconv2d":
             return try Self.conv(q, kernel: q.kernel, groups: q.inC, bias: true)
+        case "squeeze_excite":
+            // Global average pool, 1x1 conv C -> S (+bias), activation, 1x1 conv
+            // S -> C (+bias), gate, multiply: MACs count the pool's reads, both
+            // convs and the multiply.
+            guard q.hiddenC > 0 else { throw OpError.invalidShape("squeeze_excite: needs hidden_c > 0") }
+            guard q.outC == 0 || q.outC == q.inC else { throw OpError.invalidShape("squeeze_excite: cannot change channels") }
+            let c = Int64(q.inC), sq = Int64(q.hiddenC)
+            return OpInfo(outC: q.inC, outH: q.inH, outW: q.inW, macs: 2 * q.input.elements + 2 * c * sq,
+                          weightElems: 2 * c * sq, biasElems: sq + c)
         case "inverted_residual":
             return try Self.invertedResidual(q)
         case "avgpool", "maxpool":
             guard q.outC == 0 || q.outC == q.inC else { throw OpError.invalidShape("\(q.op): cannot change channels") }
-            let (oh, ow) = try Self.spatial(q, kernel: q.kernel)
+            let (oh, ow) = try Self.spatial(q)
             return OpInfo(outC: q.inC, outH: oh, outW: ow,
-                          macs: Int64(q.inC) * Int64(oh) * Int64(ow) * Int64(q.kernel * q.kernel),
+                          macs: Int64(q.inC) * Int64(oh) * Int64(ow) * Int64(q.kernelH * q.kernelW),
                           weightElems: 0, biasElems: 0)
         case "global_avgpool":
             return OpInfo(outC: q.inC, outH: 1, outW: 1, macs: q.input.elements, weightElems: 0, biasElems: 0)
@@ -61,27 +75,31 @@ public struct BuiltinOperators: OperatorInference {
         }
     }
 
-    /// Output height and width for a k x k window with "same" padding.
-    static func spatial(_ q: OpQuery, kernel k: Int) throws -> (Int, Int) {
-        guard k >= 1, q.stride >= 1 else {
-            throw OpError.invalidShape("\(q.op): kernel \(k) and stride \(q.stride) must be >= 1")
+    /// Output height and width of the query's window (padding resolved).
+    static func spatial(_ q: OpQuery) throws -> (Int, Int) {
+        let (kh, kw) = (q.kernelH, q.kernelW)
+        guard kh >= 1, kw >= 1, q.strideH >= 1, q.strideW >= 1, q.dilationH >= 1, q.dilationW >= 1 else {
+            throw OpError.invalidShape("\(q.op): kernel \(kh)x\(kw), stride \(q.strideH)x\(q.strideW) and dilation \(q.dilationH)x\(q.dilationW) must be >= 1")
         }
-        let p = (k - 1) / 2
-        guard q.inH + 2 * p >= k, q.inW + 2 * p >= k else {
-            throw OpError.invalidShape("\(q.op): kernel \(k) larger than input \(q.inH)x\(q.inW)")
+        let p = q.resolvedPadding
+        let spanH = q.dilationH * (kh - 1) + 1, spanW = q.dilationW * (kw - 1) + 1
+        guard q.inH + p.top + p.bottom >= spanH, q.inW + p.left + p.right >= spanW else {
+            throw OpError.invalidShape("\(q.op): kernel \(kh)x\(kw) larger than input \(q.inH)x\(q.inW)")
         }
-        return ((q.inH + 2 * p - k) / q.stride + 1, (q.inW + 2 * p - k) / q.stride + 1)
+        return ((q.inH + p.top + p.bottom - spanH) / q.strideH + 1, (q.inW + p.left + p.right - spanW) / q.strideW + 1)
     }
 
-    /// k x k convolution with `groups` groups: each output channel sees
-    /// inC/groups input channels.
+    /// Convolution with `groups` groups: each output channel sees inC/groups
+    /// input channels through a kernelH x kernelW window (`kernel` only
+    /// checks that a window was given).
     static func conv(_ q: OpQuery, kernel k: Int, groups g: Int, bias: Bool) throws -> OpInfo {
         let outC = q.outC == 0 ? q.inC : q.outC
-        guard q.inC % g == 0, outC % g == 0 else {
+        guard g >= 1, q.inC % g == 0, outC % g == 0 else {
             throw OpError.invalidShape("\(q.op): channels \(q.inC)->\(outC) not divisible by groups \(g)")
         }
-        let (oh, ow) = try spatial(q, kernel: k)
-        let perOutput = Int64(q.inC / g) * Int64(k * k)       // weights of one output channel
+        guard k >= 1 else { throw OpError.invalidShape("\(q.op): kernel must be >= 1") }
+        let (oh, ow) = try spatial(q)
+        let perOutput = Int64(q.inC / g) * Int64(q.kernelH * q.kernelW)   // weights of one output channel
         return OpInfo(outC: outC, outH: oh, outW: ow,
                       macs: Int64(oh) * Int64(ow) * Int64(outC) * perOutput,
                       weightElems: Int64(outC) * perOutput, biasElems: bias ? Int64(outC) : 0)
@@ -97,7 +115,7 @@ public struct BuiltinOperators: OperatorInference {
         let g = max(q.groups, 1)
         let mid = q.inC * q.expansion
         let outC = q.outC == 0 ? q.inC : q.outC
-        var expand = q; expand.op = "pwconv2d"; expand.outC = mid; expand.kernel = 1; expand.stride = 1; expand.groups = g
+        let expand = OpQuery(op: "pwconv2d", input: q.input, outC: mid, kernel: 1, stride: 1, groups: g)
         let e = try conv(expand, kernel: 1, groups: g, bias: true)
         let dwq = OpQuery(op: "dwconv2d", input: e.output, outC: mid, kernel: q.kernel, stride: q.stride)
         let d = try conv(dwq, kernel: q.kernel, groups: mid, bias: true)

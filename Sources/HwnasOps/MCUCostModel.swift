@@ -36,41 +36,83 @@ public struct MCUCostModel: Sendable {
     var hasEnergy: Bool { profile.activePowerMW != nil || profile.energyPJPerMAC != nil }
 
     public func metrics(_ n: Network) -> [Double] {
-        let e = estimate(n)
-        return [e.peakSRAMKB, e.flashKB, e.latencyMs, Double(e.params), Double(e.macs)] + (hasEnergy ? [e.energyMJ ?? .nan] : [])
+        var s = MCUNetworkSummary(n)
+        return metrics(&s)
+    }
+
+    /// The metrics from a summary (the plugin's fast path; metricNames order).
+    public func metrics(_ s: inout MCUNetworkSummary) -> [Double] {
+        let activations = s.peakBytes()
+        var cycles = 0.0, weights: Int64 = 0, biases: Int64 = 0, params: Int64 = 0, macs: Int64 = 0
+        for l in s.layers {
+            cycles += self.cycles(l)
+            weights += l.weightElems; biases += l.biasElems; params += l.params; macs += l.macs
+        }
+        let sram = activations + Int64((profile.runtimeSRAMKB * 1024).rounded(.up))
+        let flash = flashBytes(weightElems: weights, biasElems: biases, layers: s.layers.count)
+        let latency = cycles / (profile.clockMHz * 1_000)
+        var out = [Double(sram) / 1024, Double(flash) / 1024, latency, Double(params), Double(macs)]
+        if hasEnergy { out.append(energy(latencyMs: latency, macs: macs) ?? .nan) }
+        return out
+    }
+
+    func energy(latencyMs: Double, macs: Int64) -> Double? {
+        if let mw = profile.activePowerMW { return mw * latencyMs / 1_000 }
+        if let pj = profile.energyPJPerMAC { return Double(macs) * pj * 1e-9 }
+        return nil
     }
 
     public static func opClass(_ l: Layer) -> OpClass {
-        switch l.op {
+        opClass(name: l.op, groups: l.groups, inC: l.inShape.c, outC: l.outShape.c)
+    }
+
+    /// nil: the class depends on the shape (a conv-like op, depthwise when
+    /// groups == in == out channels). Only the op name is looked at, so a
+    /// caller may cache the answer per name.
+    public static func nameClass(_ op: String) -> OpClass? {
+        switch op {
         case "dwconv2d": return .depthwise
         case "linear": return .linear
         case "avgpool", "maxpool", "global_avgpool": return .pool
-        case "add", "batchnorm", "zero": return .eltwise
+        case "add", "batchnorm", "zero", "squeeze_excite": return .eltwise
         case "identity": return .free
-        default:   // conv2d, relu_conv_bn, pwconv2d, ... and ops of other sets
-            return l.groups > 1 && l.groups == l.inShape.c && l.inShape.c == l.outShape.c ? .depthwise : .conv
+        default: return nil   // conv2d, relu_conv_bn, pwconv2d, ... and ops of other sets
         }
+    }
+
+    public static func opClass(name: String, groups: Int, inC: Int, outC: Int) -> OpClass {
+        nameClass(name) ?? (groups > 1 && groups == inC && inC == outC ? .depthwise : .conv)
     }
 
     /// Cycles of one layer on this MCU.
     public func cycles(_ l: Layer) -> Double {
+        cycles(MCULayerSummary(opClass: Self.opClass(l), isAdd: l.op == "add", input: 0, input2: -1, output: 0, inPlace: false,
+                               residual: l.flags.contains(.residual), macs: l.macs, outElements: l.outShape.elements,
+                               params: l.params, weightElems: l.weightElems, biasElems: l.biasElems))
+    }
+
+    public func cycles(_ l: MCULayerSummary) -> Double {
         let p = profile
         var c = p.layerOverheadCycles
-        switch Self.opClass(l) {
+        switch l.opClass {
         case .conv: c += Double(l.macs) * p.cyclesPerMACConv
         case .depthwise: c += Double(l.macs) * p.cyclesPerMACDepthwise
         case .linear: c += Double(l.macs) * p.cyclesPerMACLinear
         case .pool: c += Double(l.macs) * p.cyclesPerMACPool
-        case .eltwise: c += Double(max(l.macs, l.outShape.elements)) * p.cyclesPerElementEltwise
+        case .eltwise: c += Double(max(l.macs, l.outElements)) * p.cyclesPerElementEltwise
         case .free: break
         }
-        if l.flags.contains(.residual) { c += Double(l.outShape.elements) * p.cyclesPerElementEltwise }
+        if l.residual { c += Double(l.outElements) * p.cyclesPerElementEltwise }
         return c
     }
 
     public func flashBytes(_ n: Network) -> Int64 {
-        let weights = n.weightElems * 1 + n.biasElems * 4
-        let overhead = Double(n.layers.count) * profile.layerOverheadBytes + profile.runtimeFlashKB * 1024
+        flashBytes(weightElems: n.weightElems, biasElems: n.biasElems, layers: n.layers.count)
+    }
+
+    func flashBytes(weightElems: Int64, biasElems: Int64, layers: Int) -> Int64 {
+        let weights = weightElems * 1 + biasElems * 4
+        let overhead = Double(layers) * profile.layerOverheadBytes + profile.runtimeFlashKB * 1024
         return weights + Int64(overhead.rounded(.up))
     }
 
@@ -79,9 +121,7 @@ public struct MCUCostModel: Sendable {
         let activations = peak?.bytes ?? n.tensors.first.map { $0.elements } ?? 0
         let cycles = n.layers.reduce(0.0) { $0 + self.cycles($1) }
         let latencyMs = cycles / (profile.clockMHz * 1_000)
-        var energy: Double? = nil
-        if let mw = profile.activePowerMW { energy = mw * latencyMs / 1_000 }
-        else if let pj = profile.energyPJPerMAC { energy = Double(n.macs) * pj * 1e-9 }
+        let energy = self.energy(latencyMs: latencyMs, macs: n.macs)
         return MCUEstimate(peakSRAMBytes: activations + Int64((profile.runtimeSRAMKB * 1024).rounded(.up)),
                            activationPeak: peak, flashBytes: flashBytes(n), cycles: cycles, latencyMs: latencyMs,
                            energyMJ: energy, params: n.params, macs: n.macs)

@@ -9,6 +9,8 @@ public struct LayerFlags: OptionSet, Sendable, Hashable {
     public static let residual = LayerFlags(rawValue: 1)
     /// May overwrite its input buffer when nothing reads it later (HWNAS_LAYER_INPLACE).
     public static let inPlace = LayerFlags(rawValue: 2)
+    /// The padding fields hold the padding (HWNAS_LAYER_EXPLICIT_PADDING).
+    public static let explicitPadding = LayerFlags(rawValue: 4)
 }
 
 public struct Layer: Sendable, Hashable {
@@ -21,30 +23,35 @@ public struct Layer: Sendable, Hashable {
     public var params, macs, weightElems, biasElems: Int64
     /// Grouping label, e.g. "stage1.cell2".
     public var cell: String
-    /// BatchNorm channels folded into this layer's bias. A trained model has
-    /// 2 BN parameters per channel where the folded layer has 1 bias, so the
-    /// training-time count is params + foldedNormChannels. Not part of the ABI.
-    public var foldedNormChannels: Int
+    /// Window, padding, activations, batch norm, shuffle, squeeze-excite.
+    public var attrs: LayerAttributes
 
     public init(op: String, kernel: Int = 0, stride: Int = 1, groups: Int = 1, expansion: Int = 0,
                 input: Int, input2: Int = -1, output: Int, inShape: TensorShape, outShape: TensorShape,
                 flags: LayerFlags = [], params: Int64 = 0, macs: Int64 = 0, weightElems: Int64 = 0,
-                biasElems: Int64 = 0, cell: String = "", foldedNormChannels: Int = 0) {
+                biasElems: Int64 = 0, cell: String = "", attrs: LayerAttributes? = nil) {
         self.op = op; self.kernel = kernel; self.stride = stride; self.groups = groups; self.expansion = expansion
         self.input = input; self.input2 = input2; self.output = output
         self.inShape = inShape; self.outShape = outShape; self.flags = flags
         self.params = params; self.macs = macs; self.weightElems = weightElems; self.biasElems = biasElems
-        self.cell = cell; self.foldedNormChannels = foldedNormChannels
+        self.cell = cell; self.attrs = attrs ?? .square(kernel: kernel, stride: stride)
     }
+
+    /// BatchNorm channels folded into this layer's bias. A trained model has
+    /// 2 BN parameters per channel where the folded layer has 1 bias, so the
+    /// training-time count is params + foldedNormChannels.
+    public var foldedNormChannels: Int { attrs.batchNorm ? outShape.c : 0 }
 }
 
 public struct Network: Sendable, Hashable {
     /// Tensor 0 is the network input.
     public var tensors: [TensorShape]
     public var layers: [Layer]
+    /// 2: images (c, h, w); 1: sequences (c, 1, w).
+    public var spatialDims: Int
 
-    public init(tensors: [TensorShape], layers: [Layer]) {
-        self.tensors = tensors; self.layers = layers
+    public init(tensors: [TensorShape], layers: [Layer], spatialDims: Int = 2) {
+        self.tensors = tensors; self.layers = layers; self.spatialDims = spatialDims
     }
 
     /// Weights + biases as deployed (BN folded).

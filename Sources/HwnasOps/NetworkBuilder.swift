@@ -1,6 +1,6 @@
-// Appends layers to a Network, asking an OperatorInference for each layer's
-// shape and costs so every number comes from one place. Public so other
-// spaces (and tests) can build networks the same way.
+// Appends layers to a Swift Network, asking an OperatorInference for each
+// layer's shape and costs: small hand-made networks for tests and tools.
+// Search spaces build theirs through the ABI's network builder instead.
 
 public struct NetworkBuilder {
     public let ops: any OperatorInference
@@ -30,7 +30,7 @@ public struct NetworkBuilder {
                                     input: input, input2: input2, output: out, inShape: inShape, outShape: info.output,
                                     flags: flags, params: info.params, macs: info.macs, weightElems: info.weightElems,
                                     biasElems: info.biasElems, cell: cell,
-                                    foldedNormChannels: foldsNorm ? info.outC : 0))
+                                    attrs: { var a = LayerAttributes.square(kernel: kernel, stride: stride); a.batchNorm = foldsNorm; return a }()))
         return out
     }
 }

@@ -9,12 +9,21 @@ public struct OpQuery: Sendable, Hashable {
     public var inC, inH, inW: Int
     /// Requested output channels; 0 means "same as inC".
     public var outC: Int
+    /// Square window and stride (== kernelW, strideW).
     public var kernel, stride, groups, expansion: Int
+    public var kernelH, kernelW, strideH, strideW, dilationH, dilationW: Int
+    /// Zero padding; -1 on every side means "same": (k - 1) / 2 * dilation.
+    public var padTop, padLeft, padBottom, padRight: Int
+    /// squeeze_excite: squeezed channels.
+    public var hiddenC: Int
 
     public init(op: String, inC: Int, inH: Int, inW: Int, outC: Int = 0,
                 kernel: Int = 0, stride: Int = 1, groups: Int = 1, expansion: Int = 0) {
         self.op = op; self.inC = inC; self.inH = inH; self.inW = inW; self.outC = outC
         self.kernel = kernel; self.stride = stride; self.groups = groups; self.expansion = expansion
+        kernelH = kernel; kernelW = kernel; strideH = stride; strideW = stride; dilationH = 1; dilationW = 1
+        padTop = -1; padLeft = -1; padBottom = -1; padRight = -1
+        hiddenC = 0
     }
 
     public init(op: String, input: TensorShape, outC: Int = 0, kernel: Int = 0, stride: Int = 1,
@@ -24,6 +33,17 @@ public struct OpQuery: Sendable, Hashable {
     }
 
     public var input: TensorShape { TensorShape(c: inC, h: inH, w: inW) }
+
+    /// True when every pad is -1 ("same" padding).
+    public var autoPadding: Bool { padTop < 0 && padLeft < 0 && padBottom < 0 && padRight < 0 }
+
+    /// The padding actually applied: explicit pads, or "same" for the window.
+    public var resolvedPadding: (top: Int, left: Int, bottom: Int, right: Int) {
+        guard autoPadding else { return (max(padTop, 0), max(padLeft, 0), max(padBottom, 0), max(padRight, 0)) }
+        let ph = kernelH > 0 ? (kernelH - 1) / 2 * max(dilationH, 1) : 0
+        let pw = kernelW > 0 ? (kernelW - 1) / 2 * max(dilationW, 1) : 0
+        return (ph, pw, ph, pw)
+    }
 }
 
 /// Shape and costs out (mirrors hwnas_op_info).

@@ -1,9 +1,37 @@
 // hwnas_operator_set instances backed by a Swift OperatorSet.
 import CHwnasABI
 
+/// hwnas_op_query as Swift values. A query from a 1.0 host has no 1.1
+/// fields: the window is kernel x kernel with "same" padding (pads -1).
 public struct OperatorQuery: Sendable {
     public let op: String
     public let inC, inH, inW, outC, kernel, stride, groups, expansion: Int
+    public let kernelH, kernelW, strideH, strideW, dilationH, dilationW: Int
+    /// -1 on every side: "same" padding.
+    public let padTop, padLeft, padBottom, padRight: Int
+    public let hiddenC: Int
+
+    init(_ q: UnsafePointer<hwnas_op_query>) {
+        let v = q.pointee
+        op = v.op.map { String(cString: $0) } ?? ""
+        inC = Int(v.in_c); inH = Int(v.in_h); inW = Int(v.in_w); outC = Int(v.out_c)
+        kernel = Int(v.kernel); stride = Int(v.stride); groups = Int(v.groups); expansion = Int(v.expansion)
+        if abiHasField(v.struct_size, \hwnas_op_query.reserved2) {
+            kernelH = Int(v.kernel_h); kernelW = Int(v.kernel_w); strideH = Int(v.stride_h); strideW = Int(v.stride_w)
+            dilationH = Int(v.dilation_h); dilationW = Int(v.dilation_w)
+            padTop = Int(v.pad_top); padLeft = Int(v.pad_left); padBottom = Int(v.pad_bottom); padRight = Int(v.pad_right)
+            hiddenC = Int(v.hidden_c)
+        } else {
+            kernelH = kernel; kernelW = kernel; strideH = stride; strideW = stride; dilationH = 1; dilationW = 1
+            padTop = -1; padLeft = -1; padBottom = -1; padRight = -1; hiddenC = 0
+        }
+    }
+}
+
+/// HWNAS_HAS_FIELD for Swift: a struct of `structSize` bytes contains the field.
+func abiHasField<T, V>(_ structSize: UInt32, _ field: KeyPath<T, V>) -> Bool {
+    guard let off = MemoryLayout<T>.offset(of: field) else { return false }
+    return Int(structSize) >= off + MemoryLayout<V>.size
 }
 
 public struct OperatorInfo: Sendable {
@@ -52,11 +80,9 @@ extension PluginExport {
                 return Int(i) < names.count ? names[Int(i)] : nil
             },
             infer: { me, query, info in
-                guard let q = query?.pointee, let info else { return HWNAS_ERR_INVALID_ARGUMENT }
+                guard let query, let info else { return HWNAS_ERR_INVALID_ARGUMENT }
                 let set = OperatorSetBox.from(me!.pointee.plugin_data).value.set
-                let oq = OperatorQuery(op: q.op.map { String(cString: $0) } ?? "", inC: Int(q.in_c), inH: Int(q.in_h),
-                                       inW: Int(q.in_w), outC: Int(q.out_c), kernel: Int(q.kernel), stride: Int(q.stride),
-                                       groups: Int(q.groups), expansion: Int(q.expansion))
+                let oq = OperatorQuery(query)
                 do {
                     guard let r = try set.infer(oq) else { return HWNAS_ERR_UNKNOWN_ID }
                     info.pointee.out_c = Int32(r.outC); info.pointee.out_h = Int32(r.outH); info.pointee.out_w = Int32(r.outW)

@@ -84,6 +84,7 @@ public final class PluginExport: @unchecked Sendable {
     let costModels: [CostModelKind]
     let evaluators: [EvaluatorKind]
     let operatorSets: [OperatorSetKind]
+    let spaces: [SpaceKind]
     private var entryPointer: UnsafeMutablePointer<hwnas_plugin_entry>?
     private var factories: [String: UnsafeRawPointer] = [:]
     var host: UnsafePointer<hwnas_host>?
@@ -91,16 +92,18 @@ public final class PluginExport: @unchecked Sendable {
     let costModelDescriptors: [UnsafePointer<hwnas_descriptor>]
     let evaluatorDescriptors: [UnsafePointer<hwnas_descriptor>]
     let operatorSetDescriptors: [UnsafePointer<hwnas_descriptor>]
+    let spaceDescriptors: [UnsafePointer<hwnas_descriptor>]
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     public init(strategies: [StrategyKind] = [], costModels: [CostModelKind] = [],
-                evaluators: [EvaluatorKind] = [], operatorSets: [OperatorSetKind] = []) {
+                evaluators: [EvaluatorKind] = [], operatorSets: [OperatorSetKind] = [], spaces: [SpaceKind] = []) {
         self.strategies = strategies; self.costModels = costModels
-        self.evaluators = evaluators; self.operatorSets = operatorSets
+        self.evaluators = evaluators; self.operatorSets = operatorSets; self.spaces = spaces
         strategyDescriptors = strategies.map { makeDescriptor($0.descriptor) }
         costModelDescriptors = costModels.map { makeDescriptor($0.descriptor) }
         evaluatorDescriptors = evaluators.map { makeDescriptor($0.descriptor) }
         operatorSetDescriptors = operatorSets.map { makeDescriptor($0.descriptor) }
+        spaceDescriptors = spaces.map { makeDescriptor($0.descriptor) }
         pthread_mutex_init(lock, nil)
         buildFactories()
     }
@@ -172,6 +175,18 @@ public final class PluginExport: @unchecked Sendable {
                 },
                 create: { f, id, host, opts, out, err, cap in
                     owner(of: f, as: PluginExport.self).createOperatorSet(id, host, opts, out, err, cap)
+                }), owner: self))
+        }
+        if !spaces.isEmpty {
+            factories[HWNAS_SEARCH_SPACE_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_search_space_factory(
+                struct_size: UInt32(MemoryLayout<hwnas_search_space_factory>.size), reserved: 0,
+                count: { f in UInt32(owner(of: f, as: PluginExport.self).spaces.count) },
+                descriptor: { f, i in
+                    let o = owner(of: f, as: PluginExport.self)
+                    return Int(i) < o.spaceDescriptors.count ? o.spaceDescriptors[Int(i)] : nil
+                },
+                create: { f, id, host, opts, out, err, cap in
+                    owner(of: f, as: PluginExport.self).createSpace(id, host, opts, out, err, cap)
                 }), owner: self))
         }
     }

@@ -95,27 +95,34 @@ public struct HostLogger: @unchecked Sendable {
     public func warning(_ m: String) { log(HWNAS_LOG_WARNING, m) }
 }
 
-/// A candidate batch as seen by cost models and evaluators.
-public struct CandidateBatch {
-    public let genotypes: [[Int32]]
-    public let archStrings: [String]
-    /// Expanded networks (nil entries when the host expanded none).
-    public let networks: [NetworkView?]
-    /// The raw batch, for plugins that want to pass it on.
+/// A candidate batch as seen by cost models and evaluators. Genotypes,
+/// strings and network views are made when first asked for: a cost model
+/// that reads `raw` directly pays for none of them.
+public final class CandidateBatch {
+    /// The raw batch, for plugins that read the C layout or pass it on.
     public let raw: UnsafePointer<hwnas_candidate_batch>
-    public var count: Int { genotypes.count }
+    public var count: Int { Int(raw.pointee.count) }
 
-    init(_ b: UnsafePointer<hwnas_candidate_batch>) {
-        raw = b
-        let p = b.pointee
-        let n = Int(p.count), d = Int(p.n_dims)
-        genotypes = (0..<n).map { i in (0..<d).map { p.genotypes[i * d + $0] } }
-        archStrings = (0..<n).map { i in p.arch_strings?[i].map { String(cString: $0) } ?? "" }
-        networks = (0..<n).map { i in p.networks?[i].map { NetworkView($0) } }
-    }
+    init(_ b: UnsafePointer<hwnas_candidate_batch>) { raw = b }
+
+    public lazy var genotypes: [[Int32]] = {
+        let p = raw.pointee, d = Int(p.n_dims)
+        return (0..<count).map { i in (0..<d).map { p.genotypes[i * d + $0] } }
+    }()
+
+    public lazy var archStrings: [String] = (0..<count).map(archString)
+
+    /// Expanded networks (nil entries when the host built none).
+    public lazy var networks: [NetworkView?] = (0..<count).map { i in raw.pointee.networks?[i].map { NetworkView($0) } }
+
+    /// Candidate i's canonical string.
+    public func archString(_ i: Int) -> String { raw.pointee.arch_strings?[i].map { String(cString: $0) } ?? "" }
 }
 
 /// A whole network (layers in execution order), copied out of hwnas_network.
+/// Layers are walked with the network's layer_size, so records larger than
+/// this plugin's hwnas_layer (a newer host) are read correctly; fields a
+/// record does not have (an older host) read as their defaults.
 public struct NetworkView {
     public struct Layer {
         public let op: String
@@ -125,26 +132,61 @@ public struct NetworkView {
         public let flags: Int32
         public let params, macs, weightElems, biasElems: Int64
         public let cell: String
-        public var isResidual: Bool { flags & 1 != 0 }
-        public var isInPlace: Bool { flags & 2 != 0 }
+        public var isResidual: Bool { flags & HWNAS_LAYER_RESIDUAL != 0 }
+        public var isInPlace: Bool { flags & HWNAS_LAYER_INPLACE != 0 }
+        // ABI 1.1: the exact IR (HWNAS_ACT_* / HWNAS_BN_* values).
+        public let kernelH, kernelW, strideH, strideW, dilationH, dilationW: Int
+        public let padTop, padLeft, padBottom, padRight: Int
+        public let preActivation, activation, batchNorm: Int32
+        public let shuffleGroups, hiddenC: Int
+        public let hiddenActivation, gateActivation: Int32
+        /// False for a 1.0 record: the attributes above are defaults.
+        public let hasAttributes: Bool
     }
     public let layers: [Layer]
     /// (c, h, w) of every tensor; tensor 0 is the input.
     public let tensors: [(c: Int, h: Int, w: Int)]
+    /// 2: images, 1: sequences (h == 1).
+    public let spatialDims: Int
+
+    /// Bytes from one layer record to the next in `n` (HWNAS_NETWORK_LAYER_SIZE).
+    public static func layerSize(_ n: UnsafePointer<hwnas_network>) -> Int {
+        abiHasField(n.pointee.struct_size, \hwnas_network.layer_size) ? Int(n.pointee.layer_size) : layerSize10
+    }
+
+    /// Layer `i` of `n` (HWNAS_NETWORK_LAYER).
+    public static func layer(_ n: UnsafePointer<hwnas_network>, _ i: Int) -> UnsafePointer<hwnas_layer> {
+        UnsafeRawPointer(n.pointee.layers!).advanced(by: i * layerSize(n)).assumingMemoryBound(to: hwnas_layer.self)
+    }
 
     public init(_ n: UnsafePointer<hwnas_network>) {
         let p = n.pointee
         layers = (0..<Int(p.n_layers)).map { i in
-            let l = p.layers[i]
+            let lp = Self.layer(n, i)
+            let l = lp.pointee
+            // A 1.0 record is 112 bytes: read only what it has.
+            let full = abiHasField(l.struct_size, \hwnas_layer.reserved2) && Self.layerSize(n) >= MemoryLayout<hwnas_layer>.size
+            let a: hwnas_layer = full ? l : hwnas_layer()
             return Layer(op: l.op.map { String(cString: $0) } ?? "", kernel: Int(l.kernel), stride: Int(l.stride),
                          groups: Int(l.groups), expansion: Int(l.expansion), input: Int(l.input), input2: Int(l.input2),
                          output: Int(l.output), inC: Int(l.in_c), inH: Int(l.in_h), inW: Int(l.in_w),
                          outC: Int(l.out_c), outH: Int(l.out_h), outW: Int(l.out_w), flags: l.flags,
                          params: l.params, macs: l.macs, weightElems: l.weight_elems, biasElems: l.bias_elems,
-                         cell: l.cell.map { String(cString: $0) } ?? "")
+                         cell: l.cell.map { String(cString: $0) } ?? "",
+                         kernelH: full ? Int(a.kernel_h) : Int(l.kernel), kernelW: full ? Int(a.kernel_w) : Int(l.kernel),
+                         strideH: full ? Int(a.stride_h) : Int(l.stride), strideW: full ? Int(a.stride_w) : Int(l.stride),
+                         dilationH: full ? Int(a.dilation_h) : 1, dilationW: full ? Int(a.dilation_w) : 1,
+                         padTop: Int(a.pad_top), padLeft: Int(a.pad_left), padBottom: Int(a.pad_bottom), padRight: Int(a.pad_right),
+                         preActivation: a.pre_activation, activation: a.activation, batchNorm: a.batch_norm,
+                         shuffleGroups: Int(a.shuffle_groups), hiddenC: Int(a.hidden_c),
+                         hiddenActivation: a.hidden_activation, gateActivation: a.gate_activation, hasAttributes: full)
         }
         tensors = (0..<Int(p.n_tensors)).map { i in
             let t = p.tensors[i]; return (Int(t.c), Int(t.h), Int(t.w))
         }
+        spatialDims = abiHasField(p.struct_size, \hwnas_network.spatial_dims) && p.spatial_dims == 1 ? 1 : 2
     }
 }
+
+/// HWNAS_LAYER_SIZE_1_0: a 1.0 layer record ends where kernel_h starts.
+let layerSize10 = MemoryLayout<hwnas_layer>.offset(of: \hwnas_layer.kernel_h)!

@@ -6,8 +6,15 @@ import HwnasCore
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmark search strategies on constrained tabular tasks.",
+        commandName: "bench", abstract: "Benchmarks: strategies' regret, and screening speed.",
+        subcommands: [Regret.self, Screening.self], defaultSubcommand: Regret.self)
+}
+
+extension BenchCommand {
+struct Regret: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "regret",
+        abstract: "Benchmark search strategies on constrained tabular tasks (the default).",
         discussion: """
         Example:
           hwnas bench --tasks bench/nb201-tasks.yaml --strategies random,regularized-evolution,predictor \\
@@ -54,9 +61,7 @@ struct BenchCommand: ParsableCommand {
             for id in ids where !registry.ids(of: .strategy).contains(id) {
                 throw HwnasError("no strategy plugin '\(id)' (have: \(registry.ids(of: .strategy).joined(separator: ", ")))")
             }
-            let bench = BenchRunner(registry: registry) { space, profile in
-                try NetworkSupport.expander(space: space, profile: profile, registry: registry)
-            }
+            let bench = BenchRunner(registry: registry)
             var optima: [String: Double] = [:]
             var runs: [BenchRun] = []
             for task in list {
@@ -76,4 +81,5 @@ struct BenchCommand: ParsableCommand {
             if let csv { try BenchReport.csv(runs, optima: optima, budgets: budgets).write(toFile: csv, atomically: true, encoding: .utf8) }
         }
     }
+}
 }

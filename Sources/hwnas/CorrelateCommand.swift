@@ -19,7 +19,9 @@ struct CorrelateCommand: ParsableCommand {
 
     @OptionGroup var eval: EvaluatorOptions
     @Option(help: "Search space of the table's architectures.")
-    var space = "nb201"
+    var space = SearchDefaults.space
+    @Option(name: .customLong("space-option"), help: "Option KEY=VALUE for the space's plugin (repeatable).")
+    var spaceOptions: [String] = []
     @Option(help: "CSV with an architecture column and accuracy columns.")
     var table: String?
     @Option(help: "Architecture column of the table.")
@@ -38,14 +40,11 @@ struct CorrelateCommand: ParsableCommand {
 
     func run() throws {
         let report = try reportingErrors { () -> ProxyCorrelationReport in
-            guard let path = table ?? SearchDefaults.sharedBenchmark("nb201/nb201_hw.csv") else {
-                throw HwnasError("no --table given and ../shared/benchmarks/nb201/nb201_hw.csv not found")
+            guard let path = table ?? SearchDefaults.sharedBenchmark(SearchDefaults.accuracyTable) else {
+                throw HwnasError("no --table given and ../shared/benchmarks/\(SearchDefaults.accuracyTable) not found")
             }
             let registry = paths.registry()
-            let sp = try SearchSpace.load(space)
-            guard let expander = try NetworkSupport.expander(space: sp, input: nil, registry: registry) else {
-                throw HwnasError("space \(sp.name) has no network expansion, so params/MACs (and network evaluators) are unavailable")
-            }
+            let sp = try SpaceCatalog.load(space, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
             var job = ProxyCorrelationJob(tablePath: path, accuracyColumns: columns.split(separator: ",").map(String.init),
                                           sample: sample, evaluator: eval.evaluator)
             job.keyColumn = key
@@ -53,7 +52,7 @@ struct CorrelateCommand: ParsableCommand {
             job.evaluatorOptions = try eval.resolved()
             job.batchSize = max(32, 4 * eval.parallel)
             var last = Date.distantPast
-            return try job.run(space: sp, expander: expander, registry: registry) { done, total, seconds in
+            return try job.run(space: sp, registry: registry) { done, total, seconds in
                 guard !quiet, done == total || Date().timeIntervalSince(last) > 5 else { return }
                 last = Date()
                 FileHandle.standardError.write(Data(String(format: "[%5d/%d] %.1fs\n", done, total, seconds).utf8))

@@ -7,7 +7,7 @@ struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost", abstract: "Print the hardware metrics of one architecture as JSON.")
 
-    @Option(help: "Search space.") var space = SearchDefaults.space
+    @OptionGroup var space: SpaceOptions
     @Option(help: "Hardware profile name or path.") var profile = SearchDefaults.profile
     @Option(help: "Canonical architecture string.") var arch: String
     @OptionGroup var paths: PluginPathOptions
@@ -23,11 +23,11 @@ struct CostCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let registry = paths.registry()
-            let s = try SearchSpace.load(space)
+            let s = try space.load(registry)
             let p = try HardwareProfile.load(profile)
             let g = try s.parse(arch)
-            let expander = try NetworkSupport.expander(space: s, profile: p, registry: registry)
-            let costs = try HardwareCosts(profile: p, space: CSearchSpace(s), registry: registry, expander: expander)
+            let networks = s.buildsNetworks ? try NetworkFactory(space: s, registry: registry) : nil
+            let costs = try HardwareCosts(profile: p, space: s, cspace: CSearchSpace(s), registry: registry, networks: networks)
             let row = try costs.costs([g])[0]
             try printJSON(Output(arch: s.canonical(g), genotype: g, profile: p.name, metrics: costs.named(row),
                                  notes: try costs.explain(g)))

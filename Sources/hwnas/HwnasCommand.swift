@@ -19,6 +19,7 @@ struct HwnasCommand: ParsableCommand {
             MeasureCommand.self,
             BenchCommand.self,
             CorrelateCommand.self,
+            SpacesCommand.self,
             // HELPER-SUBCOMMANDS (add new subcommand types above this marker)
         ]
     )

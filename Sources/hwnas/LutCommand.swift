@@ -17,7 +17,7 @@ struct LutCommand: ParsableCommand {
             *_ms column and prints one line per device (with --out, a folder receiving one profile each).
             """)
 
-        @Option(help: "Search space (fbnet, nb201 or a .yaml).") var space: String
+        @Option(help: "Search space (a name in search-spaces/, a .yaml path or a space plugin id).") var space: String
         @Option(help: "CSV of measurements: genotype columns (or 'arch') and latency columns.") var measurements: String
         @Option(help: "Latency column, e.g. pixel3_ms; 'all' for every *_ms column.") var column: String
         @Option(help: "Output profile (.yaml); its table is written next to it as <stem>.csv.") var out: String?
@@ -26,10 +26,11 @@ struct LutCommand: ParsableCommand {
         @Option(help: "Feature set: additive or nb201-live (default: nb201-live for nb201 cells, else additive).")
         var features: String?
         @Option(help: "Row weighting: relative (minimise relative error) or none.") var weighting = "relative"
+        @OptionGroup var paths: PluginPathOptions
 
         func run() throws {
             try reportingErrors {
-                let s = try SearchSpace.load(space)
+                let s = try SpaceCatalog.load(space, registry: paths.registry())
                 let kind: FeatureSetKind? = try features.map {
                     guard let k = FeatureSetKind(rawValue: $0) else {
                         throw HwnasError("unknown feature set '\($0)' (known: \(FeatureSetKind.allCases.map(\.rawValue).joined(separator: ", ")))")

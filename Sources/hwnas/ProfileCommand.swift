@@ -2,7 +2,6 @@
 import ArgumentParser
 import Foundation
 import HwnasCore
-import HwnasOps
 
 struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,25 +10,37 @@ struct ProfileCommand: ParsableCommand {
     struct CPU: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cpu",
-            abstract: "Time every (operator, shape) of a space on this CPU (float32, OpenBLAS) and write a cpu-lut profile.")
+            abstract: "Time every (operator, shape) of a space on this CPU (float32, OpenBLAS) and write a cpu-lut profile.",
+            discussion: "The space decides the input size; give --space-option input_size=64 (nb201, fbnet) or a space file for another.")
 
-        @Option(help: "Search space (nb201, fbnet).") var space: String
+        @Option(help: "Search space: a name in search-spaces/, a .yaml path, or a space plugin id.") var space: String
+        @Option(name: .customLong("space-option"), help: "Option KEY=VALUE for the space's plugin (repeatable).")
+        var spaceOptions: [String] = []
         @Option(help: "Output profile (.yaml); the table goes next to it as <stem>.lut.csv.") var out: String
         @Option(help: "OpenBLAS threads.") var threads = 1
         @Option(help: "Measured runs per operator.") var repeats = 30
         @Option(help: "Unmeasured runs before measuring.") var warmup = 5
-        @Option(help: "Input height and width (3 channels).") var inputSize = 32
         @Option(help: "Random networks whose layers join the table.") var sampleNetworks = 200
         @Option(help: "Random networks run end to end to fit the overhead terms (0: none).") var calibrate = 30
         @Option(help: "Seed.") var seed: UInt64 = 1
+        @OptionGroup var paths: PluginPathOptions
+
+        func validate() throws {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+            guard warmup >= 0, sampleNetworks >= 0, calibrate >= 0 else {
+                throw ValidationError("--warmup, --sample-networks and --calibrate must be at least 0")
+            }
+        }
 
         func run() throws {
             try reportingErrors {
                 var st = CPUProfileSettings()
                 st.threads = threads; st.repeats = repeats; st.warmup = warmup; st.sampleNetworks = sampleNetworks
-                st.calibrate = calibrate; st.seed = seed; st.input = TensorShape(c: 3, h: inputSize, w: inputSize)
-                guard threads >= 1, repeats >= 1, warmup >= 0, inputSize >= 8 else { throw HwnasError("bad --threads/--repeats/--warmup/--input-size") }
-                let p = CPULatencyProfiler(space: try SearchSpace.load(space), settings: st)
+                st.calibrate = calibrate; st.seed = seed
+                let registry = paths.registry()
+                let s = try SpaceCatalog.load(space, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
+                let p = try CPULatencyProfiler(space: s, registry: registry, settings: st)
                 let t0 = Date()
                 var lut = try p.measure { done, total in
                     if done % 10 == 0 || done == total { FileHandle.standardError.write(Data("\rmeasured \(done)/\(total) operator configurations".utf8)) }

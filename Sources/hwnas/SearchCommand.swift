@@ -19,8 +19,7 @@ struct SearchCommand: ParsableCommand {
             --budget 200 --seed 1 --output result.json
         """)
 
-    @Option(help: "Search space name (search-spaces/NAME.yaml or built in: nb201, fbnet) or a .yaml path.")
-    var space = SearchDefaults.space
+    @OptionGroup var space: SpaceOptions
     @Option(help: "Hardware profile name (hardware-profiles/) or a .yaml path.")
     var profile = SearchDefaults.profile
     @Option(help: "Hard constraint METRIC<=X, <, >=, > (repeatable), e.g. latency_ms<=10.")
@@ -29,7 +28,7 @@ struct SearchCommand: ParsableCommand {
     var objective: [String] = []
     @OptionGroup var eval: EvaluatorOptions
     @Option(help: "Strategy plugin id.")
-    var strategy = "regularized-evolution"
+    var strategy = SearchDefaults.strategy
     @Option(name: .customLong("strategy-option"), help: "Strategy option KEY=VALUE (repeatable).")
     var strategyOptions: [String] = []
     @Option(help: "Number of evaluations (evaluator calls).")
@@ -49,7 +48,8 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let result = try reportingErrors { () -> SearchResult in
             let registry = paths.registry()
-            var config = SearchConfiguration(space: try SearchSpace.load(space), profile: try HardwareProfile.load(profile))
+            var config = SearchConfiguration(space: try space.load(registry), profile: try HardwareProfile.load(profile),
+                                             strategy: strategy, evaluator: eval.evaluator)
             config.constraints = try constraint.map(Constraint.init(parsing:))
             config.objectives = try objective.map(Objective.init(parsing:))
             config.evaluator = eval.evaluator
@@ -61,8 +61,7 @@ struct SearchCommand: ParsableCommand {
             config.parallel = eval.parallel
             config.journalPath = journal
             config.progress = !quiet
-            let expander = try NetworkSupport.expander(space: config.space, profile: config.profile, registry: registry)
-            let runner = try SearchRunner(config: config, registry: registry, expander: expander)
+            let runner = try SearchRunner(config: config, registry: registry)
             if !quiet {
                 let cs = config.constraints.isEmpty ? "no constraints" : config.constraints.map(\.description).joined(separator: ", ")
                 FileHandle.standardError.write(Data(("hwnas search: space \(config.space.name), profile \(config.profile.name), \(cs); "

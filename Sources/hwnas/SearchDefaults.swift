@@ -1,4 +1,6 @@
-// The embedded default search: what `hwnas search` runs with no flags.
+// The product's defaults: what `hwnas search` runs with no flags, and the
+// benchmark table `hwnas correlate` reads by default. The one file of the
+// host that names a space, a profile or a plugin (a test checks the others).
 import Foundation
 import HwnasCore
 
@@ -8,12 +10,14 @@ enum SearchDefaults {
     // CPU, so the default runs on a fresh machine with no data of the user's.
     static let profile = "stm32f746"
     static let evaluator = "naswot"
+    static let strategy = "regularized-evolution"
+    static let accuracyTable = "nb201/nb201_hw.csv"
 
     /// Fills evaluator options the user left out where a sensible default exists.
     static func evaluatorOptions(_ id: String, _ given: [String: String]) throws -> [String: String] {
         var o = given
         if id == "table" {
-            if o["file"] == nil, let f = sharedBenchmark("nb201/nb201_hw.csv") { o["file"] = f }
+            if o["file"] == nil, let f = sharedBenchmark(accuracyTable) { o["file"] = f }
             if o["column"] == nil { o["column"] = "cifar10_acc" }
         }
         return o

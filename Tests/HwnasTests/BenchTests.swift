@@ -8,6 +8,8 @@ import Testing
 
 @Suite(.serialized) struct BenchTests {
     static let taskYAML = """
+    space: nb201
+    evaluator: table
     tasks:
       - name: c10-raspi4-12ms
         profile: raspi4
@@ -21,6 +23,8 @@ import Testing
 
     @Test func parsesTasksAndResolvesRelativeFiles() throws {
         let t = try BenchTask.parse("""
+        space: nb201
+        evaluator: table
         tasks:
           - {name: a, profile: raspi4, evaluator_options: {file: data/x.csv, column: c}, constraints: ["latency_ms<=3"]}
         """, baseDirectory: "/base/bench")
@@ -28,6 +32,9 @@ import Testing
         #expect(t[0].evaluatorOptions["file"] == "/base/bench/data/x.csv")
         #expect(t[0].constraints == [Constraint(metric: "latency_ms", op: .le, bound: 3)])
         #expect(throws: HwnasError.self) { _ = try BenchTask.parse("tasks:\n  - {name: a}\n", baseDirectory: "/") }
+        #expect { _ = try BenchTask.parse("tasks:\n  - {name: a, profile: p}\n", baseDirectory: "/") } throws: {
+            "\($0)".contains("lacks 'space' (give it per task or once at the top of the file)")
+        }
         #expect(throws: HwnasError.self) { _ = try BenchTask.parse("tasks:\n  - {name: a, profile: p}\n  - {name: a, profile: p}\n", baseDirectory: "/") }
     }
 

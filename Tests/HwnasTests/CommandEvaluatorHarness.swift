@@ -125,17 +125,24 @@ final class CommandEvaluatorHarness {
         var metrics = [Double](repeating: -1, count: count * m)
         let flat = genotypes.flatMap { $0 }
         let archs = genotypes.map(Self.archString)
-        let layerArray = (0..<layers).map { i in
-            hwnas_layer(struct_size: UInt32(MemoryLayout<hwnas_layer>.size), reserved: 0, op: UnsafePointer(strdup("conv2d")),
-                        kernel: 3, stride: 1, groups: 1, expansion: 0, input: Int32(i), input2: -1, output: Int32(i + 1),
-                        in_c: 16, in_h: 32, in_w: 32, out_c: 16, out_h: 32, out_w: 32, flags: 0,
-                        params: 2320, macs: 2_359_296, weight_elems: 2304, bias_elems: 16, cell: UnsafePointer(strdup("stem")))
+        let layerArray = (0..<layers).map { i -> hwnas_layer in
+            var l = hwnas_layer()
+            l.struct_size = UInt32(MemoryLayout<hwnas_layer>.size); l.op = UnsafePointer(strdup("conv2d"))
+            l.kernel = 3; l.stride = 1; l.groups = 1; l.input = Int32(i); l.input2 = -1; l.output = Int32(i + 1)
+            l.in_c = 16; l.in_h = 32; l.in_w = 32; l.out_c = 16; l.out_h = 32; l.out_w = 32
+            l.flags = HWNAS_LAYER_EXPLICIT_PADDING
+            l.params = 2320; l.macs = 2_359_296; l.weight_elems = 2304; l.bias_elems = 16; l.cell = UnsafePointer(strdup("stem"))
+            l.kernel_h = 3; l.kernel_w = 3; l.stride_h = 1; l.stride_w = 1; l.dilation_h = 1; l.dilation_w = 1
+            l.pad_top = 1; l.pad_left = 1; l.pad_bottom = 1; l.pad_right = 1
+            l.batch_norm = HWNAS_BN_FOLDED; l.activation = HWNAS_ACT_RELU
+            return l
         }
         let tensors = [hwnas_tensor](repeating: hwnas_tensor(c: 16, h: 32, w: 32, reserved: 0), count: layers + 1)
         let status: hwnas_status = withCStringCopies(archs) { archPtrs in
             layerArray.withUnsafeBufferPointer { lb in tensors.withUnsafeBufferPointer { tb in
                 var network = hwnas_network(struct_size: UInt32(MemoryLayout<hwnas_network>.size), n_layers: UInt32(layers),
-                                            layers: lb.baseAddress, n_tensors: UInt32(tensors.count), reserved: 0, tensors: tb.baseAddress)
+                                            layers: lb.baseAddress, n_tensors: UInt32(tensors.count), reserved: 0, tensors: tb.baseAddress,
+                                            layer_size: UInt32(MemoryLayout<hwnas_layer>.size), spatial_dims: 2)
                 return withUnsafePointer(to: &network) { np in
                     let networks = [UnsafePointer<hwnas_network>?](repeating: np, count: count)
                     return flat.withUnsafeBufferPointer { gb in archPtrs.withUnsafeBufferPointer { ab in networks.withUnsafeBufferPointer { nb in

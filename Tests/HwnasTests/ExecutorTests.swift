@@ -1,6 +1,8 @@
 // The CPU executor's kernels against naive reference implementations on
 // small shapes (conv im2col+sgemm paths, depthwise, pooling, inverted
-// residual, linear), plus ReLU capture and timing.
+// residual, linear), plus ReLU capture and timing. The networks here are
+// ABI 1.0 records (112-byte layers, no IR attributes): the executor must
+// keep running them as 1.0 defined them (Tests/executor-c covers 1.1).
 import CHwnasABI
 import Foundation
 import HwnasExecutor
@@ -22,11 +24,13 @@ private final class TestNetwork {
             let name = strdup(l.op)!
             names.append(name)
             let ti = self.tensors[l.input], to = self.tensors[l.output]
-            layers.append(hwnas_layer(struct_size: UInt32(MemoryLayout<hwnas_layer>.size), reserved: 0, op: UnsafePointer(name),
-                                      kernel: Int32(l.k), stride: Int32(l.s), groups: Int32(l.g), expansion: Int32(l.e),
-                                      input: Int32(l.input), input2: l.input2, output: Int32(l.output),
-                                      in_c: ti.c, in_h: ti.h, in_w: ti.w, out_c: to.c, out_h: to.h, out_w: to.w,
-                                      flags: l.flags, params: 0, macs: 0, weight_elems: 0, bias_elems: 0, cell: nil))
+            var r = hwnas_layer()
+            r.op = UnsafePointer(name)
+            r.kernel = Int32(l.k); r.stride = Int32(l.s); r.groups = Int32(l.g); r.expansion = Int32(l.e)
+            r.input = Int32(l.input); r.input2 = l.input2; r.output = Int32(l.output)
+            r.in_c = ti.c; r.in_h = ti.h; r.in_w = ti.w; r.out_c = to.c; r.out_h = to.h; r.out_w = to.w
+            r.flags = l.flags
+            layers.append(r)
         }
     }
     deinit { names.forEach { free($0) } }
@@ -34,10 +38,20 @@ private final class TestNetwork {
     func executor(batch: Int32 = 1, bnMode: Int32 = HWNAS_EXEC_BN_FOLDED, seed: UInt64 = 7) throws -> OpaquePointer {
         var err = [CChar](repeating: 0, count: 512)
         var opts = hwnas_executor_options(batch: batch, bn_mode: bnMode, seed: seed)
-        let ex = layers.withUnsafeBufferPointer { lp in
+        // 1.0 layout: 112-byte records, a network struct without layer_size.
+        let size10 = MemoryLayout<hwnas_layer>.offset(of: \hwnas_layer.kernel_h)!
+        var packed = [UInt8](repeating: 0, count: max(1, layers.count * size10))
+        for (i, l) in layers.enumerated() {
+            var rec = l
+            rec.struct_size = UInt32(size10)
+            withUnsafeBytes(of: &rec) { b in for j in 0..<size10 { packed[i * size10 + j] = b[j] } }
+        }
+        let ex = packed.withUnsafeBytes { lp in
             tensors.withUnsafeBufferPointer { tp in
-                var net = hwnas_network(struct_size: UInt32(MemoryLayout<hwnas_network>.size), n_layers: UInt32(lp.count),
-                                        layers: lp.baseAddress, n_tensors: UInt32(tp.count), reserved: 0, tensors: tp.baseAddress)
+                var net = hwnas_network()
+                net.struct_size = UInt32(MemoryLayout<hwnas_network>.offset(of: \hwnas_network.layer_size)!)
+                net.n_layers = UInt32(layers.count); net.layers = lp.baseAddress!.assumingMemoryBound(to: hwnas_layer.self)
+                net.n_tensors = UInt32(tp.count); net.tensors = tp.baseAddress
                 return hwnas_executor_create(&net, &opts, &err, err.count)
             }
         }

@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func tableRoundTripsThroughCSV() throws {
-        let s = try SearchSpace.load("nb201")
+        let s = try TestSupport.space("nb201")
         let f = try GenotypeFeatures(kind: .nb201Live, dimNames: s.dimNames, choiceNames: s.choices)
         let t = FeatureTable(features: f, weights: f.names.indices.map { Double($0) * 0.25 })
         let path = NSTemporaryDirectory() + "lut-roundtrip-\(getpid()).csv"
@@ -64,7 +64,7 @@ import Testing
     @Test func fbnetFitOnRealMeasurementsIsAccurate() throws {
         let csv = "../shared/benchmarks/fbnet/fbnet_hw.csv"
         try #require(FileManager.default.fileExists(atPath: csv), "shared benchmarks missing at \(csv)")
-        let s = try SearchSpace.load("fbnet")
+        let s = try TestSupport.space("fbnet")
         // gold_6226 (a real CPU, measured): the additive table is a model, not an identity.
         let job = LutFitJob(space: s, measurements: csv, column: "gold_6226_ms", holdout: 0.2, seed: 1)
         let (fit, rows, _) = try job.run()
@@ -103,7 +103,7 @@ import Testing
     @Test func profileCoversEveryLayerAndRoundTrips() throws {
         var st = CPUProfileSettings()
         st.repeats = 2; st.warmup = 0; st.sampleNetworks = 5; st.calibrate = 0
-        let p = CPULatencyProfiler(space: try SearchSpace.load("nb201"), settings: st)
+        let p = try CPULatencyProfiler(space: try TestSupport.space("nb201"), registry: TestSupport.registry, settings: st)
         let lut = try p.measure()
         #expect(lut.entries.count >= 10)
         #expect(lut.entries.values.allSatisfy { $0.medianMs > 0 && $0.p10Ms <= $0.medianMs && $0.medianMs <= $0.p90Ms && $0.repeats == 2 })

@@ -1,6 +1,7 @@
 // Peak SRAM (tensor liveness), flash and latency of the MCU cost model on
 // small graphs worked out by hand, plus whole nb201 networks.
 import Foundation
+import HwnasCore
 import HwnasOps
 import Testing
 
@@ -70,11 +71,11 @@ import Testing
         // of node 1 holds node 1, node 2 and the partial sum while writing the new
         // tensor: 4 * 16,384 = 65,536 B. All-skip: an add of x with itself plus its
         // output, 2 * 16,384 (node 3's adds run in place).
-        let conv = try NetworkExpander().expand(space: "nb201", genotype: [3, 3, 3, 3, 3, 3])
+        let conv = try TestSupport.network("nb201", genotype: [3, 3, 3, 3, 3, 3])
         let pc = try #require(MemoryPlanner.peak(conv))
         #expect(pc.bytes == 65_536)
         #expect(conv.layers[pc.layer].cell == "stage1.cell1")
-        let skip = try NetworkExpander().expand(space: "nb201", genotype: [1, 1, 1, 1, 1, 1])
+        let skip = try TestSupport.network("nb201", genotype: [1, 1, 1, 1, 1, 1])
         #expect(MemoryPlanner.peak(skip)?.bytes == 32_768)
     }
 
@@ -83,7 +84,7 @@ import Testing
         // step, with the same live tensors, as the full schedule does.
         // Every 389th nb201 architecture (41 spread over all 15,625), digits base 5.
         var nets = try stride(from: 0, to: 15_625, by: 389).map { index in
-            try NetworkExpander().expand(space: "nb201", genotype: (0..<6).map { d in Int32(index / Int(pow(5.0, Double(d))) % 5) })
+            try TestSupport.network("nb201", genotype: (0..<6).map { d in Int32(index / Int(pow(5.0, Double(d))) % 5) })
         }
         nets.append(try chain())
         for n in nets {

@@ -1,6 +1,6 @@
 // The core operator set and mcu cost model loaded as plugins through the C
-// ABI, fed by GenotypeNetworkExpander/CNetwork, agree with HwnasOps computed
-// directly; and every MCU hardware profile parses.
+// ABI, fed by networks the space plugin built (CNetwork), agree with HwnasOps
+// computed directly; and every MCU hardware profile parses.
 import CHwnasABI
 import Foundation
 import HwnasCore
@@ -14,17 +14,18 @@ import Testing
         try HardwareProfile.read(path: TestSupport.repoRoot + "/hardware-profiles/\(name).yaml")
     }
 
-    @Test func pluginExpansionMatchesHwnasOpsThroughCNetwork() throws {
-        let registry = PluginRegistry(paths: [TestSupport.productsDir])
+    @Test func builtNetworkMatchesItsCLayout() throws {
+        let registry = TestSupport.registry
         let (d, lib) = try registry.lookup(.operatorSet, "core")
         let set = try LoadedOperatorSet(d, library: lib, options: [:])
         #expect(set.opNames == BuiltinOperators.opNames)
-        let space = try #require(SearchSpace.embedded["nb201"])
-        let exp = try #require(GenotypeNetworkExpander(space: space, operatorSet: set, input: nil))
+        let space = try TestSupport.space("nb201")
         let g = try space.parse(Self.conv3x3)
-        let swiftNet = try NetworkExpander().expand(space: "nb201", genotype: g)
-        let c = try exp.network(for: g).pointee
+        let built = try NetworkFactory(space: space, registry: registry).build(g)
+        let swiftNet = built.network
+        let c = built.pointer.pointee
         #expect(Int(c.n_layers) == swiftNet.layers.count && Int(c.n_tensors) == swiftNet.tensors.count)
+        #expect(Int(c.layer_size) == MemoryLayout<hwnas_layer>.size && c.spatial_dims == 2)
         var params: Int64 = 0
         for (i, l) in swiftNet.layers.enumerated() {
             let cl = c.layers[i]
@@ -33,27 +34,36 @@ import Testing
             params += cl.params
         }
         #expect(params == 1_527_978)
+        // The 1.0 view: 112-byte records with the same 1.0 fields, no 1.1 tail.
+        let old = built.pointer(forMinor: 0).pointee
+        #expect(Int(old.struct_size) == 32 && old.n_layers == c.n_layers)
+        let raw = UnsafeRawPointer(old.layers!)
+        for i in 0..<Int(old.n_layers) {
+            let rec = raw.advanced(by: i * 112).assumingMemoryBound(to: hwnas_layer.self)
+            #expect(rec.pointee.struct_size == 112 && rec.pointee.macs == c.layers[i].macs && rec.pointee.output == c.layers[i].output)
+        }
     }
 
     @Test func mcuPluginEstimatesAndExplains() throws {
-        let registry = PluginRegistry(paths: [TestSupport.productsDir])
-        let space = try #require(SearchSpace.embedded["nb201"])
+        let registry = TestSupport.registry
+        let space = try TestSupport.space("nb201")
         let prof = try profile("stm32f746")
         let section = try #require(prof.sections.first { $0.model == "mcu" })
         let (cd, clib) = try registry.lookup(.costModel, "mcu")
         let mcu = try LoadedCostModel(cd, library: clib, space: CSearchSpace(space), options: section.options)
-        let exp = try #require(GenotypeNetworkExpander(space: space, operatorSet: nil, input: prof.input))
         let g = try space.parse(Self.conv3x3)
-        let rows = try CandidateBatchBuilder.with(space: space, genotypes: [g], expander: exp) { try mcu.estimate($0) }
+        let net = try NetworkFactory(space: space, registry: registry).build(g)
+        let batch = CandidateBatch(space: space, genotypes: [g], networks: [net])
+        let rows = try batch.with(minor: cd.abiMinor) { try mcu.estimate($0) }
         let direct = MCUCostModel(profile: try MCUProfile(options: section.options))
         #expect(mcu.metricNames == direct.metricNames)
-        #expect(rows == [direct.metrics(try NetworkExpander().expand(space: "nb201", genotype: g))])
+        #expect(rows == [direct.metrics(net.network)])
         #expect(rows[0][0] == 72)   // 4 live 16 KB tensors + 8 KB runtime
-        let text = try CandidateBatchBuilder.with(space: space, genotypes: [g], expander: exp) { mcu.explain($0) }
+        let text = batch.with(minor: cd.abiMinor) { mcu.explain($0) }
         #expect(text?.contains("peak SRAM 72.0 KB of 320.0 KB") == true)
-        // Without expanded networks the model refuses with a clear message.
+        // Without networks the model refuses with a clear message.
         #expect {
-            try CandidateBatchBuilder.with(space: space, genotypes: [g], expander: nil) { try mcu.estimate($0) }
+            try CandidateBatch(space: space, genotypes: [g], networks: nil).with(minor: cd.abiMinor) { try mcu.estimate($0) }
         } throws: { "\($0)".contains("networks == NULL") }
     }
 
@@ -64,7 +74,7 @@ import Testing
         let mcu = try MCUProfile(options: section.options)
         #expect(MCUProfile.unknownKeys(section.options).isEmpty)
         #expect(mcu.sramKB != nil && mcu.flashKB != nil && mcu.clockMHz > 0)
-        #expect(p.input == HardwareProfile.InputShape(channels: 3, height: 32, width: 32))
+        #expect(p.input == nil, "an MCU model prices any input: the space decides it")
         #expect(!p.provenance.isEmpty)
     }
 }

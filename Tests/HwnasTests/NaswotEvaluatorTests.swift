@@ -15,13 +15,14 @@ import Testing
     ]
 
     func scores(_ options: [String: String], expand: Bool = true) throws -> [Double] {
-        let registry = PluginRegistry(paths: [TestSupport.productsDir])
-        let space = try #require(SearchSpace.embedded["nb201"])
+        let registry = TestSupport.registry
+        let space = try TestSupport.space("nb201")
         let (d, lib) = try registry.lookup(.evaluator, "naswot")
         let ev = try LoadedEvaluator(d, library: lib, space: CSearchSpace(space), options: options)
-        let exp = expand ? GenotypeNetworkExpander(space: space) : nil
         let g = try Self.archs.map(space.parse)
-        let out = try CandidateBatchBuilder.with(space: space, genotypes: g, expander: exp) { try ev.evaluate($0, onResult: nil) }
+        let factory = try NetworkFactory(space: space, registry: registry)
+        let nets = expand ? try g.map { try factory.build($0) } : nil
+        let out = try CandidateBatch(space: space, genotypes: g, networks: nets).with(minor: d.abiMinor) { try ev.evaluate($0, onResult: nil) }
         let allOK = out.allSatisfy { $0.ok }
         #expect(allOK)
         return out.map { $0.metrics[0] }

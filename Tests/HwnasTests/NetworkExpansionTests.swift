@@ -1,13 +1,13 @@
-// Whole-network expansion of nb201 and fbnet genotypes, checked against
-// parameter and MAC counts worked out by hand (arithmetic in the comments).
+// Whole networks of nb201 and fbnet genotypes, built by their space plugin
+// through the ABI, checked against parameter and MAC counts worked out by
+// hand (arithmetic in the comments).
+import HwnasCore
 import HwnasOps
 import Testing
 
 @Suite struct NetworkExpansionTests {
-    let expander = NetworkExpander()
-
     func nb201(_ op: String) throws -> Network {
-        try expander.expand(space: "nb201", choices: Array(repeating: op, count: 6))
+        try TestSupport.network("nb201", choices: Array(repeating: op, count: 6))
     }
 
     /// All six edges nor_conv_3x3, CIFAR-10 (32x32x3, 10 classes).
@@ -65,11 +65,11 @@ import Testing
         #expect(zero.params == 73_098)   // stem, reductions and head remain
         // Only 1<-0 conv and 3<-0 skip: node 1 feeds nothing that reaches node 3, so
         // it is dead code; the cell is the identity and emits no layer at all.
-        let dead = try expander.expand(space: "nb201", choices: ["nor_conv_3x3", "none", "none", "skip_connect", "none", "none"])
+        let dead = try TestSupport.network("nb201", choices: ["nor_conv_3x3", "none", "none", "skip_connect", "none", "none"])
         #expect(dead.layers.filter { $0.cell.hasPrefix("stage") }.isEmpty)
         // 2<-0 none, 2<-1 none makes node 2 zero; the conv on 3<-2 is dropped with it;
         // 1<-0 conv1x1 and 3<-1 avgpool reach node 3: per cell conv + pool, no add.
-        let z2 = try expander.expand(space: "nb201", choices: ["nor_conv_1x1", "none", "none", "none", "avg_pool_3x3", "nor_conv_3x3"])
+        let z2 = try TestSupport.network("nb201", choices: ["nor_conv_1x1", "none", "none", "none", "avg_pool_3x3", "nor_conv_3x3"])
         let cell = z2.layers.filter { $0.cell == "stage1.cell1" }
         #expect(cell.map(\.op) == ["relu_conv_bn", "avgpool"])
         #expect(cell[0].kernel == 1)
@@ -78,17 +78,16 @@ import Testing
 
     @Test func nb201GenotypeIndicesFollowTheChoiceOrder() throws {
         // index 3 = nor_conv_3x3 in none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3
-        #expect(try expander.expand(space: "nb201", genotype: [3, 3, 3, 3, 3, 3]) == (try nb201("nor_conv_3x3")))
-        #expect(throws: ExpansionError.self) { try expander.expand(space: "nb201", genotype: [5, 0, 0, 0, 0, 0]) }
-        #expect(throws: ExpansionError.self) { try expander.expand(space: "nb201", genotype: [0, 0, 0]) }
-        #expect(throws: ExpansionError.unknownSpace("nb101")) { try expander.expand(space: "nb101", genotype: [0]) }
+        #expect(try TestSupport.network("nb201", genotype: [3, 3, 3, 3, 3, 3]) == (try nb201("nor_conv_3x3")))
+        #expect(throws: HwnasError.self) { try TestSupport.network("nb201", genotype: [5, 0, 0, 0, 0, 0]) }
+        #expect(throws: HwnasError.self) { try TestSupport.network("nb201", genotype: [0, 0, 0]) }
+        #expect(throws: HwnasError.self) { try TestSupport.space("nb101") }
     }
 
     @Test func nb201InputSizeOption() throws {
         // ImageNet16-120: 16x16 input, 120 classes. Params change only in the linear
         // layer: 64*120+120 - 650 = 7,150 more; MACs of every conv scale by 1/4.
-        let small = NetworkExpander(options: ExpansionOptions(input: TensorShape(c: 3, h: 16, w: 16), classes: 120))
-        let n = try small.expand(space: "nb201", genotype: [3, 3, 3, 3, 3, 3])
+        let n = try TestSupport.network("nb201", genotype: [3, 3, 3, 3, 3, 3], options: ["input_size": "16", "classes": "120"])
         #expect(n.params == 1_527_978 + 7_150)
         #expect(n.layers.last!.inShape == TensorShape(c: 64, h: 1, w: 1))
         #expect(n.layers.first { $0.cell == "stage3.cell1" }?.inShape == TensorShape(c: 64, h: 4, w: 4))
@@ -115,7 +114,7 @@ import Testing
     ///         linear 1984*100+100 = 198,500     ; 198,400
     ///   total params 1,381,172; MACs 34,105,344
     @Test func fbnetAllK3E1() throws {
-        let n = try expander.expand(space: "fbnet", choices: Array(repeating: "k3_e1", count: 22))
+        let n = try TestSupport.network("fbnet", choices: Array(repeating: "k3_e1", count: 22))
         try n.validate()
         #expect(n.params == 1_381_172)
         #expect(n.macs == 34_105_344)
@@ -129,7 +128,7 @@ import Testing
     @Test func fbnetBlocksMatchTheWholeBlockOperator() throws {
         // Every block's three layers sum to the inverted_residual operator's numbers.
         let choices = FBNetTestGenotypes.mixed
-        let n = try expander.expand(space: "fbnet", choices: choices)
+        let n = try TestSupport.network("fbnet", choices: choices)
         try n.validate()
         let ops = BuiltinOperators()
         for (i, name) in choices.enumerated() where name != "skip" {
@@ -149,7 +148,7 @@ import Testing
     @Test func fbnetSkipAndStrideOptions() throws {
         // All skip: blocks vanish where shapes match; where they change, a 1x1 conv
         // with the stride: 16->24, 24->32, 32->64, 64->112, 112->184, 184->352.
-        let skip = try expander.expand(space: "fbnet", choices: Array(repeating: "skip", count: 22))
+        let skip = try TestSupport.network("fbnet", choices: Array(repeating: "skip", count: 22))
         let convs = skip.layers.filter { $0.cell.hasPrefix("layer") }
         #expect(convs.map(\.outShape.c) == [24, 32, 64, 112, 184, 352])
         // params: stem 448 + sum(in*out + out) + head 700,352 + 198,500
@@ -157,13 +156,13 @@ import Testing
         #expect(skip.params == Int64(448 + t + 700_352 + 198_500))
         // Strides: default drops 2 (32 -> 4 at the head); the FBNet table (0 dropped) gives 1x1.
         #expect(skip.layers.last { $0.op == "global_avgpool" }?.inShape.h == 4)
-        let imagenetStrides = NetworkExpander(options: ExpansionOptions(fbnetDroppedStrides: 0))
-        let full = try imagenetStrides.expand(space: "fbnet", choices: Array(repeating: "skip", count: 22))
+        let full = try TestSupport.network("fbnet", choices: Array(repeating: "skip", count: 22), options: ["dropped_strides": "0"])
         #expect(full.layers.last { $0.op == "global_avgpool" }?.inShape.h == 1)
-        let big = NetworkExpander(options: ExpansionOptions(input: TensorShape(c: 3, h: 224, w: 224)))
-        #expect(try big.expand(space: "fbnet", choices: Array(repeating: "skip", count: 22))
+        #expect(try TestSupport.network("fbnet", choices: Array(repeating: "skip", count: 22), options: ["input_size": "224"])
             .layers.last { $0.op == "global_avgpool" }?.inShape.h == 7)
-        #expect(throws: ExpansionError.self) { try expander.expand(space: "fbnet", choices: Array(repeating: "k7_x", count: 22)) }
+        #expect(throws: HwnasError.self) { try TestSupport.network("fbnet", choices: Array(repeating: "k7_x", count: 22)) }
+        // Options are checked: a typo is an error naming the known ones.
+        #expect { try TestSupport.space("fbnet", options: ["input_sise": "64"]) } throws: { "\($0)".contains("unknown option(s) input_sise") }
     }
 }
 

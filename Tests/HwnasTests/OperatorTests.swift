@@ -83,7 +83,9 @@ import Testing
         #expect(BuiltinOperators.opNames.count == Set(BuiltinOperators.opNames).count)
         for op in BuiltinOperators.opNames {   // every advertised op answers a plain query
             #expect(throws: Never.self) {
-                try ops.infer(OpQuery(op: op, inC: 4, inH: 4, inW: 4, outC: op == "linear" ? 2 : 0, kernel: 1, expansion: 1))
+                var q = OpQuery(op: op, inC: 4, inH: 4, inW: 4, outC: op == "linear" ? 2 : 0, kernel: 1, expansion: 1)
+                q.hiddenC = 2   // squeeze_excite's squeezed width; ignored by the others
+                return try ops.infer(q)
             }
         }
     }

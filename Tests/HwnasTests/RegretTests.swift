@@ -15,11 +15,11 @@ import Testing
     }
 
     static func meanRegret(strategy: String, seeds: Range<UInt64>, budget: Int, optimum: Double) throws -> Double {
-        let registry = PluginRegistry(paths: [TestSupport.productsDir])
+        let registry = TestSupport.registry
         let profile = try HardwareProfile.load(TestSupport.repoRoot + "/hardware-profiles/raspi4.yaml")
         var total = 0.0
         for seed in seeds {
-            var c = SearchConfiguration(space: try SearchSpace.load("nb201"), profile: profile)
+            var c = SearchConfiguration(space: try TestSupport.space("nb201"), profile: profile, strategy: strategy, evaluator: "table")
             c.constraints = [try Constraint(parsing: "latency_ms<=10")]
             c.evaluator = "table"
             c.evaluatorOptions = ["file": TestSupport.nb201CSV, "column": "cifar10_acc"]

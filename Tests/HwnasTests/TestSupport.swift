@@ -1,6 +1,7 @@
 // Paths, process running and C compiling shared by the tests.
 import Foundation
 import HwnasCore
+import HwnasOps
 
 enum TestSupport {
     /// The package root (Tests/HwnasTests/TestSupport.swift is three levels down).
@@ -20,6 +21,30 @@ enum TestSupport {
         ((repoRoot as NSString).appendingPathComponent("../shared/benchmarks/\(rel)") as NSString).standardizingPath
     }
     static var nb201CSV: String { shared("nb201/nb201_hw.csv") }
+
+    /// The built plugins, loaded once for the unit tests.
+    static let registry = PluginRegistry(paths: [productsDir])
+
+    /// A shipped space (search-spaces/NAME.yaml) with `options` over its file's.
+    static func space(_ name: String, options: [String: String] = [:]) throws -> SearchSpace {
+        try SpaceCatalog.load(repoRoot + "/search-spaces/\(name).yaml", registry: registry, overrides: options)
+    }
+
+    /// The network of a genotype given by choice names, built by the space plugin.
+    static func network(_ space: String, choices: [String], options: [String: String] = [:]) throws -> Network {
+        let s = try self.space(space, options: options)
+        let g = try choices.enumerated().map { d, name -> Int32 in
+            guard let c = s.choices[d].firstIndex(of: name) else { throw HwnasError("'\(name)' is not a choice of \(s.dimNames[d])") }
+            return Int32(c)
+        }
+        return try NetworkFactory(space: s, registry: registry).build(g).network
+    }
+
+    static func network(_ space: String, genotype: [Int32], options: [String: String] = [:]) throws -> Network {
+        let s = try self.space(space, options: options)
+        try s.validate(genotype)
+        return try NetworkFactory(space: s, registry: registry).build(genotype).network
+    }
 
     struct Run { let status: Int32; let out: String; let err: String; let signaled: Bool }
 

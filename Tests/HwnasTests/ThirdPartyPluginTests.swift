@@ -6,9 +6,9 @@ import Testing
 @Suite struct ThirdPartyPluginTests {
     @Test func plainCPluginRunsASearch() throws {
         let dir = TestSupport.tempDir("third-party")
-        // "Install" the header alone, as a distribution would.
-        try FileManager.default.createDirectory(atPath: "\(dir)/include/hwnas", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: TestSupport.abiInclude + "/hwnas/plugin.h", toPath: "\(dir)/include/hwnas/plugin.h")
+        // "Install" the headers alone, as a distribution would.
+        try FileManager.default.createDirectory(atPath: "\(dir)/include", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestSupport.abiInclude + "/hwnas", toPath: "\(dir)/include/hwnas")
         try TestSupport.compileSharedLibrary([TestSupport.repoRoot + "/examples/c-strategy/hill_climb.c"],
                                              output: "\(dir)/libhill_climb.so", include: "\(dir)/include",
                                              defines: ["-Wall", "-Werror", "-pedantic"])

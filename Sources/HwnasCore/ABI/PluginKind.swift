@@ -1,4 +1,4 @@
-// The four plugin kinds of ABI v1 and their factory ids.
+// The plugin kinds of ABI 1.1 and their factory ids.
 import CHwnasABI
 
 public enum PluginKind: String, CaseIterable, Sendable, Codable {
@@ -6,6 +6,7 @@ public enum PluginKind: String, CaseIterable, Sendable, Codable {
     case costModel = "cost-model"
     case operatorSet = "operator-set"
     case evaluator
+    case searchSpace = "search-space"
 
     public var factoryID: String {
         switch self {
@@ -13,6 +14,7 @@ public enum PluginKind: String, CaseIterable, Sendable, Codable {
         case .costModel: return HWNAS_COST_MODEL_FACTORY_ID
         case .operatorSet: return HWNAS_OPERATOR_SET_FACTORY_ID
         case .evaluator: return HWNAS_EVALUATOR_FACTORY_ID
+        case .searchSpace: return HWNAS_SEARCH_SPACE_FACTORY_ID
         }
     }
 }
@@ -23,4 +25,7 @@ public struct PluginDescriptorInfo: Sendable {
     public let id, name, vendor, version, description: String
     public let file: String
     public let abiVersion: String
+    /// The minor version of the header the library was built with: the
+    /// layout of networks it is handed follows it.
+    public let abiMinor: UInt32
 }

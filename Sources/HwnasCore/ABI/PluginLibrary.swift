@@ -11,11 +11,14 @@ public final class PluginLibrary: @unchecked Sendable {
     public let path: String
     public let entry: UnsafePointer<hwnas_plugin_entry>
     public let abiVersion: hwnas_version
+    private let deinitFn: @convention(c) () -> Void
     public private(set) var descriptors: [PluginDescriptorInfo] = []
     private var factories: [PluginKind: UnsafeRawPointer] = [:]
 
-    /// Loads and validates `path`. Libraries are never dlclose'd: Swift code
-    /// cannot be unloaded safely, and instances may outlive a registry.
+    /// Loads and validates `path`. Libraries are never dlclose'd (Swift code
+    /// cannot be unloaded safely); the entry's deinit runs when the last
+    /// instance made from the library and the registry holding it are gone
+    /// (every instance keeps its library alive).
     public init(path: String) throws {
         self.path = path
         func fail(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, reason: reason) }
@@ -39,30 +42,37 @@ public final class PluginLibrary: @unchecked Sendable {
         guard v.major == HWNAS_ABI_VERSION_MAJOR else {
             throw fail("ABI major version mismatch: plugin built for \(v.major).\(v.minor), host speaks \(HWNAS_ABI_VERSION_MAJOR).\(HWNAS_ABI_VERSION_MINOR)")
         }
-        guard v.minor <= HWNAS_ABI_VERSION_MINOR else {
-            throw fail("plugin needs ABI \(v.major).\(v.minor), newer than this host's \(HWNAS_ABI_VERSION_MAJOR).\(HWNAS_ABI_VERSION_MINOR); upgrade hwnas")
-        }
-        guard let initFn = e.pointee.`init`, e.pointee.deinit != nil, let getFactory = e.pointee.get_factory else {
+        // A newer minor loads too: structs only grow, and every struct the
+        // host reads is checked against the size the host needs from it.
+        guard let initFn = e.pointee.`init`, let deinitFn = e.pointee.deinit, let getFactory = e.pointee.get_factory else {
             throw fail("entry has a NULL init, deinit or get_factory function pointer")
         }
         let st = initFn(HostInterface.shared)
         guard st == HWNAS_OK else { throw fail("init() failed with status \(st)") }
         entry = e
         abiVersion = v
+        self.deinitFn = deinitFn
         let abi = "\(v.major).\(v.minor)"
 
         // An unknown id must give NULL; a plugin that answers anything is broken.
         if getFactory("hwnas.no-such-factory/0") != nil {
             throw fail("get_factory returned non-NULL for an unknown factory id")
         }
-        for kind in PluginKind.allCases {
-            guard let f = getFactory(kind.factoryID) else { continue }
-            let list = try Self.readDescriptors(kind: kind, factory: f, file: path, abi: abi)
-            factories[kind] = f
-            descriptors += list
+        do {
+            for kind in PluginKind.allCases {
+                guard let f = getFactory(kind.factoryID) else { continue }
+                let list = try Self.readDescriptors(kind: kind, factory: f, file: path, abi: abi, minor: v.minor)
+                factories[kind] = f
+                descriptors += list
+            }
+            if descriptors.isEmpty { throw fail("offers no factory of any known kind (ABI \(abi))") }
+        } catch {
+            deinitFn()
+            throw error
         }
-        if descriptors.isEmpty { throw fail("offers no factory of any known kind (ABI \(abi))") }
     }
+
+    deinit { deinitFn() }
 
     public func factory(_ kind: PluginKind) -> UnsafeRawPointer? { factories[kind] }
 
@@ -71,31 +81,39 @@ public final class PluginLibrary: @unchecked Sendable {
         return String(validatingCString: p)
     }
 
-    /// The four factory structs share their first fields (size, count,
+    /// The factory structs share their first fields (size, count,
     /// descriptor); read them per kind with the right type.
-    static func readDescriptors(kind: PluginKind, factory f: UnsafeRawPointer, file: String, abi: String) throws -> [PluginDescriptorInfo] {
+    static func readDescriptors(kind: PluginKind, factory f: UnsafeRawPointer, file: String, abi: String,
+                                minor: UInt32) throws -> [PluginDescriptorInfo] {
         func fail(_ r: String) -> PluginLoadError { PluginLoadError(file: file, reason: "\(kind.rawValue) factory: \(r)") }
-        let size: UInt32, count: UInt32
+        // Every factory starts with struct_size, then count, descriptor and
+        // create (32 bytes): check the size before reading a pointer.
+        let size = f.load(as: UInt32.self)
+        guard size >= 32 else { throw fail("struct_size \(size) smaller than the minimum 32") }
+        let count: UInt32
         var get: (UInt32) -> UnsafePointer<hwnas_descriptor>?
         switch kind {
         case .strategy:
             let p = f.assumingMemoryBound(to: hwnas_strategy_factory.self)
             guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+            count = c(p); get = { d(p, $0) }
         case .costModel:
             let p = f.assumingMemoryBound(to: hwnas_cost_model_factory.self)
             guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+            count = c(p); get = { d(p, $0) }
         case .operatorSet:
             let p = f.assumingMemoryBound(to: hwnas_operator_set_factory.self)
             guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+            count = c(p); get = { d(p, $0) }
         case .evaluator:
             let p = f.assumingMemoryBound(to: hwnas_evaluator_factory.self)
             guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            size = p.pointee.struct_size; count = c(p); get = { d(p, $0) }
+            count = c(p); get = { d(p, $0) }
+        case .searchSpace:
+            let p = f.assumingMemoryBound(to: hwnas_search_space_factory.self)
+            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
+            count = c(p); get = { d(p, $0) }
         }
-        guard size >= 32 else { throw fail("struct_size \(size) smaller than the v1 minimum 32") }
         guard count <= 1024 else { throw fail("implausible descriptor count \(count)") }
         var out: [PluginDescriptorInfo] = []
         for i in 0..<count {
@@ -109,7 +127,8 @@ public final class PluginLibrary: @unchecked Sendable {
             }
             out.append(PluginDescriptorInfo(kind: kind, id: id, name: string(d.pointee.name) ?? id,
                                             vendor: string(d.pointee.vendor) ?? "", version: string(d.pointee.version) ?? "",
-                                            description: string(d.pointee.description) ?? "", file: file, abiVersion: abi))
+                                            description: string(d.pointee.description) ?? "", file: file, abiVersion: abi,
+                                            abiMinor: minor))
         }
         if get(count) != nil { throw fail("descriptor(count) must return NULL") }
         return out

@@ -12,7 +12,10 @@ public enum PluginValidator {
         for d in lib.descriptors where !ids.insert("\(d.kind.rawValue)/\(d.id)").inserted {
             problems.append("\(path): duplicate \(d.kind.rawValue) id '\(d.id)'")
         }
-        let cspace = CSearchSpace(SearchSpace.embedded["nb201"]!)
+        // A made-up space of 15,625 genotypes: strategies must not depend on
+        // any particular space.
+        let cspace = CSearchSpace(name: "validator-space", dimNames: (0..<6).map { "d\($0)" },
+                                  choices: Array(repeating: ["a", "b", "c", "d", "e"], count: 6))
         for kind in PluginKind.allCases where lib.factory(kind) != nil {
             if let p = checkUnknownID(lib, kind, cspace) { problems.append("\(path): \(p)") }
         }
@@ -41,6 +44,10 @@ public enum PluginValidator {
             let f = lib.factory(kind)!.assumingMemoryBound(to: hwnas_operator_set_factory.self)
             var out: UnsafeMutablePointer<hwnas_operator_set>?
             st = f.pointee.create!(f, bogus, HostInterface.shared, empty.raw, &out, &err, 256)
+        case .searchSpace:
+            let f = lib.factory(kind)!.assumingMemoryBound(to: hwnas_search_space_factory.self)
+            var out: UnsafeMutablePointer<hwnas_space>?
+            st = f.pointee.create!(f, bogus, HostInterface.shared, empty.raw, &out, &err, 256)
         case .strategy:
             return nil   // needs a context; covered by exerciseStrategy's unknown-id call
         }
@@ -64,13 +71,13 @@ public enum PluginValidator {
             strategy = try withUnsafePointer(to: &ctx) { try LoadedStrategy(d, library: lib, context: $0, options: [:]) }
         } catch { return ["create failed: \(error)"] }
         var seen = Set<[Int32]>()
-        let dims = space.space.nDims
+        let dims = space.nDims
         for round in 0..<30 {
             let asked: [[Int32]]?
             do { asked = try strategy.ask(max: 1, dims: dims) } catch { problems.append("ask: \(error)"); break }
             guard let batch = asked else { problems.append("exhausted after \(round) asks on a 15625-architecture space"); break }
             for g in batch {
-                if g.enumerated().contains(where: { $0.element < 0 || Int($0.element) >= space.space.choices[$0.offset].count }) {
+                if g.enumerated().contains(where: { $0.element < 0 || Int($0.element) >= space.choices[$0.offset].count }) {
                     problems.append("proposed out-of-range genotype \(g)")
                 }
                 if !seen.insert(g).inserted { problems.append("proposed a duplicate \(g)") }

@@ -29,15 +29,16 @@ public struct BenchOptimum: Sendable {
 
 public final class BenchRunner {
     public let registry: PluginRegistry
-    /// Builds the network expander a profile needs (the CLI's NetworkSupport).
-    public let expander: (SearchSpace, HardwareProfile) throws -> NetworkExpanding?
+    private var spaces: [String: SearchSpace] = [:]
 
-    public init(registry: PluginRegistry, expander: @escaping (SearchSpace, HardwareProfile) throws -> NetworkExpanding? = { _, _ in nil }) {
-        self.registry = registry; self.expander = expander
-    }
+    public init(registry: PluginRegistry) { self.registry = registry }
 
-    func configuration(_ task: BenchTask) throws -> SearchConfiguration {
-        var c = SearchConfiguration(space: try SearchSpace.load(task.space), profile: try HardwareProfile.load(task.profile))
+    /// The task as a search; `strategy` is empty for the optimum's
+    /// enumeration, which prices and evaluates without ever asking one.
+    func configuration(_ task: BenchTask, strategy: String = "") throws -> SearchConfiguration {
+        let space = try spaces[task.space] ?? SpaceCatalog.load(task.space, registry: registry)
+        spaces[task.space] = space
+        var c = SearchConfiguration(space: space, profile: try HardwareProfile.load(task.profile), strategy: strategy, evaluator: task.evaluator)
         c.constraints = task.constraints
         c.evaluator = task.evaluator
         c.evaluatorOptions = task.evaluatorOptions
@@ -50,8 +51,7 @@ public final class BenchRunner {
         let config = try configuration(task)
         let space = config.space
         guard space.size <= 1_000_000 else { throw HwnasError("task \(task.name): space \(space.name) is too large to enumerate") }
-        let exp = try expander(space, config.profile)
-        let runner = try SearchRunner(config: config, registry: registry, expander: exp)
+        let runner = try SearchRunner(config: config, registry: registry)
         let all = (0..<Int(space.size)).map(space.genotype(at:))
         var feasible: [[Int32]] = []
         var start = 0
@@ -67,7 +67,8 @@ public final class BenchRunner {
         start = 0
         while start < feasible.count {
             let chunk = Array(feasible[start..<min(start + 4096, feasible.count)])
-            let outcomes = try CandidateBatchBuilder.with(space: space, genotypes: chunk, expander: exp) {
+            let nets = try runner.costs.networks.map { f in try chunk.map { try f.build($0) } }
+            let outcomes = try CandidateBatch(space: space, genotypes: chunk, networks: nets).with(minor: ed.abiMinor) {
                 try evaluator.evaluate($0, onResult: nil)
             }
             for o in outcomes where o.ok { if let v = o.metrics.first, v.isFinite { best = max(best, v) } }
@@ -79,12 +80,11 @@ public final class BenchRunner {
 
     /// One search run of `strategy` on `task`.
     public func run(_ task: BenchTask, strategy: String, options: [String: String] = [:], seed: UInt64, budget: Int) throws -> BenchRun {
-        var config = try configuration(task)
-        config.strategy = strategy
+        var config = try configuration(task, strategy: strategy)
         config.strategyOptions = options
         config.seed = seed
         config.budget = budget
-        let runner = try SearchRunner(config: config, registry: registry, expander: try expander(config.space, config.profile))
+        let runner = try SearchRunner(config: config, registry: registry)
         let r = try runner.run()
         let values = r.history.filter { $0.status == "ok" }.compactMap(\.objective)
         return BenchRun(task: task.name, strategy: strategy, seed: seed, values: values,

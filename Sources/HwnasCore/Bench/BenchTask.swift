@@ -1,11 +1,12 @@
 // A benchmark task: a search space, a hardware profile, an evaluator (with
-// its options) and hard constraints. Read from a YAML task file:
+// its options) and hard constraints. Read from a YAML task file, where
+// `space` and `evaluator` may be given once at the top for every task:
 //
+//   space: nb201
+//   evaluator: table
 //   tasks:
 //     - name: c10-raspi4-20ms
-//       space: nb201
 //       profile: raspi4
-//       evaluator: table
 //       evaluator_options: {file: ../shared/benchmarks/nb201/nb201_hw.csv, column: cifar10_acc}
 //       constraints: ["latency_ms<=20"]
 //
@@ -39,10 +40,10 @@ public struct BenchTask: Sendable {
         var names = Set<String>()
         return try list.enumerated().map { i, item in
             guard let t = item as? [String: Any] else { throw HwnasError("\(source): task \(i + 1) is not a mapping") }
-            func string(_ key: String, default value: String? = nil) throws -> String {
+            func string(_ key: String, fileWide: Bool = false) throws -> String {
                 if let v = t[key] { return "\(v)" }
-                if let value { return value }
-                throw HwnasError("\(source): task \(i + 1) lacks '\(key)'")
+                if fileWide, let v = root[key] { return "\(v)" }
+                throw HwnasError("\(source): task \(i + 1) lacks '\(key)'\(fileWide ? " (give it per task or once at the top of the file)" : "")")
             }
             let name = try string("name")
             guard names.insert(name).inserted else { throw HwnasError("\(source): task name '\(name)' appears twice") }
@@ -52,8 +53,8 @@ public struct BenchTask: Sendable {
                 options["file"] = ((baseDirectory as NSString).appendingPathComponent(f) as NSString).standardizingPath
             }
             let constraints = try ((t["constraints"] as? [Any]) ?? []).map { try Constraint(parsing: "\($0)") }
-            return BenchTask(name: name, space: try string("space", default: "nb201"), profile: try string("profile"),
-                             evaluator: try string("evaluator", default: "table"), evaluatorOptions: options,
+            return BenchTask(name: name, space: try string("space", fileWide: true), profile: try string("profile"),
+                             evaluator: try string("evaluator", fileWide: true), evaluatorOptions: options,
                              constraints: constraints)
         }
     }

@@ -28,28 +28,25 @@ public struct CPUProfileSettings: Sendable {
     public var sampleNetworks = 200
     public var calibrate = 30
     public var seed: UInt64 = 1
-    public var input = TensorShape(c: 3, h: 32, w: 32)
     public init() {}
 }
 
 public struct CPULatencyProfiler {
     public let space: SearchSpace
     public let settings: CPUProfileSettings
-    public let expander: NetworkExpander
+    public let networks: NetworkFactory
 
-    public init(space: SearchSpace, settings: CPUProfileSettings) {
+    public init(space: SearchSpace, registry: PluginRegistry, settings: CPUProfileSettings) throws {
         self.space = space; self.settings = settings
-        expander = NetworkExpander(options: ExpansionOptions(input: settings.input))
+        networks = try NetworkFactory(space: space, registry: registry)
     }
 
     public func randomGenotypes(_ n: Int, seed: UInt64) -> [[Int32]] {
-        var rng = ProfilerRandom(seed: seed)
+        var rng = SeedableRandom(seed: seed)
         return (0..<n).map { _ in space.choiceCounts.map { Int32.random(in: 0..<Int32($0), using: &rng) } }
     }
 
-    public func network(_ g: [Int32]) throws -> Network {
-        do { return try expander.expand(space: space.name, genotype: g) } catch { throw HwnasError("\(space.canonical(g)): \(error)") }
-    }
+    public func network(_ g: [Int32]) throws -> Network { try networks.build(g).network }
 
     /// Unique configurations with one (network, layer index) that has each.
     public func configurations() throws -> [(key: OperatorKey, network: [Int32], layer: Int)] {
@@ -122,16 +119,18 @@ public struct CPULatencyProfiler {
         let stem = url.deletingPathExtension().lastPathComponent
         let csvName = "\(stem).lut.csv"
         try lut.csv.write(toFile: url.deletingLastPathComponent().appendingPathComponent(csvName).path, atomically: true, encoding: .utf8)
-        let i = settings.input
+        // A space with one input size gets it recorded (the profile then
+        // refuses spaces built for another); a searchable resolution does not.
+        let inputs = Set(try configurations().map { try networks.build($0.network).tensor(0) }.map { [$0.c, $0.h, $0.w] })
+        var inputLines = ""
+        if inputs.count == 1, let i = inputs.first {
+            inputLines = "input:\n  channels: \(i[0])\n  height: \(i[1])\n  width: \(i[2])\n"
+        }
         let y = """
         # Written by `hwnas profile cpu`; see docs/lut-format.md and docs/cpu-latency.md.
         name: \(stem)
         description: "\(space.name) float32 CPU latency lookup table (\(Self.cpuModel), \(settings.threads) thread(s))"
-        input:
-          channels: \(i.c)
-          height: \(i.h)
-          width: \(i.w)
-        provenance:
+        \(inputLines)provenance:
           tool: hwnas profile cpu
           date: "\(ISO8601DateFormatter().string(from: Date()))"
           cpu: "\(Self.cpuModel)"
@@ -152,18 +151,5 @@ public struct CPULatencyProfiler {
 
         """
         try y.write(toFile: profilePath, atomically: true, encoding: .utf8)
-    }
-}
-
-/// SplitMix64 as a RandomNumberGenerator: reproducible samples from a seed.
-public struct ProfilerRandom: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }

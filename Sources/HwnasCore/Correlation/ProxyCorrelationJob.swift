@@ -26,7 +26,7 @@ public struct ProxyCorrelationJob: Sendable {
         self.evaluator = evaluator
     }
 
-    public func run(space: SearchSpace, expander: GenotypeNetworkExpander, registry: PluginRegistry,
+    public func run(space: SearchSpace, registry: PluginRegistry,
                     progress: ((_ done: Int, _ total: Int, _ seconds: Double) -> Void)? = nil) throws -> ProxyCorrelationReport {
         guard sample >= 3 else { throw HwnasError("--sample must be at least 3") }
         let table = try CSVTable.read(tablePath)
@@ -40,27 +40,29 @@ public struct ProxyCorrelationJob: Sendable {
             }
         }
 
+        let factory = try NetworkFactory(space: space, registry: registry)
         let (ed, lib) = try registry.lookup(.evaluator, evaluator)
         let loaded = try LoadedEvaluator(ed, library: lib, space: CSearchSpace(space), options: evaluatorOptions)
-        var scores: [Double] = []
+        var scores: [Double] = [], params: [Double] = [], macs: [Double] = []
         scores.reserveCapacity(rows.count)
         let start = Date()
         for lo in stride(from: 0, to: genotypes.count, by: max(1, batchSize)) {
             let chunk = Array(genotypes[lo..<min(genotypes.count, lo + max(1, batchSize))])
-            let outcomes = try CandidateBatchBuilder.with(space: space, genotypes: chunk, expander: expander) {
+            let nets = try chunk.map { try factory.build($0) }
+            let outcomes = try CandidateBatch(space: space, genotypes: chunk, networks: nets).with(minor: ed.abiMinor) {
                 try loaded.evaluate($0, onResult: nil)
             }
             scores += outcomes.map { $0.ok ? $0.metrics[0] : .nan }
+            // The batch's networks give the trivial proxies too.
+            for n in nets.map(\.network) { params.append(Double(n.params)); macs.append(Double(n.macs)) }
             progress?(scores.count, genotypes.count, Date().timeIntervalSince(start))
         }
         let evalSeconds = Date().timeIntervalSince(start)
 
-        // The evaluator's batches expanded these already: reuse, don't redo.
-        let nets = try genotypes.map { try expander.cached($0).network }
         let proxies: [(String, [Double])] = [
             (loaded.metricNames[0], scores),
-            ("params", nets.map { Double($0.params) }),
-            ("macs", nets.map { Double($0.macs) }),
+            ("params", params),
+            ("macs", macs),
         ]
         // Only architectures every proxy scored and every column knows.
         let keep = rows.indices.filter { i in

@@ -22,10 +22,11 @@ public struct LutFitJob {
         self.holdout = holdout; self.seed = seed; self.weighting = weighting
     }
 
-    /// nb201 cells are DAGs whose dead edges deployed models drop: the
-    /// structure-aware set. Everything else: the additive per-layer table.
+    /// The space file's lut_features (nb201's cells are DAGs whose dead
+    /// edges deployed models drop: its file asks for the structure-aware
+    /// set); otherwise the additive per-layer table.
     public static func defaultFeatures(space: SearchSpace) -> FeatureSetKind {
-        space.format == .nb201Cell ? .nb201Live : .additive
+        space.lutFeatures.flatMap(FeatureSetKind.init(rawValue:)) ?? .additive
     }
 
     /// Genotypes and latencies of the rows with a positive value in `column`.

@@ -1,6 +1,8 @@
 // Prices candidates on one hardware profile: every cost-model section of the
 // profile, loaded as plugins, merged into one named-metric row per candidate.
-// Results are cached per genotype: strategies screen the same candidates often.
+// Rows are cached per canonical genotype: strategies screen the same
+// candidates often. Networks are built per chunk and dropped after it, so
+// screening a large space holds only the rows.
 import CHwnasABI
 import Foundation
 
@@ -9,22 +11,23 @@ public final class HardwareCosts: @unchecked Sendable {
     public let space: SearchSpace
     public let models: [LoadedCostModel]
     public let metricNames: [String]
-    public let expander: NetworkExpanding?
+    public let networks: NetworkFactory?
     private var columns: [[Int]] = []      // per model: index into metricNames
     private var cache: [[Int32]: [Double]] = [:]
     private let lock = NSLock()
 
-    public init(profile: HardwareProfile, space: CSearchSpace, registry: PluginRegistry, expander: NetworkExpanding?) throws {
+    public init(profile: HardwareProfile, space: SearchSpace, cspace: CSearchSpace, registry: PluginRegistry,
+                networks: NetworkFactory?) throws {
         self.profile = profile
-        self.space = space.space
-        self.expander = expander
+        self.space = space
+        self.networks = networks
         var models: [LoadedCostModel] = []
         for s in profile.sections {
             let (d, lib): (PluginDescriptorInfo, PluginLibrary)
             do { (d, lib) = try registry.lookup(.costModel, s.model) } catch {
                 throw HwnasError("\(profile.path): section '\(s.name)': \(error)")
             }
-            do { models.append(try LoadedCostModel(d, library: lib, space: space, options: s.options)) } catch {
+            do { models.append(try LoadedCostModel(d, library: lib, space: cspace, options: s.options)) } catch {
                 throw HwnasError("\(profile.path): section '\(s.name)': \(error)")
             }
         }
@@ -37,39 +40,57 @@ public final class HardwareCosts: @unchecked Sendable {
             })
         }
         metricNames = names
+        try checkInput()
     }
 
-    /// One row of metricNames.count values per genotype (NaN = unknown). A
-    /// metric given by several models takes the first finite value.
+    /// A profile measured for one input (a lookup table) cannot price
+    /// networks of another: say so before any search.
+    func checkInput() throws {
+        guard let want = profile.input, let networks else { return }
+        for g in [Array(repeating: Int32(0), count: space.nDims), space.choiceCounts.map { Int32($0 - 1) }] {
+            let t = try networks.build(g).tensor(0)
+            if t.c != want.channels || t.h != want.height || t.w != want.width {
+                throw HwnasError("\(profile.path): profile '\(profile.name)' was made for input \(want.channels)x\(want.height)x\(want.width), but space \(space.name) builds \(t.c)x\(t.h)x\(t.w) networks (e.g. \(space.canonical(g))); measure a profile for this space (hwnas profile cpu --space \(space.name))")
+            }
+        }
+    }
+
+    /// One row of metricNames.count values per valid genotype (NaN =
+    /// unknown). A metric given by several models takes the first finite value.
     public func costs(_ genotypes: [[Int32]]) throws -> [[Double]] {
+        let canonical = space.canonicalize(genotypes)
         lock.lock(); defer { lock.unlock() }
-        var out = [[Double]](repeating: [], count: genotypes.count)
+        var out = [[Double]](repeating: [], count: canonical.count)
         var missing: [Int] = []
-        for (i, g) in genotypes.enumerated() {
+        for (i, g) in canonical.enumerated() {
             if let c = cache[g] { out[i] = c } else { missing.append(i) }
         }
         if !missing.isEmpty {
             var seen = Set<[Int32]>()
-            let todo = missing.map { genotypes[$0] }.filter { seen.insert($0).inserted }
-            var rows = [[Double]](repeating: Array(repeating: .nan, count: metricNames.count), count: todo.count)
-            let chunk = 256   // small enough that expanded networks stay in cache
+            let todo = missing.map { canonical[$0] }.filter { seen.insert($0).inserted }
+            let chunk = 256   // small enough that built networks stay in cache
             for start in stride(from: 0, to: todo.count, by: chunk) {
                 let part = Array(todo[start..<min(todo.count, start + chunk)])
-                try CandidateBatchBuilder.with(space: space, genotypes: part, expander: expander) { batch in
-                    for (m, model) in models.enumerated() {
-                        let values = try model.estimate(batch)
-                        for (k, row) in values.enumerated() {
-                            for (j, v) in row.enumerated() where !rows[start + k][columns[m][j]].isFinite {
-                                rows[start + k][columns[m][j]] = v
-                            }
-                        }
-                    }
-                }
+                let rows = try price(part)
+                for (g, r) in zip(part, rows) { cache[g] = r }
             }
-            for (k, g) in todo.enumerated() { cache[g] = rows[k] }
-            for i in missing { out[i] = cache[genotypes[i]]! }
+            for i in missing { out[i] = cache[canonical[i]]! }
         }
         return out
+    }
+
+    /// Rows of canonical genotypes, uncached.
+    func price(_ genotypes: [[Int32]]) throws -> [[Double]] {
+        let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
+        let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
+        var rows = [[Double]](repeating: Array(repeating: .nan, count: metricNames.count), count: genotypes.count)
+        for (m, model) in models.enumerated() {
+            let values = try batch.with(minor: model.descriptor.abiMinor) { try model.estimate($0) }
+            for (k, row) in values.enumerated() {
+                for (j, v) in row.enumerated() where !rows[k][columns[m][j]].isFinite { rows[k][columns[m][j]] = v }
+            }
+        }
+        return rows
     }
 
     public func named(_ row: [Double]) -> [String: Double] {
@@ -78,9 +99,11 @@ public final class HardwareCosts: @unchecked Sendable {
 
     /// Human-readable notes of every model about one candidate.
     public func explain(_ genotype: [Int32]) throws -> [String: String] {
+        let g = space.canonicalize(genotype)
+        let batch = CandidateBatch(space: space, genotypes: [g], networks: try networks.map { [try $0.build(g)] })
         var notes: [String: String] = [:]
-        try CandidateBatchBuilder.with(space: space, genotypes: [genotype], expander: expander) { batch in
-            for m in models { if let e = m.explain(batch) { notes[m.descriptor.id] = e } }
+        for m in models {
+            if let e = batch.with(minor: m.descriptor.abiMinor, { m.explain($0) }) { notes[m.descriptor.id] = e }
         }
         return notes
     }

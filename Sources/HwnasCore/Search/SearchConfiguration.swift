@@ -5,9 +5,9 @@ public struct SearchConfiguration: Sendable {
     public var constraints: [Constraint] = []
     /// Empty: maximise the evaluator's primary metric.
     public var objectives: [Objective] = []
-    public var strategy: String = "regularized-evolution"
+    public var strategy: String
     public var strategyOptions: [String: String] = [:]
-    public var evaluator: String = "table"
+    public var evaluator: String
     public var evaluatorOptions: [String: String] = [:]
     public var budget: Int = 100
     public var seed: UInt64 = 1
@@ -19,5 +19,7 @@ public struct SearchConfiguration: Sendable {
     /// Stop after this many proposals in a row that led to no evaluation.
     public var maxIdleProposals: Int = 200_000
 
-    public init(space: SearchSpace, profile: HardwareProfile) { self.space = space; self.profile = profile }
+    public init(space: SearchSpace, profile: HardwareProfile, strategy: String, evaluator: String) {
+        self.space = space; self.profile = profile; self.strategy = strategy; self.evaluator = evaluator
+    }
 }

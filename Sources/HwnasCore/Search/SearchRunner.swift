@@ -1,7 +1,9 @@
 // The ask/tell loop: the strategy proposes, the profile's cost models price,
 // hard constraints filter (infeasible candidates never reach the evaluator),
 // the evaluator scores, the journal records, the strategy learns.
-// --budget counts evaluator calls only.
+// --budget counts evaluator calls only. Candidates are keyed by their
+// canonical genotype: two genotypes that build one network are one candidate
+// (de-duplication, the cost cache and the journal).
 import CHwnasABI
 import Foundation
 
@@ -17,13 +19,14 @@ public final class SearchRunner: @unchecked Sendable {
     var journal: Journal?
     public private(set) var notes: [String] = []
 
-    public init(config: SearchConfiguration, registry: PluginRegistry, expander: NetworkExpanding? = nil) throws {
+    public init(config: SearchConfiguration, registry: PluginRegistry) throws {
         self.config = config
         self.registry = registry
         guard config.budget >= 1 else { throw HwnasError("--budget must be at least 1") }
         guard config.parallel >= 1 else { throw HwnasError("--parallel must be at least 1") }
         cspace = CSearchSpace(config.space)
-        costs = try HardwareCosts(profile: config.profile, space: cspace, registry: registry, expander: expander)
+        let networks = config.space.buildsNetworks ? try NetworkFactory(space: config.space, registry: registry) : nil
+        costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
         let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
         evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
         // Say what the objective is: a proxy score must not pass for an accuracy.
@@ -97,8 +100,10 @@ public final class SearchRunner: @unchecked Sendable {
             },
             is_evaluated: { ctx, g in
                 let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
-                let genotype = (0..<me.config.space.nDims).map { g![$0] }
-                return me.evaluated[genotype] != nil ? 1 : 0
+                guard let g else { return 0 }
+                let genotype = (0..<me.config.space.nDims).map { g[$0] }
+                guard (try? me.config.space.validate(genotype)) != nil else { return 0 }
+                return me.evaluated[me.config.space.canonicalize(genotype)] != nil ? 1 : 0
             })
         let (sd, slib) = try registry.lookup(.strategy, config.strategy)
         let strategy = try withUnsafePointer(to: &context) { ctx in
@@ -115,11 +120,10 @@ public final class SearchRunner: @unchecked Sendable {
         let d = config.space.nDims
         var genotypes: [[Int32]] = []
         genotypes.reserveCapacity(count)
+        let counts = config.space.choiceCounts
         for i in 0..<count {
             let row = (0..<d).map { g[i * d + $0] }
-            guard row.enumerated().allSatisfy({ $0.element >= 0 && Int($0.element) < config.space.choices[$0.offset].count }) else {
-                return HWNAS_ERR_INVALID_ARGUMENT
-            }
+            for k in 0..<d where row[k] < 0 || Int(row[k]) >= counts[k] { return HWNAS_ERR_INVALID_ARGUMENT }
             genotypes.append(row)
         }
         guard let rows = try? costs.costs(genotypes) else { return HWNAS_ERR_FAILED }
@@ -176,17 +180,19 @@ public final class SearchRunner: @unchecked Sendable {
             if asked.isEmpty { stopReason = "strategy proposed nothing"; break }
             proposals += asked.count
             for g in asked {
-                guard g.count == d, g.enumerated().allSatisfy({ $0.element >= 0 && Int($0.element) < space.choices[$0.offset].count }) else {
-                    throw HwnasError("strategy '\(config.strategy)' proposed an invalid genotype \(g)")
+                do { try space.validate(g) } catch {
+                    throw HwnasError("strategy '\(config.strategy)' proposed an invalid genotype \(g): \(error)")
                 }
             }
-            let rows = try costs.costs(asked)
+            // From here on a candidate is its canonical genotype.
+            let canon = space.canonicalize(asked)
+            let rows = try costs.costs(canon)
             var outcomes = [Int32](repeating: HWNAS_OUTCOME_INFEASIBLE, count: asked.count)
             var objectiveRows = [[Double]](repeating: Array(repeating: .nan, count: objs.count), count: asked.count)
             var toEvaluate: [Int] = []
             var batchSeen = Set<[Int32]>()
-            for (i, g) in asked.enumerated() {
-                if let prior = evaluated[g] ?? (batchSeen.contains(g) ? evaluated[g] : nil) {
+            for (i, g) in canon.enumerated() {
+                if let prior = evaluated[g] {
                     outcomes[i] = HWNAS_OUTCOME_DUPLICATE; duplicates += 1
                     objectiveRows[i] = objs.map { o in prior.objectives[o.metric].map(o.oriented) ?? .nan }
                     continue
@@ -200,24 +206,26 @@ public final class SearchRunner: @unchecked Sendable {
             var fresh: [Int] = []
             var results: [Int: (ok: Bool, metrics: [Double], replayed: Bool)] = [:]
             for i in toEvaluate {
-                let arch = space.canonical(asked[i])
+                let arch = space.canonical(canon[i])
                 if let e = journal?.lookup(arch) {
                     let m = evaluator.metricNames.map { e.metrics[$0] ?? .nan }
                     results[i] = (e.status == "ok", m, true)
                 } else { fresh.append(i) }
             }
             if !fresh.isEmpty {
-                let genotypes = fresh.map { asked[$0] }
+                let genotypes = fresh.map { canon[$0] }
                 do {
-                    let outs = try CandidateBatchBuilder.with(space: space, genotypes: genotypes, expander: costs.expander) { batch in
-                        try evaluator.evaluate(batch) { k, o in
-                            self.journalResult(asked[fresh[k]], rows[fresh[k]], o.ok, o.metrics)
+                    let nets = try costs.networks.map { f in try genotypes.map { try f.build($0) } }
+                    let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
+                    let outs = try batch.with(minor: evaluator.descriptor.abiMinor) { b in
+                        try evaluator.evaluate(b) { k, o in
+                            self.journalResult(canon[fresh[k]], rows[fresh[k]], o.ok, o.metrics)
                         }
                     }
                     for (k, i) in fresh.enumerated() {
                         results[i] = (outs[k].ok, outs[k].metrics, false)
-                        if journal?.lookup(space.canonical(asked[i])) == nil {
-                            journalResult(asked[i], rows[i], outs[k].ok, outs[k].metrics)
+                        if journal?.lookup(space.canonical(canon[i])) == nil {
+                            journalResult(canon[i], rows[i], outs[k].ok, outs[k].metrics)
                         }
                     }
                     consecutiveEvaluatorErrors = 0
@@ -227,14 +235,14 @@ public final class SearchRunner: @unchecked Sendable {
                     consecutiveEvaluatorErrors += 1
                     for i in fresh {
                         results[i] = (false, Array(repeating: .nan, count: evaluator.metricNames.count), false)
-                        journalResult(asked[i], rows[i], false, results[i]!.metrics)
+                        journalResult(canon[i], rows[i], false, results[i]!.metrics)
                     }
                     if consecutiveEvaluatorErrors >= 5 { stopReason = "evaluator failed 5 times in a row: \(error)" }
                 }
             }
             for i in toEvaluate {
                 let r = results[i]!
-                let arch = space.canonical(asked[i])
+                let arch = space.canonical(canon[i])
                 let objValues = objectiveValues(evaluatorMetrics: r.metrics, costRow: rows[i])
                 let ok = r.ok && objValues.allSatisfy(\.isFinite)
                 outcomes[i] = ok ? HWNAS_OUTCOME_EVALUATED : HWNAS_OUTCOME_FAILED
@@ -242,12 +250,12 @@ public final class SearchRunner: @unchecked Sendable {
                 if !ok { failed += 1 }
                 if r.replayed { replayed += 1 }
                 let rec = EvaluationRecord(
-                    step: history.count + 1, arch: arch, genotype: asked[i], status: ok ? "ok" : "failed",
+                    step: history.count + 1, arch: arch, genotype: canon[i], status: ok ? "ok" : "failed",
                     objective: ok ? objValues[0] : nil,
                     objectives: ok ? Dictionary(uniqueKeysWithValues: zip(objs.map(\.metric), objValues)) : [:],
                     metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, r.metrics).filter { $0.1.isFinite }),
                     costs: costs.named(rows[i]), replayed: r.replayed)
-                evaluated[asked[i]] = rec
+                evaluated[canon[i]] = rec
                 history.append(rec)
             }
             idle = toEvaluate.isEmpty ? idle + asked.count : 0
@@ -310,16 +318,3 @@ func fmt(_ x: Double) -> String {
     return String(format: abs(x) >= 100 ? "%.1f" : (abs(x) >= 1 ? "%.3f" : "%.4g"), x)
 }
 
-/// Host-side seeded generator (feasibility sampling).
-struct SeedableRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}

@@ -1,81 +1,89 @@
-// A search space: named dimensions, each with named choices, and a canonical
-// string format. Loaded from search-spaces/NAME.yaml, with nb201 and fbnet
-// also embedded so the tool works from anywhere.
+// A search space as the host uses it: named dims and choices, the canonical
+// string and genotype, and (through NetworkFactory) the network of a
+// genotype. All of it comes from a search-space plugin; the host knows no
+// space by name.
+import CHwnasABI
 import Foundation
-import Yams
 
-public struct SearchSpace: Sendable {
-    /// How genotypes print as canonical strings.
-    public enum Format: String, Sendable {
-        /// NAS-Bench-201 cell: |op~0|+|op~0|op~1|+|op~0|op~1|op~2|
-        case nb201Cell = "nb201-cell"
-        /// Choice names joined by `separator` (FBNet: k5_e6,skip,...).
-        case joined
-    }
-
+public final class SearchSpace: @unchecked Sendable {
+    /// The name strategies and results see (the space file's `name`).
     public let name: String
     public let description: String
+    /// The space file, or "plugin <id>" for a plugin used directly.
+    public let source: String
+    public let plugin: PluginDescriptorInfo
     public let dimNames: [String]
     public let choices: [[String]]
-    public let format: Format
-    public let separator: String
-    public let source: String
+    /// Operator set the networks are built with; nil: the space builds none.
+    public let operatorSetID: String?
+    /// The options the plugin was created with.
+    public let options: [String: String]
+    /// Feature set `hwnas lut fit` uses by default (the file's lut_features).
+    public let lutFeatures: String?
+    let loaded: LoadedSpace
 
     public var nDims: Int { dimNames.count }
     public var choiceCounts: [Int] { choices.map(\.count) }
+    /// Number of genotypes (Double: block spaces exceed Int).
     public var size: Double { choices.reduce(1.0) { $0 * Double($1.count) } }
+    public var buildsNetworks: Bool { operatorSetID != nil }
 
-    public init(name: String, description: String, dimNames: [String], choices: [[String]], format: Format,
-                separator: String = ",", source: String = "embedded") throws {
-        guard !dimNames.isEmpty, dimNames.count == choices.count else {
-            throw HwnasError("\(source): space '\(name)' needs as many choice lists as dims")
-        }
-        if let d = choices.firstIndex(where: { $0.isEmpty }) { throw HwnasError("\(source): dim \(dimNames[d]) has no choices") }
-        if format == .nb201Cell && dimNames.count != 6 { throw HwnasError("\(source): nb201-cell format needs 6 dims") }
-        self.name = name; self.description = description; self.dimNames = dimNames
-        self.choices = choices; self.format = format; self.separator = separator; self.source = source
+    init(name: String, description: String, source: String, loaded: LoadedSpace, operatorSetID: String?,
+         options: [String: String], lutFeatures: String?) throws {
+        self.name = name; self.description = description; self.source = source
+        self.loaded = loaded; plugin = loaded.descriptor
+        dimNames = loaded.dimNames; choices = loaded.choices
+        self.operatorSetID = operatorSetID; self.options = options; self.lutFeatures = lutFeatures
+        try checkRoundTrip()
     }
 
-    public func canonical(_ g: [Int32]) -> String {
-        let names = g.enumerated().map { choices[$0.offset][Int($0.element)] }
-        switch format {
-        case .joined: return names.joined(separator: separator)
-        case .nb201Cell:
-            // Edges in string order: 1<-0 | 2<-0 2<-1 | 3<-0 3<-1 3<-2
-            let nodes = [[0], [1, 2], [3, 4, 5]]
-            return nodes.map { edges in
-                "|" + edges.enumerated().map { "\(names[$0.element])~\($0.offset)" }.joined(separator: "|") + "|"
-            }.joined(separator: "+")
+    /// Throws naming the dim and value when `g` is not a genotype of this space.
+    public func validate(_ g: [Int32]) throws {
+        guard g.count == nDims else { throw HwnasError("genotype has \(g.count) values, space \(name) has \(nDims) dims") }
+        for (d, v) in g.enumerated() where v < 0 || Int(v) >= choices[d].count {
+            throw HwnasError("genotype value \(v) of dim \(dimNames[d]) is outside 0..<\(choices[d].count) (space \(name))")
         }
     }
 
+    /// The canonical genotype: dims inactive for `g` set to 0. `g` must be valid.
+    public func canonicalize(_ g: [Int32]) -> [Int32] {
+        var c = g
+        c.withUnsafeMutableBufferPointer { try? loaded.canonicalize($0.baseAddress!, count: 1) }
+        return c
+    }
+
+    /// Canonical genotypes of many valid genotypes at once.
+    public func canonicalize(_ gs: [[Int32]]) -> [[Int32]] {
+        guard !gs.isEmpty else { return [] }
+        var flat = gs.flatMap { $0 }
+        flat.withUnsafeMutableBufferPointer { try? loaded.canonicalize($0.baseAddress!, count: gs.count) }
+        return (0..<gs.count).map { Array(flat[($0 * nDims)..<(($0 + 1) * nDims)]) }
+    }
+
+    /// Which dims of `g` are active (a layer past the chosen depth is not).
+    public func activeDims(_ g: [Int32]) -> [Bool] {
+        var c = g
+        var active = [UInt8](repeating: 1, count: nDims)
+        c.withUnsafeMutableBufferPointer { cp in
+            active.withUnsafeMutableBufferPointer { ap in try? loaded.canonicalize(cp.baseAddress!, count: 1, active: ap.baseAddress!) }
+        }
+        return active.map { $0 != 0 }
+    }
+
+    /// The canonical string of a valid genotype (canonicalized first).
+    public func canonical(_ g: [Int32]) -> String { format(canonical: canonicalize(g)) }
+
+    /// The string of a genotype already in canonical form.
+    func format(canonical c: [Int32]) -> String {
+        (try? c.withUnsafeBufferPointer { try loaded.format($0.baseAddress!) }) ?? c.map(String.init).joined(separator: ",")
+    }
+
+    /// Parses a canonical string; the error names the space and the reason.
     public func parse(_ s: String) throws -> [Int32] {
-        let tokens: [String]
-        switch format {
-        case .joined:
-            tokens = s.components(separatedBy: separator).map { $0.trimmingCharacters(in: .whitespaces) }
-        case .nb201Cell:
-            var t: [String] = []
-            let nodes = s.split(separator: "+", omittingEmptySubsequences: false)
-            guard nodes.count == 3 else { throw HwnasError("'\(s)' is not an nb201 arch string (expected 3 nodes separated by '+')") }
-            for (j, node) in nodes.enumerated() {
-                let edges = node.split(separator: "|").map(String.init)
-                guard edges.count == j + 1 else { throw HwnasError("'\(s)': node \(j + 1) needs \(j + 1) edges") }
-                for (i, e) in edges.enumerated() {
-                    let parts = e.split(separator: "~").map(String.init)
-                    guard parts.count == 2, parts[1] == "\(i)" else { throw HwnasError("'\(s)': bad edge '\(e)'") }
-                    t.append(parts[0])
-                }
-            }
-            tokens = t
-        }
-        guard tokens.count == nDims else { throw HwnasError("'\(s)': expected \(nDims) choices for space \(name), found \(tokens.count)") }
-        return try tokens.enumerated().map { d, tok in
-            guard let c = choices[d].firstIndex(of: tok) else {
-                throw HwnasError("'\(tok)' is not a choice of \(dimNames[d]) in space \(name) (choices: \(choices[d].joined(separator: ", ")))")
-            }
-            return Int32(c)
-        }
+        let g: [Int32]
+        do { g = try loaded.parse(s) } catch { throw HwnasError("space \(name): \(error)") }
+        do { try validate(g) } catch { throw HwnasError("space \(name): '\(s)' parsed to an invalid genotype: \(error)") }
+        return canonicalize(g)
     }
 
     /// Mixed-radix index of a genotype (for enumerable spaces).
@@ -90,59 +98,23 @@ public struct SearchSpace: Sendable {
         for d in stride(from: nDims - 1, through: 0, by: -1) { g[d] = Int32(r % choices[d].count); r /= choices[d].count }
         return g
     }
-}
 
-extension SearchSpace {
-    static let nb201Ops = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
-    static let fbnetBlocks = ["k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1", "k5_e1_g2", "k5_e3", "k5_e6", "skip"]
-
-    /// Built-in definitions, identical to search-spaces/*.yaml.
-    public static let embedded: [String: SearchSpace] = [
-        "nb201": try! SearchSpace(name: "nb201", description: "NAS-Bench-201 cell: 6 edges x 5 operations (15625 architectures)",
-                                  dimNames: ["edge_1_0", "edge_2_0", "edge_2_1", "edge_3_0", "edge_3_1", "edge_3_2"],
-                                  choices: Array(repeating: nb201Ops, count: 6), format: .nb201Cell),
-        "fbnet": try! SearchSpace(name: "fbnet", description: "FBNet: 22 layers x 9 blocks",
-                                  dimNames: (0..<22).map { "layer\($0)" },
-                                  choices: Array(repeating: fbnetBlocks, count: 22), format: .joined),
-    ]
-
-    /// Loads a space by name (search-spaces/NAME.yaml, else embedded) or path.
-    public static func load(_ nameOrPath: String) throws -> SearchSpace {
-        if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") {
-            return try fromYAML(path: nameOrPath)
+    /// A space whose strings do not round-trip gives two networks one
+    /// journal key: refuse it at load (first, last and a few mixed genotypes).
+    func checkRoundTrip() throws {
+        var samples: [[Int32]] = [Array(repeating: 0, count: nDims), choiceCounts.map { Int32($0 - 1) }]
+        var rng = SeedableRandom(seed: 0x5EED)
+        for _ in 0..<16 { samples.append(choiceCounts.map { Int32(rng.below($0)) }) }
+        for g in samples {
+            let c = canonicalize(g)
+            let s = canonical(c)
+            let back: [Int32]
+            do { back = try loaded.parse(s) } catch {
+                throw HwnasError("\(source): space \(name) cannot parse its own string '\(s)': \(error)")
+            }
+            guard canonicalize(back) == c else {
+                throw HwnasError("\(source): space \(name): '\(s)' parses back to a different genotype (\(back) for \(c)); choice names must be unique and free of the separator")
+            }
         }
-        for dir in Locations.dataDirectories(named: "search-spaces") {
-            let p = (dir as NSString).appendingPathComponent("\(nameOrPath).yaml")
-            if FileManager.default.fileExists(atPath: p) { return try fromYAML(path: p) }
-        }
-        if let s = embedded[nameOrPath] { return s }
-        throw HwnasError("unknown search space '\(nameOrPath)' (known: \(embedded.keys.sorted().joined(separator: ", ")), or give a .yaml path)")
-    }
-
-    public static func fromYAML(path: String) throws -> SearchSpace {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw HwnasError("\(path): cannot read file") }
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch { throw HwnasError("\(path): invalid YAML: \(YAMLErrorText.describe(error))") }
-        guard let y = node as? [String: Any] else { throw HwnasError("\(path): expected a mapping at the top level") }
-        guard let name = y["name"] as? String else { throw HwnasError("\(path): missing 'name'") }
-        guard let dims = y["dims"] as? [Any] else { throw HwnasError("\(path): missing 'dims' (a list of dimension names)") }
-        let dimNames = dims.map { "\($0)" }
-        let choices: [[String]]
-        if let shared = y["choices"] as? [Any] {
-            choices = Array(repeating: shared.map { "\($0)" }, count: dimNames.count)
-        } else if let per = y["choices_per_dim"] as? [[Any]] {
-            choices = per.map { $0.map { "\($0)" } }
-        } else { throw HwnasError("\(path): missing 'choices' (one list for all dims) or 'choices_per_dim'") }
-        let fmtName = (y["format"] as? String) ?? "joined"
-        guard let fmt = Format(rawValue: fmtName) else { throw HwnasError("\(path): unknown format '\(fmtName)' (nb201-cell, joined)") }
-        return try SearchSpace(name: name, description: (y["description"] as? String) ?? "", dimNames: dimNames,
-                               choices: choices, format: fmt, separator: (y["separator"] as? String) ?? ",", source: path)
-    }
-}
-
-enum YAMLErrorText {
-    /// Yams errors print over several lines; keep one.
-    static func describe(_ error: Error) -> String {
-        "\(error)".split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.prefix(2).joined(separator: " ")
     }
 }

@@ -1,0 +1,30 @@
+// Shared pieces of the host-side instance handles: error text from plugin
+// buffers, and the size check every instance struct passes before the host
+// reads a function pointer from it.
+import CHwnasABI
+import Foundation
+
+/// Creates instances through a library's factory of the right kind.
+enum FactoryCall {
+    static func errorText(_ buf: [CChar]) -> String {
+        let s = buf.withUnsafeBufferPointer { b -> String in
+            // Never trust a plugin to NUL-terminate: read at most the buffer.
+            let bytes = b.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return s.isEmpty ? "no reason given" : s
+    }
+}
+
+func lastErrorText(_ p: UnsafePointer<CChar>?) -> String {
+    p.flatMap { String(validatingCString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"
+}
+
+/// Throws when an instance a plugin returned is smaller than the struct the
+/// host reads (a plugin built against an older or broken header).
+func checkInstanceSize<T>(_ p: UnsafePointer<T>, _ what: String, _ d: PluginDescriptorInfo) throws {
+    let size = UnsafeRawPointer(p).load(as: UInt32.self)
+    guard Int(size) >= MemoryLayout<T>.size else {
+        throw HwnasError("\(what) '\(d.id)' (\(d.file)): instance struct_size \(size) is smaller than \(MemoryLayout<T>.size)")
+    }
+}

@@ -1,0 +1,53 @@
+// Host-side handle of a cost-model instance: checks status codes and turns
+// failures into errors naming the plugin and the reason.
+import CHwnasABI
+import Foundation
+
+public final class LoadedCostModel: @unchecked Sendable {
+    public let descriptor: PluginDescriptorInfo
+    let library: PluginLibrary
+    let raw: UnsafeMutablePointer<hwnas_cost_model>
+    public let metricNames: [String]
+    let options: COptions
+
+    public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
+        self.descriptor = descriptor
+        self.library = library
+        let f = library.factory(.costModel)!.assumingMemoryBound(to: hwnas_cost_model_factory.self)
+        self.options = COptions(options)
+        var out: UnsafeMutablePointer<hwnas_cost_model>?
+        var err = [CChar](repeating: 0, count: 1024)
+        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, self.options.raw, &out, &err, 1024)
+        guard st == HWNAS_OK, let m = out else {
+            throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
+        }
+        try checkInstanceSize(m, "cost model", descriptor)
+        guard m.pointee.metric_count != nil, m.pointee.metric_name != nil, m.pointee.estimate != nil, m.pointee.destroy != nil else {
+            throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
+        }
+        raw = m
+        let n = m.pointee.metric_count!(m)
+        metricNames = (0..<n).map { i in m.pointee.metric_name!(m, i).flatMap { String(validatingCString: $0) } ?? "metric\(i)" }
+    }
+
+    deinit { raw.pointee.destroy?(raw) }
+
+    /// metrics[count][metricNames.count]
+    public func estimate(_ batch: UnsafePointer<hwnas_candidate_batch>) throws -> [[Double]] {
+        let n = Int(batch.pointee.count), m = metricNames.count
+        var out = [Double](repeating: .nan, count: max(1, n * m))
+        let st = raw.pointee.estimate!(raw, batch, &out)
+        guard st == HWNAS_OK else {
+            throw HwnasError("cost model '\(descriptor.id)': \(lastErrorText(raw.pointee.last_error?(raw)))")
+        }
+        return (0..<n).map { Array(out[($0 * m)..<($0 * m + m)]) }
+    }
+
+    public func explain(_ batch: UnsafePointer<hwnas_candidate_batch>) -> String? {
+        guard let f = raw.pointee.explain else { return nil }
+        var buf = [CChar](repeating: 0, count: 4096)
+        guard f(raw, batch, &buf, 4096) == HWNAS_OK else { return nil }
+        let s = FactoryCall.errorText(buf)
+        return s == "no reason given" ? nil : s
+    }
+}

@@ -1,0 +1,64 @@
+// Host-side handle of an evaluator instance.
+import CHwnasABI
+import Foundation
+
+public final class LoadedEvaluator: @unchecked Sendable {
+    public let descriptor: PluginDescriptorInfo
+    let library: PluginLibrary
+    let raw: UnsafeMutablePointer<hwnas_evaluator>
+    public let metricNames: [String]
+    let options: COptions
+
+    public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
+        self.descriptor = descriptor
+        self.library = library
+        let f = library.factory(.evaluator)!.assumingMemoryBound(to: hwnas_evaluator_factory.self)
+        self.options = COptions(options)
+        var out: UnsafeMutablePointer<hwnas_evaluator>?
+        var err = [CChar](repeating: 0, count: 1024)
+        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, self.options.raw, &out, &err, 1024)
+        guard st == HWNAS_OK, let e = out else {
+            throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
+        }
+        try checkInstanceSize(e, "evaluator", descriptor)
+        guard e.pointee.metric_count != nil, e.pointee.metric_name != nil, e.pointee.evaluate != nil, e.pointee.destroy != nil else {
+            throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
+        }
+        raw = e
+        let n = e.pointee.metric_count!(e)
+        guard n >= 1 else { throw HwnasError("evaluator '\(descriptor.id)' reports no metric") }
+        metricNames = (0..<n).map { i in e.pointee.metric_name!(e, i).flatMap { String(validatingCString: $0) } ?? "metric\(i)" }
+    }
+
+    deinit { raw.pointee.destroy?(raw) }
+
+    public struct Outcome { public let ok: Bool; public let status: Int32; public let metrics: [Double] }
+
+    /// Evaluates a batch; `onResult` is called (possibly from other threads)
+    /// as each candidate finishes.
+    public func evaluate(_ batch: UnsafePointer<hwnas_candidate_batch>, onResult: ((Int, Outcome) -> Void)?) throws -> [Outcome] {
+        let n = Int(batch.pointee.count), m = metricNames.count
+        var status = [Int32](repeating: HWNAS_EVAL_FAILED, count: max(1, n))
+        var metrics = [Double](repeating: .nan, count: max(1, n * m))
+        final class Sink { let m: Int; let f: ((Int, Outcome) -> Void)?; init(_ m: Int, _ f: ((Int, Outcome) -> Void)?) { self.m = m; self.f = f } }
+        let sink = Sink(m, onResult)
+        let ctx = Unmanaged.passRetained(sink).toOpaque()
+        defer { Unmanaged<Sink>.fromOpaque(ctx).release() }
+        var req = hwnas_evaluation_request(
+            struct_size: UInt32(MemoryLayout<hwnas_evaluation_request>.size), reserved: 0, batch: batch, host_ctx: ctx,
+            on_result: { ctx, index, st, metrics in
+                let s = Unmanaged<Sink>.fromOpaque(ctx!).takeUnretainedValue()
+                let values = metrics.map { p in (0..<s.m).map { p[$0] } } ?? Array(repeating: .nan, count: s.m)
+                s.f?(Int(index), Outcome(ok: st == HWNAS_EVAL_OK, status: st, metrics: values))
+            })
+        let st = raw.pointee.evaluate!(raw, &req, &status, &metrics)
+        guard st == HWNAS_OK else {
+            throw HwnasError("evaluator '\(descriptor.id)': \(lastErrorText(raw.pointee.last_error?(raw)))")
+        }
+        return (0..<n).map { i in
+            let values = Array(metrics[(i * m)..<(i * m + m)])
+            let ok = status[i] == HWNAS_EVAL_OK && values.first.map { $0.isFinite } == true
+            return Outcome(ok: ok, status: status[i], metrics: values)
+        }
+    }
+}

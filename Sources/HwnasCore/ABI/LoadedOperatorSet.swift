@@ -1,0 +1,39 @@
+// Host-side handle of an operator-set instance.
+import CHwnasABI
+import Foundation
+
+public final class LoadedOperatorSet: @unchecked Sendable {
+    public let descriptor: PluginDescriptorInfo
+    let library: PluginLibrary
+    public let raw: UnsafeMutablePointer<hwnas_operator_set>
+    let options: COptions
+
+    public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, options: [String: String]) throws {
+        self.descriptor = descriptor
+        self.library = library
+        let f = library.factory(.operatorSet)!.assumingMemoryBound(to: hwnas_operator_set_factory.self)
+        self.options = COptions(options)
+        var out: UnsafeMutablePointer<hwnas_operator_set>?
+        var err = [CChar](repeating: 0, count: 1024)
+        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, self.options.raw, &out, &err, 1024)
+        guard st == HWNAS_OK, let s = out else {
+            throw HwnasError("operator set '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
+        }
+        try checkInstanceSize(s, "operator set", descriptor)
+        guard s.pointee.infer != nil else {
+            throw HwnasError("operator set '\(descriptor.id)' (\(descriptor.file)): instance has a NULL infer")
+        }
+        raw = s
+    }
+
+    deinit { raw.pointee.destroy?(raw) }
+
+    /// False for a 1.0 operator set: it reads square kernels with "same"
+    /// padding only.
+    public var readsExactWindows: Bool { descriptor.abiMinor >= 1 }
+
+    public var opNames: [String] {
+        guard let c = raw.pointee.op_count, let n = raw.pointee.op_name else { return [] }
+        return (0..<c(raw)).compactMap { n(raw, $0).flatMap { String(validatingCString: $0) } }
+    }
+}

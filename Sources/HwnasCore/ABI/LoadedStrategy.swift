@@ -1,0 +1,50 @@
+// Host-side handle of a strategy instance.
+import CHwnasABI
+import Foundation
+
+public final class LoadedStrategy: @unchecked Sendable {
+    public let descriptor: PluginDescriptorInfo
+    let library: PluginLibrary
+    let raw: UnsafeMutablePointer<hwnas_strategy>
+    let options: COptions
+
+    init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: UnsafePointer<hwnas_search_context>, options: [String: String]) throws {
+        self.descriptor = descriptor
+        self.library = library
+        let f = library.factory(.strategy)!.assumingMemoryBound(to: hwnas_strategy_factory.self)
+        self.options = COptions(options)
+        var out: UnsafeMutablePointer<hwnas_strategy>?
+        var err = [CChar](repeating: 0, count: 1024)
+        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, context, self.options.raw, &out, &err, 1024)
+        guard st == HWNAS_OK, let s = out else {
+            throw HwnasError("strategy '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
+        }
+        try checkInstanceSize(s, "strategy", descriptor)
+        guard s.pointee.ask != nil, s.pointee.tell != nil, s.pointee.destroy != nil else {
+            throw HwnasError("strategy '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
+        }
+        raw = s
+    }
+
+    deinit { raw.pointee.destroy?(raw) }
+
+    /// nil when the strategy is exhausted.
+    func ask(max: Int, dims: Int) throws -> [[Int32]]? {
+        var buf = [Int32](repeating: 0, count: max * dims)
+        var count: UInt32 = 0
+        let st = raw.pointee.ask!(raw, UInt32(max), &buf, &count)
+        if st == HWNAS_ERR_EXHAUSTED && count == 0 { return nil }
+        guard st == HWNAS_OK || st == HWNAS_ERR_EXHAUSTED else {
+            throw HwnasError("strategy '\(descriptor.id)' ask failed: \(lastErrorText(raw.pointee.last_error?(raw)))")
+        }
+        guard Int(count) <= max else { throw HwnasError("strategy '\(descriptor.id)' returned \(count) candidates, more than the \(max) asked") }
+        return (0..<Int(count)).map { Array(buf[($0 * dims)..<($0 * dims + dims)]) }
+    }
+
+    func tell(_ t: UnsafePointer<hwnas_tell>) throws {
+        let st = raw.pointee.tell!(raw, t)
+        guard st == HWNAS_OK else {
+            throw HwnasError("strategy '\(descriptor.id)' tell failed: \(lastErrorText(raw.pointee.last_error?(raw)))")
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// The host's seeded generator (SplitMix64): feasibility samples, sample
+/// architectures, correlation samples. Same seed, same numbers everywhere.
+public struct SeedableRandom: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in 0..<n (modulo; n is small next to 2^64).
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}

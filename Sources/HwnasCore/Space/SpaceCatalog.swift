@@ -1,0 +1,58 @@
+// Finds search spaces: a path to a space file, a name in a search-spaces/
+// folder (current folder, HWNAS_HOME, the package), or the id of a
+// search-space plugin used with its defaults.
+import Foundation
+
+public enum SpaceCatalog {
+    /// Loads `nameOrPath` with `overrides` (e.g. --space-option) over the file's options.
+    public static func load(_ nameOrPath: String, registry: PluginRegistry, overrides: [String: String] = [:]) throws -> SearchSpace {
+        if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") {
+            return try load(file: try SpaceFile.read(path: nameOrPath), registry: registry, overrides: overrides)
+        }
+        for dir in Locations.dataDirectories(named: "search-spaces") {
+            for ext in ["yaml", "yml"] {
+                let p = (dir as NSString).appendingPathComponent("\(nameOrPath).\(ext)")
+                if FileManager.default.fileExists(atPath: p) {
+                    return try load(file: try SpaceFile.read(path: p), registry: registry, overrides: overrides)
+                }
+            }
+        }
+        if registry.ids(of: .searchSpace).contains(nameOrPath) {
+            let (d, lib) = try registry.lookup(.searchSpace, nameOrPath)
+            let loaded = try LoadedSpace(d, library: lib, options: overrides, source: "space plugin '\(d.id)'")
+            return try SearchSpace(name: nameOrPath, description: d.description, source: "plugin \(d.id) (\(d.file))",
+                                   loaded: loaded, operatorSetID: loaded.operatorSet, options: overrides, lutFeatures: nil)
+        }
+        let known = (discover().files.map(\.name) + registry.ids(of: .searchSpace)).uniqued()
+        throw HwnasError("unknown search space '\(nameOrPath)' (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")); or give a .yaml path)")
+    }
+
+    public static func load(file f: SpaceFile, registry: PluginRegistry, overrides: [String: String] = [:]) throws -> SearchSpace {
+        let (d, lib): (PluginDescriptorInfo, PluginLibrary)
+        do { (d, lib) = try registry.lookup(.searchSpace, f.plugin) } catch { throw HwnasError("\(f.path): \(error)") }
+        let options = f.options.merging(overrides) { _, new in new }
+        let loaded = try LoadedSpace(d, library: lib, options: options, source: f.path)
+        return try SearchSpace(name: f.name, description: f.description, source: f.path, loaded: loaded,
+                               operatorSetID: f.operatorSet ?? loaded.operatorSet, options: options, lutFeatures: f.lutFeatures)
+    }
+
+    /// Every space file in the search-spaces folders (the first of a name wins), with read errors.
+    public static func discover() -> (files: [SpaceFile], problems: [String]) {
+        var out: [SpaceFile] = [], problems: [String] = [], names = Set<String>()
+        for dir in Locations.dataDirectories(named: "search-spaces") {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            for f in files {
+                do {
+                    let s = try SpaceFile.read(path: (dir as NSString).appendingPathComponent(f))
+                    if names.insert(s.name).inserted { out.append(s) }
+                } catch { problems.append("\(error)") }
+            }
+        }
+        return (out, problems)
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] { var seen = Set<Element>(); return filter { seen.insert($0).inserted } }
+}

@@ -1,0 +1,52 @@
+// A search-space file (search-spaces/NAME.yaml): the keys the host reads
+// (name, description, plugin, operator_set, lut_features) and the rest,
+// which belong to the plugin. The plugin gets `file` (this file's path) and
+// the file's other scalar keys as options.
+import Foundation
+import Yams
+
+public struct SpaceFile: Sendable {
+    public let path: String
+    public let name: String
+    public let description: String
+    public let plugin: String
+    public let operatorSet: String?
+    public let lutFeatures: String?
+    /// Options for the plugin: file plus the other top-level scalars.
+    public let options: [String: String]
+
+    static let hostKeys: Set<String> = ["name", "description", "plugin", "operator_set", "lut_features"]
+
+    public static func read(path: String) throws -> SpaceFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw HwnasError("\(path): cannot read file") }
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch { throw HwnasError("\(path): invalid YAML: \(YAMLErrorText.describe(error))") }
+        guard let y = node as? [String: Any] else { throw HwnasError("\(path): expected a mapping at the top level") }
+        func string(_ key: String, required: Bool) throws -> String? {
+            guard let v = y[key] else {
+                if required { throw HwnasError("\(path): missing '\(key)'") }
+                return nil
+            }
+            guard let s = v as? String, !s.isEmpty else { throw HwnasError("\(path): '\(key)' must be a non-empty string") }
+            return s
+        }
+        let name = try string("name", required: true)!
+        guard let plugin = try string("plugin", required: false) else {
+            throw HwnasError("\(path): missing 'plugin' (the id of the search-space plugin that reads this file; `hwnas plugins list` shows them)")
+        }
+        var options = ["file": (path as NSString).standardizingPath]
+        for (k, v) in y where !hostKeys.contains(k) && !(v is [Any]) && !(v is [String: Any]) {
+            options[k] = "\(v)"
+        }
+        return SpaceFile(path: path, name: name, description: try string("description", required: false) ?? "",
+                         plugin: plugin, operatorSet: try string("operator_set", required: false),
+                         lutFeatures: try string("lut_features", required: false), options: options)
+    }
+}
+
+enum YAMLErrorText {
+    /// Yams errors print over several lines; keep one.
+    static func describe(_ error: Error) -> String {
+        "\(error)".split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.prefix(2).joined(separator: " ")
+    }
+}

@@ -1,0 +1,90 @@
+// `hwnas spaces list|show`: the search spaces this installation can search.
+import ArgumentParser
+import Foundation
+import HwnasCore
+
+struct SpacesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spaces", abstract: "List search spaces or show one.",
+        subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+
+    /// 10^x for a genotype count too large for an integer.
+    static func powerOfTen(_ size: Double) -> String {
+        size < 1e6 ? String(Int(size)) : String(format: "10^%.1f", log10(size))
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the space files in search-spaces/ folders and the space plugins.")
+        @OptionGroup var paths: PluginPathOptions
+
+        func run() throws {
+            let registry = paths.registry()
+            let (files, problems) = SpaceCatalog.discover()
+            for p in problems { FileHandle.standardError.write(Data("hwnas: warning: skipped space file \(p)\n".utf8)) }
+            var rows: [[String]] = []
+            for f in files {
+                do {
+                    let s = try SpaceCatalog.load(file: f, registry: registry)
+                    rows.append([s.name, s.plugin.id, SpacesCommand.powerOfTen(s.size), String(s.nDims), f.path])
+                } catch {
+                    FileHandle.standardError.write(Data("hwnas: warning: space \(f.name): \(error)\n".utf8))
+                }
+            }
+            // Plugins usable directly by id, when no file of that name exists.
+            for id in registry.ids(of: .searchSpace) where !files.contains(where: { $0.name == id }) {
+                if let s = try? SpaceCatalog.load(id, registry: registry) {
+                    rows.append([s.name, s.plugin.id, SpacesCommand.powerOfTen(s.size), String(s.nDims), "(plugin, no file)"])
+                }
+            }
+            let headers = ["NAME", "PLUGIN", "SIZE", "DIMS", "FILE"]
+            let widths = headers.indices.map { i in max(headers[i].count, rows.map { $0[i].count }.max() ?? 0) }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }
+            print(line(headers))
+            for r in rows { print(line(r)) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a space's dims and choices and one sample network with params and MACs.")
+        @Argument(help: "Space name, .yaml path or space plugin id.") var space: String
+        @Option(name: .customLong("space-option"), help: "Option KEY=VALUE for the space's plugin (repeatable).")
+        var spaceOptions: [String] = []
+        @Option(help: "Architecture to show (default: a random one from --seed).") var arch: String?
+        @Option(help: "Seed of the sample architecture.") var seed: UInt64 = 1
+        @Flag(help: "Print every layer of the sample network.") var layers = false
+        @OptionGroup var paths: PluginPathOptions
+
+        func run() throws {
+            try reportingErrors {
+                let registry = paths.registry()
+                let s = try SpaceCatalog.load(space, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
+                print("\(s.name): \(s.description)")
+                print("plugin \(s.plugin.id) (\(s.plugin.file)); file \(s.source)")
+                print("\(s.nDims) dims, \(SpacesCommand.powerOfTen(s.size)) genotypes; operator set: \(s.operatorSetID ?? "none (no networks)")")
+                for (d, name) in s.dimNames.enumerated() { print("  \(name): \(s.choices[d].joined(separator: " "))") }
+                var g: [Int32]
+                if let arch { g = try s.parse(arch) } else {
+                    var r = SeedableRandom(seed: seed)
+                    g = s.canonicalize(s.choiceCounts.map { Int32(r.below($0)) })
+                }
+                let active = s.activeDims(g)
+                print("sample: \(s.canonical(g))")
+                if active.contains(false) { print("  inactive dims: \(zip(s.dimNames, active).filter { !$0.1 }.map(\.0).joined(separator: ", "))") }
+                guard s.buildsNetworks else { return }
+                let net = try NetworkFactory(space: s, registry: registry).build(g).network
+                let input = net.tensors[0]
+                print("  network: input \(net.spatialDims == 1 ? "\(input.c)x\(input.w)" : "\(input)"), \(net.layers.count) layers, params \(net.params) (training \(net.trainingParams)), MACs \(net.macs)")
+                if layers {
+                    for (i, l) in net.layers.enumerated() {
+                        print(String(format: "  %3d %-16@ %-14@ %@ -> %@ k%dx%d s%d g%d params %lld macs %lld", i, l.op, l.cell, "\(l.inShape)", "\(l.outShape)",
+                                     l.attrs.kernelH, l.attrs.kernelW, l.attrs.strideW, l.groups, l.params, l.macs))
+                    }
+                }
+            }
+        }
+    }
+}
+
