@@ -24,9 +24,17 @@ final class CPULUTCostModel: CostModel {
         self.logger = logger
     }
 
+    /// The table key of a layer; a 1.0 record (no IR attributes) gets the
+    /// pre-1.1 key.
     static func key(_ l: NetworkView.Layer) -> OperatorKey {
         OperatorKey(op: l.op, inC: l.inC, inH: l.inH, inW: l.inW, outC: l.outC, outH: l.outH, outW: l.outW,
-                    kernel: l.kernel, stride: l.stride, groups: l.groups, expansion: l.expansion, residual: l.isResidual)
+                    kernel: l.kernel, stride: l.stride, groups: l.groups, expansion: l.expansion, residual: l.isResidual,
+                    attrs: !l.hasAttributes ? "" : OperatorKey.attributes(
+                        kernelH: l.kernelH, kernelW: l.kernelW, strideH: l.strideH, strideW: l.strideW,
+                        dilationH: l.dilationH, dilationW: l.dilationW, pads: (l.padTop, l.padLeft, l.padBottom, l.padRight),
+                        preActivation: l.preActivation, activation: l.activation, batchNorm: l.batchNorm == HWNAS_BN_FOLDED,
+                        shuffleGroups: l.shuffleGroups, hiddenC: l.hiddenC, hiddenActivation: l.hiddenActivation,
+                        gateActivation: l.gateActivation))
     }
 
     func estimate(_ batch: CandidateBatch) throws -> [[Double]] {
@@ -54,8 +62,8 @@ final class CPULUTCostModel: CostModel {
     func explain(_ batch: CandidateBatch) throws -> String? {
         guard let net = batch.networks.first ?? nil else { return "no expanded network" }
         let keys = net.layers.map(Self.key)
-        let known = keys.filter { lut.entries[$0] != nil }.count
-        let top = keys.compactMap { k in lut.entries[k].map { (k, $0.medianMs) } }.sorted { $0.1 > $1.1 }.prefix(3)
+        let known = keys.filter { lut.entry($0) != nil }.count
+        let top = keys.compactMap { k in lut.entry(k).map { (k, $0.medianMs) } }.sorted { $0.1 > $1.1 }.prefix(3)
         return "\(known)/\(keys.count) layers in \(file); slowest: " + top.map { "\($0.0) \(String(format: "%.4f", $0.1)) ms" }.joined(separator: "; ")
     }
 }

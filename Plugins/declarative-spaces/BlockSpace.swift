@@ -164,7 +164,7 @@ final class BlockSpace: SearchSpaceDefinition, @unchecked Sendable {
         let net = BlockNetworkWriter(spec: spec, builder: b)
         let size = value(spec.sizes, dims.size, g)
         let w = value(spec.width, dims.width, g)
-        try b.setInput(c: spec.inputChannels, h: spec.spatialDims == 2 ? size : 1, w: size, spatialDims: spec.spatialDims)
+        try b.setInput(c: spec.inputChannels, h: spec.spatialDims == 2 ? spec.fixedHeight ?? size : 1, w: size, spatialDims: spec.spatialDims)
         var x: Int32 = 0
         if let stem = spec.stem {
             x = try net.conv(CoreOps.conv2d, x, outC: spec.channels(Double(stem.channels) * w), kernel: stem.kernel, stride: stem.stride,

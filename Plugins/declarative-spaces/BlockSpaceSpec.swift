@@ -60,10 +60,12 @@ struct HeadSpec {
 struct BlockSpaceSpec {
     let name: String
     let inputChannels: Int
-    /// 2: images (resolution x resolution), 1: sequences (length).
+    /// 2: images (resolution x resolution, or height x width), 1: sequences (length).
     let spatialDims: Int
-    /// Resolution or length choices.
+    /// Resolution or length choices (the width, for a fixed height x width input).
     let sizes: [Int]
+    /// A fixed height of a non-square image input (height x width); nil: square.
+    let fixedHeight: Int?
     let width: [Double]
     let classes: Int
     let round: Int
@@ -93,15 +95,26 @@ struct BlockSpaceSpec {
             return parts.map { $0! }
         }
 
-        guard let input = try root.child("input")?.mapping(allowed: ["channels", "resolution", "length"]) else {
+        guard let input = try root.child("input")?.mapping(allowed: ["channels", "resolution", "length", "height", "width"]) else {
             throw root.fail("missing 'input' ({channels, resolution} for images or {channels, length} for sequences)")
         }
         inputChannels = try opt("input_channels")?.first ?? (try input.child("channels")?.int(min: 1) ?? 3)
-        let res = input.child("resolution"), len = input.child("length")
-        guard (res == nil) != (len == nil) else { throw input.fail("give exactly one of 'resolution' (images) or 'length' (sequences)") }
+        var res = input.child("resolution"), len = input.child("length")
+        let given = [res, len].compactMap { $0 }.count + (input.child("height") != nil || input.child("width") != nil ? 1 : 0)
+        guard given == 1 else {
+            throw input.fail("give exactly one of 'resolution' (square images), 'height' and 'width' (fixed images) or 'length' (sequences)")
+        }
+        if let h = input.child("height") {
+            guard let w = input.child("width") else { throw input.fail("'height' needs 'width'") }
+            fixedHeight = try h.int(min: 1)
+            res = YAMLNode(value: try w.int(min: 1), path: w.path, file: w.file)
+        } else if input.child("width") != nil {
+            throw input.fail("'width' needs 'height'")
+        } else { fixedHeight = nil }
         spatialDims = res != nil ? 2 : 1
         let fileSizes = try (res ?? len)!.choices { try $0.int(min: 1) }
         sizes = try opt(spatialDims == 2 ? "resolution" : "length") ?? fileSizes
+        if fixedHeight != nil && overrides["resolution"] != nil { throw PluginError("option resolution: this space's input is a fixed height x width") }
         if overrides[spatialDims == 2 ? "length" : "resolution"] != nil {
             throw PluginError("option \(spatialDims == 2 ? "length" : "resolution"): this is a \(spatialDims == 2 ? "2-D (image)" : "1-D (sequence)") space")
         }
@@ -190,14 +203,14 @@ struct BlockSpaceSpec {
     /// at least its kernel (a stride-k conv with "same" padding never
     /// shrinks below 1).
     func checkShapes(file: String) throws {
-        for size in sizes {
+        for size in sizes + (fixedHeight.map { [$0] } ?? []) {
             var s = size
             if let stem { s = (s + stem.stride - 1) / stem.stride }
             for (i, st) in stages.enumerated() {
                 s = (s + st.stride - 1) / st.stride
                 if let p = st.pool {
                     guard s >= p.kernel else {
-                        throw PluginError("\(file): stages[\(i)].pool: \(spatialDims == 2 ? "resolution" : "length") \(size) is \(s) wide here, smaller than the pool's kernel \(p.kernel)")
+                        throw PluginError("\(file): stages[\(i)].pool: \(spatialDims == 2 ? "input size" : "length") \(size) is \(s) wide here, smaller than the pool's kernel \(p.kernel)")
                     }
                     s = (s - p.kernel) / p.stride + 1
                 }

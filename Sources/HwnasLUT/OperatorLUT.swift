@@ -1,7 +1,7 @@
 // Per-operator-configuration latency table (measured by `hwnas profile cpu`
 // or tools/gpu-lut): one row per (op, input shape, output shape, kernel,
-// stride, groups, expansion, residual) with the median and spread of its
-// latency, plus optional overhead rows `__network__` (a constant per network),
+// stride, groups, expansion, residual, IR attributes) with the median and
+// spread of its latency, plus optional overhead rows `__network__` (a constant per network),
 // `__per_layer__` (a constant per executed layer) and `__scale__` (a factor
 // on the sum of medians: in-network vs isolated timing). Format in
 // docs/lut-format.md.
@@ -13,20 +13,38 @@ public struct OperatorKey: Hashable, Sendable, CustomStringConvertible {
     public var inC, inH, inW, outC, outH, outW: Int
     public var kernel, stride, groups, expansion: Int
     public var residual: Bool
+    /// The rest of the ABI 1.1 IR (window, dilation, padding, activations,
+    /// batch norm, shuffle, squeeze-excite), as `attributes(...)` writes it;
+    /// "" in tables written before 1.1, whose rows then stand for any.
+    public var attrs: String
 
     public init(op: String, inC: Int, inH: Int, inW: Int, outC: Int, outH: Int, outW: Int,
-                kernel: Int, stride: Int, groups: Int, expansion: Int, residual: Bool) {
+                kernel: Int, stride: Int, groups: Int, expansion: Int, residual: Bool, attrs: String = "") {
         self.op = op; self.inC = inC; self.inH = inH; self.inW = inW; self.outC = outC; self.outH = outH; self.outW = outW
         self.kernel = kernel; self.stride = stride; self.groups = groups; self.expansion = expansion; self.residual = residual
+        self.attrs = attrs
     }
+
+    /// kh;kw;sh;sw;dh;dw;pt-pl-pb-pr;pre;act;bn;shuffle;hidden;hidden_act;gate
+    /// (activations as HWNAS_ACT_* numbers): no commas, one CSV field.
+    public static func attributes(kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, dilationH: Int, dilationW: Int,
+                                  pads: (Int, Int, Int, Int), preActivation: Int32, activation: Int32, batchNorm: Bool,
+                                  shuffleGroups: Int, hiddenC: Int, hiddenActivation: Int32, gateActivation: Int32) -> String {
+        "\(kernelH);\(kernelW);\(strideH);\(strideW);\(dilationH);\(dilationW);\(pads.0)-\(pads.1)-\(pads.2)-\(pads.3);"
+            + "\(preActivation);\(activation);\(batchNorm ? 1 : 0);\(shuffleGroups);\(hiddenC);\(hiddenActivation);\(gateActivation)"
+    }
+
+    /// The same key as a table written before 1.1 has it.
+    public var withoutAttributes: OperatorKey { var k = self; k.attrs = ""; return k }
 
     public var description: String {
         "\(op) \(inC)x\(inH)x\(inW)->\(outC)x\(outH)x\(outW) k\(kernel) s\(stride) g\(groups) e\(expansion)\(residual ? " +res" : "")"
+            + (attrs.isEmpty ? "" : " [\(attrs)]")
     }
 
-    static let columns = ["op", "in_c", "in_h", "in_w", "out_c", "out_h", "out_w", "kernel", "stride", "groups", "expansion", "residual"]
+    static let columns = ["op", "in_c", "in_h", "in_w", "out_c", "out_h", "out_w", "kernel", "stride", "groups", "expansion", "residual", "attrs"]
     var fields: [String] {
-        [op] + [inC, inH, inW, outC, outH, outW, kernel, stride, groups, expansion, residual ? 1 : 0].map(String.init)
+        [op] + [inC, inH, inW, outC, outH, outW, kernel, stride, groups, expansion, residual ? 1 : 0].map(String.init) + [attrs]
     }
 }
 
@@ -72,11 +90,17 @@ public struct OperatorLUT: Sendable {
         case missing(OperatorKey)
     }
 
+    /// The row of `k`; a row of a pre-1.1 table (no attrs) stands for every
+    /// attribute set of its base key.
+    public func entry(_ k: OperatorKey) -> Entry? {
+        entries[k] ?? (k.attrs.isEmpty ? nil : entries[k.withoutAttributes])
+    }
+
     /// scale * (sum of the layers' medians) + the overhead terms.
     public func predict(_ keys: [OperatorKey]) -> Prediction {
         var sum = 0.0
         for k in keys {
-            guard let e = entries[k] else { return .missing(k) }
+            guard let e = entry(k) else { return .missing(k) }
             sum += e.medianMs
         }
         return .latency(scale * sum + networkOverheadMs + perLayerOverheadMs * Double(keys.count))
@@ -96,7 +120,8 @@ public struct OperatorLUT: Sendable {
 
     public static func read(_ path: String) throws -> OperatorLUT {
         let t = try CSVTable.read(path)
-        let cols = try (OperatorKey.columns + ["median_ms"]).map { try t.column($0) }
+        let cols = try (OperatorKey.columns.filter { $0 != "attrs" } + ["median_ms"]).map { try t.column($0) }
+        let attrsColumn = t.header.firstIndex(of: "attrs")
         let optional = ["p10_ms", "p90_ms", "mad_ms", "repeats"].map { t.header.firstIndex(of: $0) }
         var lut = OperatorLUT()
         for (i, row) in t.rows.enumerated() {
@@ -117,7 +142,7 @@ public struct OperatorLUT: Sendable {
             }
             let key = OperatorKey(op: row[cols[0]], inC: ints[0], inH: ints[1], inW: ints[2], outC: ints[3], outH: ints[4],
                                   outW: ints[5], kernel: ints[6], stride: ints[7], groups: ints[8], expansion: ints[9],
-                                  residual: ints[10] != 0)
+                                  residual: ints[10] != 0, attrs: attrsColumn.map { row[$0] } ?? "")
             let opt = optional.map { $0.flatMap { Double(row[$0]) } ?? .nan }
             lut.entries[key] = Entry(medianMs: median, p10Ms: opt[0], p90Ms: opt[1], madMs: opt[2],
                                      repeats: Int(opt[3].isNaN ? 0 : opt[3]))

@@ -15,6 +15,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 }
 
 extension SearchSpaceView {
+    /// Inlinable so strategies get it specialized for their generator (the
+    /// same numbers, without generic dispatch per draw).
+    @inlinable
     public func randomGenotype<G: RandomNumberGenerator>(_ rng: inout G) -> [Int32] {
         choiceCounts.map { Int32(Int.random(in: 0..<$0, using: &rng)) }
     }
@@ -29,6 +32,7 @@ extension SearchSpaceView {
         return out
     }
     /// Change one randomly chosen dimension to a different choice.
+    @inlinable
     public func mutate<G: RandomNumberGenerator>(_ g: [Int32], _ rng: inout G) -> [Int32] {
         let dims = (0..<nDims).filter { choiceCounts[$0] > 1 }
         guard let d = dims.randomElement(using: &rng) else { return g }

@@ -35,6 +35,19 @@ final class CandidateGate {
         return zip(fresh, ok).filter { $0.1 }.map { $0.0 }
     }
 
+    /// The first feasible candidate of `ordered` (unseen ones only), screened
+    /// in small chunks: a caller that ranks a large sample by a model pays
+    /// the host's screening for the few it looks at, not for the sample.
+    func firstFeasible(_ ordered: [[Int32]], chunk: Int = 32) throws -> [Int32]? {
+        var start = 0
+        while start < ordered.count {
+            let part = ordered[start..<min(ordered.count, start + chunk)].filter { isUnseen($0) }
+            if let hit = zip(part, try feasible(part)).first(where: { $0.1 })?.0 { return hit }
+            start += chunk
+        }
+        return nil
+    }
+
     /// The first unseen feasible candidate `make` yields within `tries`.
     func firstAdmissible(tries: Int, _ make: () -> [Int32]) throws -> [Int32]? {
         var batch: [[Int32]] = []

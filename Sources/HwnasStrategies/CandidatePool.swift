@@ -49,6 +49,12 @@ final class CandidatePool {
     /// only the few they pick); otherwise a fresh, screened, unseen sample.
     func candidates<G: RandomNumberGenerator>(incumbents: [[Int32]], rng: inout G) throws -> [[Int32]] {
         if let all = enumerated { return all }
+        return try gate.admissible(sample(incumbents: incumbents, rng: &rng))
+    }
+
+    /// A fresh sample of a space too large to enumerate, not yet screened:
+    /// half one- or two-edit mutants of the incumbents, half uniform.
+    func sample<G: RandomNumberGenerator>(incumbents: [[Int32]], rng: inout G) -> [[Int32]] {
         var raw: [[Int32]] = []
         raw.reserveCapacity(sampleSize)
         let mutants = incumbents.isEmpty ? 0 : sampleSize / 2
@@ -59,6 +65,6 @@ final class CandidatePool {
             raw.append(g)
         }
         while raw.count < sampleSize { raw.append(space.randomGenotype(&rng)) }
-        return try gate.admissible(raw)
+        return raw
     }
 }

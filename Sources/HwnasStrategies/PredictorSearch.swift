@@ -154,18 +154,21 @@ public final class PredictorSearch: SearchAlgorithm {
                 if gate.isUnseen(all[bestI]) { return all[bestI] }
             }
         }
+        // Too large to enumerate: rank a fresh sample by the model, then screen
+        // in that order until one is feasible (screening all of it would cost
+        // more than the model).
         let incumbents = observed.sorted { $0.value > $1.value }.prefix(10).map(\.genotype)
-        let cands = try pool.candidates(incumbents: incumbents, rng: &rng).filter { !batch.contains($0) }
-        guard !cands.isEmpty else { return try randomAdmissible() }
+        var seen = Set<[Int32]>()
+        let cands = pool.sample(incumbents: incumbents, rng: &rng).filter { !batch.contains($0) && seen.insert($0).inserted }
         var a: [Int32] = []
-        var best = cands[0], bestS = -Double.infinity
-        for c in cands {
+        let scored = cands.map { c -> (g: [Int32], s: Double) in
             features.active(c, into: &a)
             var s = 0.0
             for j in a { s += w[Int(j)] }
-            if s > bestS { bestS = s; best = c }
+            return (c, s)
         }
-        return best
+        let ordered = scored.sorted { $0.s > $1.s }.map(\.g)
+        return try gate.firstFeasible(ordered) ?? randomAdmissible()
     }
 }
 

@@ -138,7 +138,7 @@ import Testing
         ("stages:\n  - {kind: conv, channels: 16, expansion: 4}\n", "stages[0].expansion: only mbconv blocks have expansion"),
         ("stages:\n  - {kind: warp, channels: 16}\n", "stages[0].kind: unknown block kind 'warp'"),
         ("stages:\n  - {kind: conv, channels: 16, activation: gelu}\n", "stages[0].activation: unknown activation 'gelu'"),
-        ("stages:\n  - {kind: conv, channels: [16, 32], stride: 4, pool: {kind: max, kernel: 4}}\n", "stages[0].pool: resolution 8 is 2 wide here, smaller than the pool's kernel 4"),
+        ("stages:\n  - {kind: conv, channels: [16, 32], stride: 4, pool: {kind: max, kernel: 4}}\n", "stages[0].pool: input size 8 is 2 wide here, smaller than the pool's kernel 4"),
         ("stages:\n  - {kind: conv, channels: 16}\n", "nothing is searchable"),
         ("stages: []\n", "missing 'stages'"),
     ])

@@ -41,8 +41,15 @@ public final class CPUExecutor {
 extension OperatorKey {
     /// The lookup key of an expanded layer.
     public init(_ l: Layer) {
+        let a = l.attrs
         self.init(op: l.op, inC: l.inShape.c, inH: l.inShape.h, inW: l.inShape.w, outC: l.outShape.c, outH: l.outShape.h,
                   outW: l.outShape.w, kernel: l.kernel, stride: l.stride, groups: l.groups, expansion: l.expansion,
-                  residual: l.flags.contains(.residual))
+                  residual: l.flags.contains(.residual),
+                  attrs: OperatorKey.attributes(kernelH: a.kernelH, kernelW: a.kernelW, strideH: a.strideH, strideW: a.strideW,
+                                                dilationH: a.dilationH, dilationW: a.dilationW,
+                                                pads: (a.padTop, a.padLeft, a.padBottom, a.padRight),
+                                                preActivation: a.preActivation.rawValue, activation: a.activation.rawValue,
+                                                batchNorm: a.batchNorm, shuffleGroups: a.shuffleGroups, hiddenC: a.hiddenC,
+                                                hiddenActivation: a.hiddenActivation.rawValue, gateActivation: a.gateActivation.rawValue))
     }
 }

@@ -83,6 +83,15 @@ public struct CPULatencyProfiler {
         return lut
     }
 
+    /// Share (%) of `count` fresh random networks whose every layer is in
+    /// the table: a network with a missing layer gets no latency (NaN), so a
+    /// latency constraint treats it as infeasible.
+    public func coverage(_ lut: OperatorLUT, count: Int = 1000) throws -> Double {
+        let gs = randomGenotypes(count, seed: settings.seed &+ 0xC0FE)
+        let covered = try gs.filter { g in try network(g).layers.allSatisfy { lut.entry(OperatorKey($0)) != nil } }.count
+        return 100 * Double(covered) / Double(max(1, gs.count))
+    }
+
     /// End-to-end median of one network (ms).
     public func measureNetwork(_ g: [Int32]) throws -> (median: Double, layers: [OperatorKey]) {
         let net = try network(g)
@@ -114,7 +123,7 @@ public struct CPULatencyProfiler {
     }
 
     /// Writes PROFILE (.yaml) and its table `<stem>.lut.csv` next to it.
-    public func write(_ lut: OperatorLUT, to profilePath: String) throws {
+    public func write(_ lut: OperatorLUT, to profilePath: String, coveragePct: Double? = nil) throws {
         let url = URL(fileURLWithPath: profilePath)
         let stem = url.deletingPathExtension().lastPathComponent
         let csvName = "\(stem).lut.csv"
@@ -142,7 +151,7 @@ public struct CPULatencyProfiler {
           warmup: \(settings.warmup)
           repeats: \(settings.repeats)
           statistic: median
-          sample_networks: \(settings.sampleNetworks)
+          sample_networks: \(settings.sampleNetworks)\(coveragePct.map { "\n  coverage_pct: \(String(format: "%.1f", $0))" } ?? "")
           calibration_networks: \(settings.calibrate)
           seed: \(settings.seed)
         latency:

@@ -29,8 +29,14 @@ public final class NetworkFactory: @unchecked Sendable {
     private var open: OpenBlock?
     // Caches.
     private var answers: [OpKey: hwnas_op_info] = [:]
+    /// Two generations: a block found in the older one moves to the newer;
+    /// when the newer is full the older is dropped. Bounded memory (a space
+    /// like nb201 meets each cell in one network only), recent blocks kept.
     private var memo: [BlockKey: RecordedBlock] = [:]
-    static let memoCapacity = 100_000
+    private var olderMemo: [BlockKey: RecordedBlock] = [:]
+    private var memoLayers = 0
+    /// Layer records per generation (184 B each: about 6 MB).
+    static let memoCapacity = 32_768
     nonisolated(unsafe) static let noLabel = CStringInterner.shared.intern("")
 
     struct OpenBlock {
@@ -56,6 +62,14 @@ public final class NetworkFactory: @unchecked Sendable {
     struct OpKey: Hashable {
         let op: UnsafeRawPointer
         let inC, inH, inW, outC, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups, expansion, hiddenC: Int32
+        /// One mixed word instead of 18 Hasher rounds (equality compares all fields).
+        func hash(into h: inout Hasher) {
+            var x = UInt64(UInt(bitPattern: op))
+            func mix(_ v: Int32) { x = (x ^ UInt64(UInt32(bitPattern: v))) &* 0x0000_0100_0000_01B3 }
+            mix(inC); mix(inH); mix(inW); mix(outC); mix(kh); mix(kw); mix(sh); mix(sw); mix(dh); mix(dw)
+            mix(pt); mix(pl); mix(pb); mix(pr); mix(groups); mix(expansion); mix(hiddenC)
+            h.combine(x)
+        }
     }
 
     /// The operator set named by the space (or its file's operator_set).
@@ -269,7 +283,7 @@ public final class NetworkFactory: @unchecked Sendable {
         } else { extra = Array(UnsafeRawBufferPointer(start: key, count: Int(size))) }
         let bk = BlockKey(inline: inline, size: size, extra: extra, c: x.c, h: x.h, w: x.w)
         let label = cell.map { intern($0) } ?? Self.noLabel
-        if blockMemo, let rec = memo[bk] {
+        if blockMemo, let rec = memo[bk] ?? olderMemo.removeValue(forKey: bk).map({ remember(bk, $0) }) {
             let base = Int32(tensors.count)
             func map(_ t: Int32) -> Int32 { t == -2 ? input : base + t }
             tensors.append(contentsOf: rec.tensors)
@@ -300,8 +314,15 @@ public final class NetworkFactory: @unchecked Sendable {
             r.output = rel(l.output)
             return r
         }
-        if memo.count >= Self.memoCapacity { memo.removeAll(keepingCapacity: true) }
-        memo[b.key] = RecordedBlock(layers: recorded, tensors: Array(tensors[Int(b.firstTensor)...]), output: rel(output))
+        remember(b.key, RecordedBlock(layers: recorded, tensors: Array(tensors[Int(b.firstTensor)...]), output: rel(output)))
         return HWNAS_OK
+    }
+
+    @discardableResult
+    private func remember(_ key: BlockKey, _ block: RecordedBlock) -> RecordedBlock {
+        if memoLayers + block.layers.count > Self.memoCapacity { olderMemo = memo; memo = [:]; memoLayers = 0 }
+        memo[key] = block
+        memoLayers += block.layers.count
+        return block
     }
 }

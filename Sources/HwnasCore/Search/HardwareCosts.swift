@@ -13,7 +13,7 @@ public final class HardwareCosts: @unchecked Sendable {
     public let metricNames: [String]
     public let networks: NetworkFactory?
     private var columns: [[Int]] = []      // per model: index into metricNames
-    private var cache: [[Int32]: [Double]] = [:]
+    private var cache: [GenotypeKey: [Double]] = [:]
     private let lock = NSLock()
 
     public init(profile: HardwareProfile, space: SearchSpace, cspace: CSearchSpace, registry: PluginRegistry,
@@ -58,23 +58,23 @@ public final class HardwareCosts: @unchecked Sendable {
     /// One row of metricNames.count values per valid genotype (NaN =
     /// unknown). A metric given by several models takes the first finite value.
     public func costs(_ genotypes: [[Int32]]) throws -> [[Double]] {
-        let canonical = space.canonicalize(genotypes)
+        let keys = space.canonicalize(genotypes).map(GenotypeKey.init)
         lock.lock(); defer { lock.unlock() }
-        var out = [[Double]](repeating: [], count: canonical.count)
+        var out = [[Double]](repeating: [], count: keys.count)
         var missing: [Int] = []
-        for (i, g) in canonical.enumerated() {
-            if let c = cache[g] { out[i] = c } else { missing.append(i) }
+        for (i, k) in keys.enumerated() {
+            if let c = cache[k] { out[i] = c } else { missing.append(i) }
         }
         if !missing.isEmpty {
-            var seen = Set<[Int32]>()
-            let todo = missing.map { canonical[$0] }.filter { seen.insert($0).inserted }
+            var seen = Set<GenotypeKey>()
+            let todo = missing.map { keys[$0] }.filter { seen.insert($0).inserted }
             let chunk = 256   // small enough that built networks stay in cache
             for start in stride(from: 0, to: todo.count, by: chunk) {
                 let part = Array(todo[start..<min(todo.count, start + chunk)])
-                let rows = try price(part)
-                for (g, r) in zip(part, rows) { cache[g] = r }
+                let rows = try price(part.map(\.values))
+                for (k, r) in zip(part, rows) { cache[k] = r }
             }
-            for i in missing { out[i] = cache[canonical[i]]! }
+            for i in missing { out[i] = cache[keys[i]]! }
         }
         return out
     }
