@@ -91,6 +91,9 @@ import Testing
             let steps = MemoryPlanner.schedule(n, bytesPerElement: 4)
             let maxBytes = try #require(steps.map(\.bytes).max())
             #expect(MemoryPlanner.peak(n, bytesPerElement: 4) == steps.first { $0.bytes == maxBytes })
+            // The plugin's one-pass running sum gives the same peak.
+            var summary = MCUNetworkSummary(n)
+            #expect(summary.peakBytes(bytesPerElement: 4) == maxBytes)
         }
     }
 
@@ -147,5 +150,21 @@ import Testing
         #expect(throws: MCUProfileError.self) { try MCUProfile(options: ["clock_mhz": "fast"]) }
         #expect(throws: MCUProfileError.self) { try MCUProfile(options: ["clock_mhz": "64", "sram_kb": "-1"]) }
         #expect(MCUProfile.unknownKeys(["clock_mhz": "1", "clok": "2"]) == ["clok"])
+    }
+}
+
+@Suite struct MCUSummaryTests {
+    /// The running-sum peak equals the full schedule's on networks of every
+    /// shipped space (residual blocks, squeeze-excite in place, 1-D, pools).
+    @Test(arguments: ["fbnet", "mcunet-mbv2", "ofa-mbv3", "micronas-1d"])
+    func summaryPeakMatchesTheSchedule(_ name: String) throws {
+        let s = try TestSupport.space(name)
+        let f = try NetworkFactory(space: s, registry: TestSupport.registry)
+        var rng = SeedableRandom(seed: 3)
+        for _ in 0..<25 {
+            let n = try f.build(s.choiceCounts.map { Int32(rng.below($0)) }).network
+            var summary = MCUNetworkSummary(n)
+            #expect(summary.peakBytes() == MemoryPlanner.schedule(n).map(\.bytes).max())
+        }
     }
 }
