@@ -24,3 +24,10 @@ struct BenchmarkSpaceOptions {
         values = options.values
     }
 }
+
+/// Global average pooling and the linear classifier that end both networks.
+func addClassifier(_ b: NetworkBuilder, _ x: Int32, classes: Int) throws {
+    var pool = LayerSpec(CoreOps.globalAvgpool, x); pool.cell = CoreOps.head
+    var fc = LayerSpec(CoreOps.linear, try b.add(pool), outC: classes); fc.cell = CoreOps.head
+    try b.add(fc)
+}

@@ -74,11 +74,7 @@ final class FBNetSpace: SearchSpaceDefinition, @unchecked Sendable {
         }
         var head = LayerSpec(CoreOps.conv2d, x, outC: Self.headChannels, kernel: 1)
         head.batchNorm = true; head.activation = HWNAS_ACT_RELU; head.cell = CoreOps.head
-        x = try b.add(head)
-        var pool = LayerSpec(CoreOps.globalAvgpool, x); pool.cell = CoreOps.head
-        x = try b.add(pool)
-        var fc = LayerSpec(CoreOps.linear, x, outC: options.classes); fc.cell = CoreOps.head
-        try b.add(fc)
+        try addClassifier(b, try b.add(head), classes: options.classes)
     }
 
     func block(_ b: NetworkBuilder, _ x: Int32, _ choice: Int32, outC: Int, stride: Int) throws -> Int32 {

@@ -103,11 +103,7 @@ final class NB201Space: SearchSpaceDefinition, @unchecked Sendable {
         // lastact = BN + ReLU after the last cell's sum: nothing to fold it into.
         var bn = LayerSpec(CoreOps.batchnorm, x)
         bn.inPlace = true; bn.activation = HWNAS_ACT_RELU; bn.cell = CoreOps.head
-        x = try b.add(bn)
-        var pool = LayerSpec(CoreOps.globalAvgpool, x); pool.cell = CoreOps.head
-        x = try b.add(pool)
-        var fc = LayerSpec(CoreOps.linear, x, outC: options.classes); fc.cell = CoreOps.head
-        try b.add(fc)
+        try addClassifier(b, try b.add(bn), classes: options.classes)
     }
 
     /// ResNet basic block with stride 2: ReLU-Conv3x3-BN (stride 2),

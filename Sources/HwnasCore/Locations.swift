@@ -29,4 +29,14 @@ public enum Locations {
         }
         return out
     }
+
+    /// The .yaml / .yml files of every `name` folder, in search order, each
+    /// folder's sorted by file name (profiles, space files).
+    public static func yamlFiles(in name: String) -> [String] {
+        dataDirectories(named: name).flatMap { dir in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                .map { (dir as NSString).appendingPathComponent($0) }
+        }
+    }
 }

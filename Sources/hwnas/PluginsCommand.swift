@@ -21,15 +21,7 @@ struct PluginsCommand: ParsableCommand {
                                           "vendor": $0.vendor, "file": $0.file, "description": $0.description] })
                 return
             }
-            let headers = ["ID", "KIND", "VERSION", "ABI", "FILE"]
-            let table = rows.map { [$0.id, $0.kind.rawValue, $0.version, $0.abiVersion, $0.file] }
-            let widths = headers.indices.map { i in max(headers[i].count, table.map { $0[i].count }.max() ?? 0) }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-            }
-            print(line(headers))
-            for row in table { print(line(row)) }
+            printTable(["ID", "KIND", "VERSION", "ABI", "FILE"], rows.map { [$0.id, $0.kind.rawValue, $0.version, $0.abiVersion, $0.file] })
             if rows.isEmpty { print("(no plugins found; build them with `swift build` or pass --plugin-path)") }
         }
     }

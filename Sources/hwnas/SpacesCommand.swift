@@ -36,14 +36,7 @@ struct SpacesCommand: ParsableCommand {
                     rows.append([s.name, s.plugin.id, SpacesCommand.powerOfTen(s.size), String(s.nDims), "(plugin, no file)"])
                 }
             }
-            let headers = ["NAME", "PLUGIN", "SIZE", "DIMS", "FILE"]
-            let widths = headers.indices.map { i in max(headers[i].count, rows.map { $0[i].count }.max() ?? 0) }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-            }
-            print(line(headers))
-            for r in rows { print(line(r)) }
+            printTable(["NAME", "PLUGIN", "SIZE", "DIMS", "FILE"], rows)
         }
     }
 

@@ -78,16 +78,11 @@ public struct HardwareProfile: Sendable {
     /// Every profile file in the hardware-profiles folders, with load errors.
     public static func discover() -> (profiles: [HardwareProfile], problems: [String]) {
         var out: [HardwareProfile] = [], problems: [String] = [], names = Set<String>()
-        for dir in Locations.dataDirectories(named: "hardware-profiles") {
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-            for f in files {
-                let p = (dir as NSString).appendingPathComponent(f)
-                do {
-                    let prof = try read(path: p)
-                    if names.insert(prof.name).inserted { out.append(prof) }
-                } catch { problems.append("\(error)") }
-            }
+        for p in Locations.yamlFiles(in: "hardware-profiles") {
+            do {
+                let prof = try read(path: p)
+                if names.insert(prof.name).inserted { out.append(prof) }
+            } catch { problems.append("\(error)") }
         }
         return (out, problems)
     }

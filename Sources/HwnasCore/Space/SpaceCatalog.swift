@@ -39,15 +39,11 @@ public enum SpaceCatalog {
     /// Every space file in the search-spaces folders (the first of a name wins), with read errors.
     public static func discover() -> (files: [SpaceFile], problems: [String]) {
         var out: [SpaceFile] = [], problems: [String] = [], names = Set<String>()
-        for dir in Locations.dataDirectories(named: "search-spaces") {
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-            for f in files {
-                do {
-                    let s = try SpaceFile.read(path: (dir as NSString).appendingPathComponent(f))
-                    if names.insert(s.name).inserted { out.append(s) }
-                } catch { problems.append("\(error)") }
-            }
+        for p in Locations.yamlFiles(in: "search-spaces") {
+            do {
+                let s = try SpaceFile.read(path: p)
+                if names.insert(s.name).inserted { out.append(s) }
+            } catch { problems.append("\(error)") }
         }
         return (out, problems)
     }
