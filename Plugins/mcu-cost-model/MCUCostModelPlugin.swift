@@ -13,12 +13,52 @@ import Glibc
 final class MCUPluginModel: CostModel {
     let model: MCUCostModel
     var metricNames: [String] { model.metricNames }
-    /// Reused for every network (instances are instance-serial).
-    private var summary = MCUNetworkSummary()
-    /// Operator class by op-name pointer (hosts pass the same interned names
-    /// again and again; a few distinct ones): the name is compared before a
-    /// cached answer is used.
-    private var classes: [(key: UnsafeRawPointer, name: UnsafeMutablePointer<CChar>, cls: OpClass?, isAdd: Bool)] = []
+    /// Reused for every network (instances are instance-serial); behind a
+    /// pointer so the per-layer loop pays no dynamic exclusivity checks.
+    private let scratch = UnsafeMutablePointer<Scratch>.allocate(capacity: 1)
+
+    struct Scratch {
+        var summary = MCUNetworkSummary()
+        /// Operator class by op-name pointer (hosts pass the same interned
+        /// names again and again; a few distinct ones): the name is compared
+        /// before a cached answer is used.
+        var classes: [(key: UnsafeRawPointer, name: UnsafeMutablePointer<CChar>, cls: OpClass?, isAdd: Bool)] = []
+
+        /// The summary of one C network, in place.
+        mutating func fill(_ n: UnsafePointer<hwnas_network>) throws {
+            summary.removeAll()
+            let p = n.pointee
+            let nt = Int(p.n_tensors)
+            guard nt >= 1, let tensors = p.tensors else { throw PluginError("mcu: a network without tensors") }
+            for t in 0..<nt { summary.tensorElements.append(Int64(tensors[t].c) * Int64(tensors[t].h) * Int64(tensors[t].w)) }
+            for i in 0..<Int(p.n_layers) {
+                let l = NetworkView.layer(n, i).pointee
+                guard l.input >= 0, Int(l.input) < nt, l.output > 0, Int(l.output) < nt, l.input2 >= -1, Int(l.input2) < nt else {
+                    throw PluginError("mcu: layer \(i) has a tensor id out of range")
+                }
+                let (cls, isAdd) = opClass(l)
+                summary.layers.append(MCULayerSummary(
+                    opClass: cls, isAdd: isAdd, input: l.input, input2: l.input2, output: l.output,
+                    inPlace: l.flags & HWNAS_LAYER_INPLACE != 0, residual: l.flags & HWNAS_LAYER_RESIDUAL != 0,
+                    macs: l.macs, outElements: Int64(l.out_c) * Int64(l.out_h) * Int64(l.out_w), params: l.params,
+                    weightElems: l.weight_elems, biasElems: l.bias_elems))
+            }
+        }
+
+        mutating func opClass(_ l: hwnas_layer) -> (OpClass, Bool) {
+            guard let op = l.op else { return (.conv, false) }
+            let key = UnsafeRawPointer(op)
+            var byName: OpClass? = nil, isAdd = false, found = false
+            for e in classes where e.key == key && strcmp(e.name, op) == 0 { (byName, isAdd, found) = (e.cls, e.isAdd, true); break }
+            if !found {
+                let name = String(cString: op)
+                (byName, isAdd) = (MCUCostModel.nameClass(name), name == "add")
+                if classes.count >= 64 { for e in classes { free(e.name) }; classes.removeAll() }
+                classes.append((key, strdup(op)!, byName, isAdd))
+            }
+            return (byName ?? (l.groups > 1 && l.groups == l.in_c && l.in_c == l.out_c ? .depthwise : .conv), isAdd)
+        }
+    }
 
     init(options: PluginOptions, logger: HostLogger) throws {
         do { model = MCUCostModel(profile: try MCUProfile(options: options.values)) } catch {
@@ -26,9 +66,13 @@ final class MCUPluginModel: CostModel {
         }
         let unknown = MCUProfile.unknownKeys(options.values)
         if !unknown.isEmpty { logger.warning("mcu: ignoring unknown option(s) \(unknown.joined(separator: ", "))") }
+        scratch.initialize(to: Scratch())
     }
 
-    deinit { for v in classes { free(v.name) } }
+    deinit {
+        for v in scratch.pointee.classes { free(v.name) }
+        scratch.deinitialize(count: 1); scratch.deallocate()
+    }
 
     func checkNetworks(_ batch: CandidateBatch) throws {
         guard batch.raw.pointee.networks != nil else {
@@ -41,8 +85,8 @@ final class MCUPluginModel: CostModel {
         let b = batch.raw.pointee
         return try (0..<Int(b.count)).map { i in
             guard let net = b.networks[i] else { throw PluginError("mcu: candidate \(i) (\(batch.archString(i))) has no network") }
-            try fill(net)
-            return model.metrics(&summary)
+            try scratch.pointee.fill(net)
+            return model.metrics(&scratch.pointee.summary)
         }
     }
 
@@ -50,41 +94,6 @@ final class MCUPluginModel: CostModel {
         try checkNetworks(batch)
         guard let view = batch.networks.first ?? nil else { return nil }
         return model.explain(Self.network(view))
-    }
-
-    /// The summary of one C network, in place.
-    func fill(_ n: UnsafePointer<hwnas_network>) throws {
-        summary.removeAll()
-        let p = n.pointee
-        let nt = Int(p.n_tensors)
-        guard nt >= 1, let tensors = p.tensors else { throw PluginError("mcu: a network without tensors") }
-        for t in 0..<nt { summary.tensorElements.append(Int64(tensors[t].c) * Int64(tensors[t].h) * Int64(tensors[t].w)) }
-        for i in 0..<Int(p.n_layers) {
-            let l = NetworkView.layer(n, i).pointee
-            guard l.input >= 0, Int(l.input) < nt, l.output > 0, Int(l.output) < nt, l.input2 >= -1, Int(l.input2) < nt else {
-                throw PluginError("mcu: layer \(i) has a tensor id out of range")
-            }
-            let (cls, isAdd) = opClass(l)
-            summary.layers.append(MCULayerSummary(
-                opClass: cls, isAdd: isAdd, input: l.input, input2: l.input2, output: l.output,
-                inPlace: l.flags & HWNAS_LAYER_INPLACE != 0, residual: l.flags & HWNAS_LAYER_RESIDUAL != 0,
-                macs: l.macs, outElements: Int64(l.out_c) * Int64(l.out_h) * Int64(l.out_w), params: l.params,
-                weightElems: l.weight_elems, biasElems: l.bias_elems))
-        }
-    }
-
-    func opClass(_ l: hwnas_layer) -> (OpClass, Bool) {
-        guard let op = l.op else { return (.conv, false) }
-        let key = UnsafeRawPointer(op)
-        var byName: OpClass? = nil, isAdd = false, found = false
-        for e in classes where e.key == key && strcmp(e.name, op) == 0 { (byName, isAdd, found) = (e.cls, e.isAdd, true); break }
-        if !found {
-            let name = String(cString: op)
-            (byName, isAdd) = (MCUCostModel.nameClass(name), name == "add")
-            if classes.count >= 64 { for e in classes { free(e.name) }; classes.removeAll() }
-            classes.append((key, strdup(op)!, byName, isAdd))
-        }
-        return (byName ?? (l.groups > 1 && l.groups == l.in_c && l.in_c == l.out_c ? .depthwise : .conv), isAdd)
     }
 
     static func network(_ v: NetworkView) -> Network {

@@ -76,9 +76,10 @@ public struct MCUNetworkSummary: Sendable {
             if reused != -1, alive[Int(reused)] { alive[Int(reused)] = false; sum -= tensorElements[Int(reused)] * bytesPerElement }
             if !alive[Int(l.output)] { alive[Int(l.output)] = true; sum += tensorElements[Int(l.output)] * bytesPerElement }
             // Only this layer's inputs and output can end here.
-            for t in [l.input, l.input2, l.output] where t != -1 && alive[Int(t)] && lastUse[Int(t)] <= i32 {
-                alive[Int(t)] = false; sum -= tensorElements[Int(t)] * bytesPerElement
+            func release(_ t: Int32) {
+                if t != -1 && alive[Int(t)] && lastUse[Int(t)] <= i32 { alive[Int(t)] = false; sum -= tensorElements[Int(t)] * bytesPerElement }
             }
+            release(l.input); release(l.input2); release(l.output)
         }
         return peak
     }
