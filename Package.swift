@@ -42,8 +42,10 @@ var targets: [Target] = [
     .target(name: "CHwnasABI", path: "Sources/CHwnasABI"),
     // Pure helpers shared by host and plugins (CSV). No global state.
     .target(name: "HwnasTabular", path: "Sources/HwnasTabular"),
+    // Declared plugin options and their checks, shared by host and plugin SDK.
+    .target(name: "HwnasOptionSpecs", path: "Sources/HwnasOptionSpecs"),
     // Glue that turns Swift types into ABI factories; linked into each Swift plugin.
-    .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI"], path: "Sources/HwnasPluginSupport"),
+    .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI", "HwnasOptionSpecs"], path: "Sources/HwnasPluginSupport"),
     // BLAS/LAPACK routines (Fortran symbols of libopenblas) for the predictor.
     .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
     // Search algorithms (predictor, local search, NSGA-II) free of the C ABI;
@@ -62,7 +64,8 @@ var targets: [Target] = [
     .target(name: "HwnasOps", path: "Sources/HwnasOps"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasOps", "HwnasTabular", "HwnasExecutor", "HwnasLUT", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasTabular", "HwnasExecutor", "HwnasLUT",
+                           .product(name: "Yams", package: "Yams")],
             path: "Sources/HwnasCore"),
     .executableTarget(name: "hwnas",
                       dependencies: ["HwnasCore", "HwnasTabular", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -3,6 +3,14 @@
 import HwnasCoreOpNames
 import HwnasPluginSupport
 
+/// Declared options of both spaces (the host checks them before create).
+func benchmarkSpaceOptions(classes: Int) -> [OptionSpec] {
+    [.path("file", required: false, "the space file (set by the host)"),
+     .int("input_size", 32, 8...4096, "input height and width"),
+     .int("input_channels", 3, 1...4096, "input channels"),
+     .int("classes", classes, 1...1_000_000, "classifier outputs")]
+}
+
 struct BenchmarkSpaceOptions {
     var inputSize: Int
     var inputChannels: Int

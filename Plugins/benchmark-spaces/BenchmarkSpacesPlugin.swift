@@ -6,11 +6,14 @@ import HwnasPluginSupport
 
 private let plugin = PluginExport(spaces: [
     SpaceKind(PluginDescriptor(id: "nb201", name: "NAS-Bench-201 cell space",
-                               description: "6 edges x 5 operations (15625 architectures), CIFAR-style network; options input_size, input_channels, classes")) { o, _ in
+                               description: "6 edges x 5 operations (15625 architectures), CIFAR-style network; options input_size, input_channels, classes",
+                               options: benchmarkSpaceOptions(classes: 10))) { o, _ in
         try NB201Space(options: o)
     },
     SpaceKind(PluginDescriptor(id: "fbnet", name: "FBNet layer-wise space",
-                               description: "22 layers x 9 inverted-residual blocks or skip; options input_size, input_channels, classes, dropped_strides")) { o, _ in
+                               description: "22 layers x 9 inverted-residual blocks or skip; options input_size, input_channels, classes, dropped_strides",
+                               options: benchmarkSpaceOptions(classes: 100) + [
+                                   .int("dropped_strides", nil, 0...5, "leading stride-2 positions run at stride 1 (default 2 up to 64 px, else 0)")])) { o, _ in
         try FBNetSpace(options: o)
     },
 ])

@@ -90,11 +90,15 @@ final class FeatureTableCostModel: CostModel {
 
 nonisolated(unsafe) private let plugin = PluginExport(costModels: [
     CostModelKind(PluginDescriptor(id: "cpu-lut", name: "Per-operator CPU latency lookup table",
-                                   description: "Sum of measured operator medians over the expanded network (option file)")) { _, o, log in
+                                   description: "Sum of measured operator medians over the expanded network (option file)",
+                                   options: [.path("file", "the table written by `hwnas profile cpu` (<stem>.lut.csv)")])) { _, o, log in
         try CPULUTCostModel(options: o, logger: log)
     },
     CostModelKind(PluginDescriptor(id: "lut-features", name: "Fitted feature lookup table",
-                                   description: "Latency from a table fitted by `hwnas lut fit` (options file, features, metric)")) { s, o, _ in
+                                   description: "Latency from a table fitted by `hwnas lut fit` (options file, features, metric)",
+                                   options: [.path("file", "the table written by `hwnas lut fit`"),
+                                             .string("features", "additive", choices: FeatureSetKind.allCases.map(\.rawValue), "the feature set it was fitted on"),
+                                             .string("metric", "latency_ms", "the metric's name")])) { s, o, _ in
         try FeatureTableCostModel(space: s, options: o)
     },
 ])

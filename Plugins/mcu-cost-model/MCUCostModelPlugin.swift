@@ -64,8 +64,6 @@ final class MCUPluginModel: CostModel {
         do { model = MCUCostModel(profile: try MCUProfile(options: options.values)) } catch {
             throw PluginError("mcu: \(error)")
         }
-        let unknown = MCUProfile.unknownKeys(options.values)
-        if !unknown.isEmpty { logger.warning("mcu: ignoring unknown option(s) \(unknown.joined(separator: ", "))") }
         scratch.initialize(to: Scratch())
     }
 
@@ -109,9 +107,33 @@ final class MCUPluginModel: CostModel {
     }
 }
 
+/// The profile keys of MCUProfile, with its defaults.
+let mcuOptions: [OptionSpec] = {
+    let d = MCUProfile(clockMHz: 1)
+    let big = 0.0...1e12
+    return [
+        OptionSpec(key: "clock_mhz", kind: .double, help: "core clock in MHz (> 0)", min: 1e-6, max: 1e6, required: true),
+        .double("sram_kb", nil, big, "SRAM capacity, shown by explain"),
+        .double("flash_kb", nil, big, "flash capacity, shown by explain"),
+        .double("cycles_per_mac_conv", d.cyclesPerMACConv, big, "cycles per MAC of convolutions"),
+        .double("cycles_per_mac_dwconv", d.cyclesPerMACDepthwise, big, "cycles per MAC of depthwise convolutions"),
+        .double("cycles_per_mac_linear", d.cyclesPerMACLinear, big, "cycles per MAC of linear layers"),
+        .double("cycles_per_mac_pool", d.cyclesPerMACPool, big, "cycles per window read of pools"),
+        .double("cycles_per_elem_eltwise", d.cyclesPerElementEltwise, big, "cycles per element of elementwise work"),
+        .double("layer_overhead_cycles", 0, big, "fixed cycles per layer"),
+        .double("layer_overhead_bytes", 0, big, "flash bytes per layer"),
+        .double("runtime_flash_kb", 0, big, "the runtime's code"),
+        .double("runtime_sram_kb", 0, big, "the runtime's own SRAM"),
+        .double("active_power_mw", nil, big, "active power: energy = power x latency"),
+        .double("energy_pj_per_mac", nil, big, "energy per MAC (when no active power)"),
+        .string("core", nil, "the core, informational"),
+    ]
+}()
+
 private let plugin = PluginExport(costModels: [
     CostModelKind(PluginDescriptor(id: "mcu", name: "Microcontroller (int8) cost model",
-                                   description: "peak SRAM from tensor liveness, flash (int8 weights, int32 biases), latency from cycles per MAC; options clock_mhz, cycles_per_mac_*, ...")) { _, o, logger in
+                                   description: "peak SRAM from tensor liveness, flash (int8 weights, int32 biases), latency from cycles per MAC; options clock_mhz, cycles_per_mac_*, ...",
+                                   options: mcuOptions)) { _, o, logger in
         try MCUPluginModel(options: o, logger: logger)
     },
 ])

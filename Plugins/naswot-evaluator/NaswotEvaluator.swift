@@ -214,7 +214,11 @@ final class ScoreSlots: @unchecked Sendable {
 
 private let plugin = PluginExport(evaluators: [
     EvaluatorKind(PluginDescriptor(id: "naswot", name: "NASWOT training-free proxy",
-                                   description: "training-free accuracy proxy, a score and not an accuracy: log|K| of the ReLU codes of the untrained network on a synthetic batch (OpenBLAS CPU); higher tends to train better, see docs/evaluators.md (options batch, seed, metric, parallel)")) { _, o, log in
+                                   description: "training-free accuracy proxy, a score and not an accuracy: log|K| of the ReLU codes of the untrained network on a synthetic batch (OpenBLAS CPU); higher tends to train better, see docs/evaluators.md (options batch, seed, metric, parallel)",
+                                   options: [.int("batch", 32, 2...1024, "synthetic inputs per network"),
+                                             .int("seed", 1, 0...Int(Int32.max), "weights and inputs"),
+                                             .string("metric", "naswot", "the score's name"),
+                                             .int("parallel", 1, 1...1024, "candidates scored at once, one thread each")])) { _, o, log in
         try NaswotEvaluator(options: o, logger: log)
     },
 ])

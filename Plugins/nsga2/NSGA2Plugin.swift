@@ -12,7 +12,10 @@ func nsga2Settings(_ o: PluginOptions) throws -> NSGA2Search.Settings {
 
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "nsga2", name: "NSGA-II",
-                                  description: "Multi-objective NSGA-II, constraints as filters; options: population=20, crossover=0.9, cost-objectives=latency_ms,...")) {
+                                  description: "Multi-objective NSGA-II, constraints as filters; options: population=20, crossover=0.9, cost-objectives=latency_ms,...",
+                                  options: [.int("population", NSGA2Search.Settings().populationSize, 2...1_000_000, "population size"),
+                                            .double("crossover", NSGA2Search.Settings().crossoverRate, 0...1, "uniform-crossover rate"),
+                                            .string("cost-objectives", "", "comma-separated cost metrics to minimise as extra objectives")])) {
         AlgorithmStrategy(try NSGA2Search(SearchSetup($0), settings: try nsga2Settings($1)))
     },
 ])

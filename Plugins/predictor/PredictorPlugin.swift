@@ -6,8 +6,8 @@ import HwnasStrategies
 func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     var s = PredictorSearch.Settings()
     s.warmup = try o.int("warmup", default: s.warmup)
-    s.pairwise = try o.int("pairwise", default: s.pairwise ? 1 : 0) != 0
-    s.choiceCounts = try o.int("choice-counts", default: s.choiceCounts ? 1 : 0) != 0
+    s.pairwise = try o.bool("pairwise", default: s.pairwise)
+    s.choiceCounts = try o.bool("choice-counts", default: s.choiceCounts)
     s.noiseVariance = try o.double("noise", default: s.noiseVariance)
     s.mainPriorVariance = try o.double("prior-main", default: s.mainPriorVariance)
     s.pairPriorVariance = try o.double("prior-pair", default: s.pairPriorVariance)
@@ -22,9 +22,27 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     return s
 }
 
+/// Declared with the algorithm's own defaults (PredictorSearch.Settings).
+let predictorOptions: [OptionSpec] = {
+    let d = PredictorSearch.Settings()
+    return [
+        .int("warmup", d.warmup, 1...1_000_000, "space-filling random proposals before the model"),
+        .bool("pairwise", d.pairwise, "pairwise (dim, dim) interaction features when the space is small enough"),
+        .bool("choice-counts", d.choiceCounts, "features counting each choice, when all dims share their choices"),
+        .double("noise", d.noiseVariance, 1e-12...1e12, "noise variance on standardised objectives"),
+        .double("prior-main", d.mainPriorVariance, 1e-12...1e12, "prior variance of one-hot weights"),
+        .double("prior-pair", d.pairPriorVariance, 1e-12...1e12, "prior variance of pairwise weights"),
+        .double("prior-count", d.countPriorVariance, 1e-12...1e12, "prior variance of choice-count weights"),
+        .double("greedy", d.greedyShare, 0...1, "share of proposals from the posterior mean (the rest: Thompson samples)"),
+        .double("floor-quantile", d.floorQuantile, 0...0.999, "objectives below this quantile are raised to it before fitting"),
+        .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
+    ]
+}()
+
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
-                                  description: "Bayesian linear surrogate (one-hot+pairwise features), Thompson sampling over screened feasible candidates; options: warmup=5, greedy=0.5, noise=0.05, pool=2000")) {
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features), Thompson sampling over screened feasible candidates; options: warmup=5, greedy=0.5, noise=0.05, pool=2000",
+                                  options: predictorOptions)) {
         AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
     },
 ])

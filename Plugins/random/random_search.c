@@ -118,9 +118,12 @@ static void rs_destroy(const hwnas_strategy *self) {
     free((void *)self);
 }
 
+/* Declares that it takes no options (ABI 1.1): the host refuses any. */
+static const hwnas_option_spec no_options[1];
+
 static const hwnas_descriptor descriptors[] = {
     {sizeof(hwnas_descriptor), 0, "random", "Random search", "hwnas", "1.0.0",
-     "Uniform random sampling without replacement (C plugin)"},
+     "Uniform random sampling without replacement (C plugin)", no_options, 0, sizeof(hwnas_option_spec)},
 };
 
 static uint32_t factory_count(const hwnas_strategy_factory *f) { (void)f; return 1; }

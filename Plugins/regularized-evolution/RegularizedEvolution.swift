@@ -16,8 +16,8 @@ final class RegularizedEvolution: SearchStrategy {
 
     init(context: StrategyContext, options: PluginOptions) throws {
         self.context = context
-        populationSize = try options.int("population", default: 20)
-        sampleSize = try options.int("sample", default: 5)
+        populationSize = try options.int("population")
+        sampleSize = try options.int("sample")
         guard populationSize >= 2, sampleSize >= 1, sampleSize <= populationSize else {
             throw PluginError("need population >= 2 and 1 <= sample <= population (got \(populationSize), \(sampleSize))")
         }
@@ -71,7 +71,9 @@ final class RegularizedEvolution: SearchStrategy {
 
 nonisolated(unsafe) private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "regularized-evolution", name: "Regularized evolution",
-                                  description: "Aging evolution (Real et al. 2019); options: population=20, sample=5")) {
+                                  description: "Aging evolution (Real et al. 2019); options: population=20, sample=5",
+                                  options: [.int("population", 20, 2...1_000_000, "population size (the oldest dies)"),
+                                            .int("sample", 5, 1...1_000_000, "tournament size, at most the population")])) {
         try RegularizedEvolution(context: $0, options: $1)
     },
 ])

@@ -72,11 +72,17 @@ final class LayerTableCostModel: CostModel {
 
 nonisolated(unsafe) private let plugin = PluginExport(costModels: [
     CostModelKind(PluginDescriptor(id: "table", name: "Per-architecture table",
-                                   description: "Metric looked up per architecture in a CSV (options file, key, column, metric)")) { _, o, _ in
+                                   description: "Metric looked up per architecture in a CSV (options file, key, column, metric)",
+                                   options: [.path("file", "the CSV"), .string("column", nil, "the value column").required(),
+                                             .string("key", "arch", "the column of canonical architecture strings"),
+                                             .string("metric", "latency_ms", "the metric's name")])) { _, o, _ in
         try ArchTableCostModel(options: o)
     },
     CostModelKind(PluginDescriptor(id: "layer-table", name: "Additive per-layer lookup table",
-                                   description: "Sum of per-(dim, choice) costs from a CSV dim,choice,value (options file, metric, base)")) { s, o, _ in
+                                   description: "Sum of per-(dim, choice) costs from a CSV dim,choice,value (options file, metric, base)",
+                                   options: [.path("file", "CSV with columns dim, choice, value (a 'base' row adds a constant)"),
+                                             .string("metric", "latency_ms", "the metric's name"),
+                                             .double("base", 0, nil, "a constant added to every sum")])) { s, o, _ in
         try LayerTableCostModel(space: s, options: o)
     },
 ])

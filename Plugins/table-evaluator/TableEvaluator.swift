@@ -28,7 +28,11 @@ final class TableEvaluator: CandidateEvaluator {
 
 nonisolated(unsafe) private let plugin = PluginExport(evaluators: [
     EvaluatorKind(PluginDescriptor(id: "table", name: "Tabular benchmark lookup",
-                                   description: "Objective read from a CSV by arch string (options file, column, key, metric)")) { _, o, _ in
+                                   description: "Objective read from a CSV by arch string (options file, column, key, metric)",
+                                   options: [.path("file", "the CSV of measured objectives"),
+                                             .string("column", nil, "the objective column, e.g. cifar10_acc").required(),
+                                             .string("key", "arch", "the column of canonical architecture strings"),
+                                             .string("metric", "accuracy", "the objective's name")])) { _, o, _ in
         try TableEvaluator(options: o)
     },
 ])

@@ -28,7 +28,7 @@ public struct MCUProfile: Sendable, Hashable {
     public static let knownKeys: Set<String> = [
         "model", "sram_kb", "flash_kb", "clock_mhz", "cycles_per_mac_conv", "cycles_per_mac_dwconv",
         "cycles_per_mac_linear", "cycles_per_mac_pool", "cycles_per_elem_eltwise", "layer_overhead_cycles",
-        "layer_overhead_bytes", "runtime_flash_kb", "runtime_sram_kb", "active_power_mw", "energy_pj_per_mac", "core", "profile_name",
+        "layer_overhead_bytes", "runtime_flash_kb", "runtime_sram_kb", "active_power_mw", "energy_pj_per_mac", "core",
     ]
 
     public init(clockMHz: Double, cyclesPerMACConv: Double = 1, cyclesPerMACDepthwise: Double = 2,

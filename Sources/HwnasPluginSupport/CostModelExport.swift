@@ -12,7 +12,7 @@ extension PluginExport {
         guard let space, let out else { writeError("NULL space or out", err, cap); return HWNAS_ERR_INVALID_ARGUMENT }
         let logger = HostLogger(host: host)
         let model: CostModel
-        do { model = try kind.make(SearchSpaceView(space), PluginOptions(opts), logger) } catch {
+        do { model = try kind.make(SearchSpaceView(space), PluginOptions(opts, specs: kind.descriptor.options, owner: "cost model '\(kind.descriptor.id)'"), logger) } catch {
             writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT
         }
         let box = CostModelBox((model, model.metricNames.map(permanentCString)), logger: logger)

@@ -22,7 +22,7 @@ extension PluginExport {
         guard let space, let out else { writeError("NULL space or out", err, cap); return HWNAS_ERR_INVALID_ARGUMENT }
         let logger = HostLogger(host: host)
         let evaluator: CandidateEvaluator
-        do { evaluator = try kind.make(SearchSpaceView(space), PluginOptions(opts), logger) } catch {
+        do { evaluator = try kind.make(SearchSpaceView(space), PluginOptions(opts, specs: kind.descriptor.options, owner: "evaluator '\(kind.descriptor.id)'"), logger) } catch {
             writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT
         }
         let box = EvaluatorBox((evaluator, evaluator.metricNames.map(permanentCString)), logger: logger)

@@ -68,7 +68,7 @@ extension PluginExport {
         guard let kind = find(operatorSets, id, { $0.descriptor }, err, cap) else { return HWNAS_ERR_UNKNOWN_ID }
         guard let out else { return HWNAS_ERR_INVALID_ARGUMENT }
         let set: OperatorSet
-        do { set = try kind.make(PluginOptions(opts)) } catch { writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT }
+        do { set = try kind.make(PluginOptions(opts, specs: kind.descriptor.options, owner: "operator set '\(kind.descriptor.id)'")) } catch { writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT }
         let box = OperatorSetBox((set, set.opNames.map(permanentCString)), logger: HostLogger(host: host))
         let s = UnsafeMutablePointer<hwnas_operator_set>.allocate(capacity: 1)
         s.initialize(to: hwnas_operator_set(

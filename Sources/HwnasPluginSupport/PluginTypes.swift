@@ -1,6 +1,7 @@
 // Swift-side views of ABI data that plugin authors work with. Nothing here
 // crosses the ABI: PluginExport converts to and from the C structs.
 import CHwnasABI
+@_exported import HwnasOptionSpecs
 
 /// A plugin-side failure; its message becomes the instance's last_error.
 public struct PluginError: Error, CustomStringConvertible {
@@ -9,20 +10,30 @@ public struct PluginError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// What `hwnas plugins list` shows for one creatable thing.
+/// What `hwnas plugins list` shows for one creatable thing, and the options
+/// it understands (declared through the ABI: the host and this SDK refuse
+/// anything else before the plugin's code runs).
 public struct PluginDescriptor: Sendable {
     public let id, name, vendor, version, description: String
-    public init(id: String, name: String, vendor: String = "hwnas", version: String = "1.0.0", description: String) {
+    public let options: [OptionSpec]
+    public init(id: String, name: String, vendor: String = "hwnas", version: String = "1.0.0", description: String,
+                options: [OptionSpec] = []) {
         self.id = id; self.name = name; self.vendor = vendor; self.version = version; self.description = description
+        self.options = options
     }
 }
 
-/// Key/value configuration with typed, error-reporting accessors.
+/// Key/value configuration checked against the declared options, with typed
+/// accessors whose defaults are the declared ones.
 public struct PluginOptions: Sendable {
     public let values: [String: String]
-    public init(_ values: [String: String]) { self.values = values }
+    public let specs: [OptionSpec]
 
-    init(_ raw: UnsafePointer<hwnas_options>?) {
+    /// Unchecked options (tests, direct use of a plugin's types).
+    public init(_ values: [String: String], specs: [OptionSpec] = []) { self.values = values; self.specs = specs }
+
+    /// Options handed in through the ABI, checked against `specs`.
+    init(_ raw: UnsafePointer<hwnas_options>?, specs: [OptionSpec], owner: String) throws {
         var dict: [String: String] = [:]
         if let raw, let items = raw.pointee.items {
             for i in 0..<Int(raw.pointee.count) {
@@ -30,26 +41,54 @@ public struct PluginOptions: Sendable {
                 dict[String(cString: k)] = String(cString: v)
             }
         }
+        let problems = OptionCheck.problems(dict, specs, owner: owner)
+        if let first = problems.first { throw PluginError(first) }
         values = dict
+        self.specs = specs
     }
 
     public subscript(_ key: String) -> String? { values[key] }
+
+    func declaredDefault(_ key: String) -> String? { specs.first { $0.key == key }?.defaultValue }
 
     public func require(_ key: String) throws -> String {
         guard let v = values[key], !v.isEmpty else { throw PluginError("missing option '\(key)'") }
         return v
     }
 
+    /// The value, else the declared default, else nil.
+    public func string(_ key: String) -> String? { values[key] ?? declaredDefault(key) }
+
     public func int(_ key: String, default value: Int) throws -> Int {
         guard let s = values[key] else { return value }
-        guard let v = Int(s) else { throw PluginError("option '\(key)' must be an integer, got '\(s)'") }
+        guard let v = OptionSpec.int(s) else { throw PluginError("option '\(key)' must be an integer, got '\(s)'") }
         return v
     }
 
     public func double(_ key: String, default value: Double) throws -> Double {
         guard let s = values[key] else { return value }
-        guard let v = Double(s) else { throw PluginError("option '\(key)' must be a number, got '\(s)'") }
+        guard let v = OptionSpec.double(s) else { throw PluginError("option '\(key)' must be a finite number, got '\(s)'") }
         return v
+    }
+
+    public func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard let s = values[key] else { return value }
+        guard let v = OptionSpec.bool(s) else { throw PluginError("option '\(key)' must be true or false, got '\(s)'") }
+        return v
+    }
+
+    /// Typed readers whose default is the declared one (the declaration and
+    /// the code cannot drift apart).
+    public func int(_ key: String) throws -> Int {
+        guard let d = declaredDefault(key).flatMap(OptionSpec.int) else { return try int(key, default: 0) }
+        return try int(key, default: d)
+    }
+    public func double(_ key: String) throws -> Double {
+        guard let d = declaredDefault(key).flatMap(OptionSpec.double) else { return try double(key, default: 0) }
+        return try double(key, default: d)
+    }
+    public func bool(_ key: String) throws -> Bool {
+        try bool(key, default: declaredDefault(key).flatMap(OptionSpec.bool) ?? false)
     }
 }
 

@@ -92,7 +92,7 @@ extension PluginExport {
         guard let kind = find(spaces, id, { $0.descriptor }, err, cap) else { return HWNAS_ERR_UNKNOWN_ID }
         guard let out else { writeError("NULL out", err, cap); return HWNAS_ERR_INVALID_ARGUMENT }
         let definition: SearchSpaceDefinition
-        do { definition = try kind.make(PluginOptions(opts), HostLogger(host: host)) } catch {
+        do { definition = try kind.make(PluginOptions(opts, specs: kind.descriptor.options, owner: "search space '\(kind.descriptor.id)'"), HostLogger(host: host)) } catch {
             writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT
         }
         let holder = SpaceHolder(definition, name: kind.descriptor.id)

@@ -13,7 +13,7 @@ extension PluginExport {
         let logger = HostLogger(host: host)
         let context = StrategyContext(ctx, logger: logger)
         let strategy: SearchStrategy
-        do { strategy = try kind.make(context, PluginOptions(opts)) } catch {
+        do { strategy = try kind.make(context, PluginOptions(opts, specs: kind.descriptor.options, owner: "strategy '\(kind.descriptor.id)'")) } catch {
             writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT
         }
         let box = StrategyBox((strategy, context), logger: logger)

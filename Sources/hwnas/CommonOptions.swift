@@ -46,10 +46,10 @@ func printJSON<T: Encodable>(_ value: T) throws {
 }
 
 /// Prints rows under headers in columns two spaces apart.
-func printTable(_ headers: [String], _ rows: [[String]]) {
+func printTable(_ headers: [String], _ rows: [[String]], indent: String = "") {
     let widths = headers.indices.map { i in max(headers[i].count, rows.map { $0[i].count }.max() ?? 0) }
     func line(_ cells: [String]) -> String {
-        cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+        indent + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
     }
     print(line(headers))

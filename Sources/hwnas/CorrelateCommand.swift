@@ -49,7 +49,7 @@ struct CorrelateCommand: ParsableCommand {
                                           sample: sample, evaluator: eval.evaluator)
             job.keyColumn = key
             job.seed = seed
-            job.evaluatorOptions = try eval.resolved()
+            job.evaluatorOptions = try eval.resolved(registry)
             job.batchSize = max(32, 4 * eval.parallel)
             var last = Date.distantPast
             return try job.run(space: sp, registry: registry) { done, total, seconds in

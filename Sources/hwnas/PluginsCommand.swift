@@ -6,7 +6,41 @@ import HwnasCore
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins", abstract: "List or validate plugins.",
-        subcommands: [List.self, Validate.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Show.self, Validate.self], defaultSubcommand: List.self)
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a plugin: what it is, its file, and every option it takes.")
+        @Argument(help: "Plugin id (e.g. mcu, naswot, predictor).") var id: String
+        @OptionGroup var paths: PluginPathOptions
+
+        func run() throws {
+            try reportingErrors {
+                let r = paths.registry()
+                let hits = r.descriptors.filter { $0.id == id }
+                guard !hits.isEmpty else {
+                    throw HwnasError("no plugin '\(id)' (have: \(Set(r.descriptors.map(\.id)).sorted().joined(separator: ", ")))")
+                }
+                for (n, d) in hits.enumerated() {
+                    if n > 0 { print("") }
+                    print("\(d.kind.rawValue) \(d.id): \(d.name)")
+                    print("  \(d.description)")
+                    print("  version \(d.version), vendor \(d.vendor), ABI \(d.abiVersion), \(d.file)")
+                    guard let options = d.options else {
+                        print("  options: not declared (a plugin built against ABI 1.0): any option passes unchecked")
+                        continue
+                    }
+                    if options.isEmpty { print("  options: none"); continue }
+                    print("  options:")
+                    printTable(["KEY", "TYPE", "DEFAULT", "VALUES", "HELP"], options.map { o in
+                        var values = o.choices?.joined(separator: "|") ?? ""
+                        if let lo = o.min, let hi = o.max { values = hi >= 1e9 ? ">= \(fmtOption(lo))" : "\(fmtOption(lo))...\(fmtOption(hi))" }
+                        else if let lo = o.min { values = ">= \(fmtOption(lo))" } else if let hi = o.max { values = "<= \(fmtOption(hi))" }
+                        return [o.key, o.kind.description, o.required ? "(required)" : o.defaultValue ?? "-", values, o.help]
+                    }, indent: "    ")
+                }
+            }
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show every plugin on the search path.")
@@ -58,3 +92,6 @@ struct PluginsCommand: ParsableCommand {
         }
     }
 }
+
+/// A bound as written: 20, not 20.0.
+func fmtOption(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)" }

@@ -53,7 +53,7 @@ struct SearchCommand: ParsableCommand {
             config.constraints = try constraint.map(Constraint.init(parsing:))
             config.objectives = try objective.map(Objective.init(parsing:))
             config.evaluator = eval.evaluator
-            config.evaluatorOptions = try eval.resolved()
+            config.evaluatorOptions = try eval.resolved(registry)
             config.strategy = strategy
             config.strategyOptions = try keyValues(strategyOptions, flag: "--strategy-option")
             config.budget = budget

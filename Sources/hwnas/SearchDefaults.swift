@@ -13,16 +13,6 @@ enum SearchDefaults {
     static let strategy = "regularized-evolution"
     static let accuracyTable = "nb201/nb201_hw.csv"
 
-    /// Fills evaluator options the user left out where a sensible default exists.
-    static func evaluatorOptions(_ id: String, _ given: [String: String]) throws -> [String: String] {
-        var o = given
-        if id == "table" {
-            if o["file"] == nil, let f = sharedBenchmark(accuracyTable) { o["file"] = f }
-            if o["column"] == nil { o["column"] = "cifar10_acc" }
-        }
-        return o
-    }
-
     /// ../shared/benchmarks/REL next to the project, when present.
     static func sharedBenchmark(_ rel: String) -> String? {
         for dir in Locations.dataDirectories(named: "hardware-profiles") {

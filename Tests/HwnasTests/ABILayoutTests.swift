@@ -10,7 +10,8 @@ import Testing
         #expect(MemoryLayout<hwnas_option>.size == 16)
         #expect(MemoryLayout<hwnas_options>.size == 16)
         #expect(MemoryLayout<hwnas_host>.size == 56)
-        #expect(MemoryLayout<hwnas_descriptor>.size == 48)
+        #expect(MemoryLayout<hwnas_descriptor>.size == 64)
+        #expect(MemoryLayout<hwnas_option_spec>.size == 64)
         #expect(MemoryLayout<hwnas_search_space>.size == 48)
         #expect(MemoryLayout<hwnas_layer>.size == 184)
         #expect(MemoryLayout<hwnas_tensor>.size == 16)
@@ -47,6 +48,7 @@ import Testing
         #expect(MemoryLayout<hwnas_network>.offset(of: \.layer_size) == 32)
         #expect(MemoryLayout<hwnas_op_query>.offset(of: \.kernel_h) == 48)
         #expect(MemoryLayout<hwnas_space>.offset(of: \.describe) == 24)
+        #expect(MemoryLayout<hwnas_descriptor>.offset(of: \.options) == 48)
     }
 
     @Test func versionConstants() {

@@ -97,7 +97,8 @@ import Testing
 
     @Test func impossibleConstraintIsExplained() throws {
         let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--constraint", "latency_ms<=0.01",
-                                          "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--budget", "5", "--quiet"])
+                                          "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--evaluator-option", "column=cifar10_acc",
+                                          "--budget", "5", "--quiet"])
         #expect(r.status == 1)
         let line = r.err.split(separator: "\n").first { $0.contains("infeasible") }
         #expect(line != nil, "\(r.err)")
@@ -135,7 +136,7 @@ import Testing
                                            "--evaluator-option", "column=acc", "--budget", "3", "--quiet"])
         #expect(r2.status == 1 && r2.err.contains("\(csv):2") && r2.err.contains("expected 2 fields"))
         let r3 = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(dir)/missing.csv",
-                                           "--budget", "3", "--quiet"])
+                                           "--evaluator-option", "column=acc", "--budget", "3", "--quiet"])
         #expect(r3.status == 1 && r3.err.contains("missing.csv") && r3.err.contains("cannot read"))
     }
 }

@@ -162,7 +162,7 @@ import Testing
             .layers.last { $0.op == "global_avgpool" }?.inShape.h == 7)
         #expect(throws: HwnasError.self) { try TestSupport.network("fbnet", choices: Array(repeating: "k7_x", count: 22)) }
         // Options are checked: a typo is an error naming the known ones.
-        #expect { try TestSupport.space("fbnet", options: ["input_sise": "64"]) } throws: { "\($0)".contains("unknown option(s) input_sise") }
+        #expect { try TestSupport.space("fbnet", options: ["input_sise": "64"]) } throws: { "\($0)".contains("unknown option 'input_sise' (did you mean 'input_size'?)") }
     }
 }
 

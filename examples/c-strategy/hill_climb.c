@@ -108,9 +108,23 @@ static void hc_destroy(const hwnas_strategy *self) {
     free(s->best); free(s->scratch); free(s->seen); free(s); free((void *)self);
 }
 
+#if HWNAS_ABI_VERSION_MINOR >= 1
+/* Built against ABI 1.1: declare the options, so the host refuses a typo
+ * (`patiense=9`) or a bad value before create() runs. Against 1.0 the
+ * descriptor ends before `options` and the host passes options unchecked. */
+static const hwnas_option_spec hc_options[] = {
+    {sizeof(hwnas_option_spec), HWNAS_OPTION_INT, "patience", "15",
+     "non-improving children before a random restart", NULL, 1, 1000000, 0, 0},
+};
+#endif
+
 static const hwnas_descriptor hc_descriptor = {
     sizeof(hwnas_descriptor), 0, "hill-climb", "Stochastic hill climbing", "example.org", "1.0.0",
-    "Mutate the incumbent, restart after `patience` misses (third-party C example)"};
+    "Mutate the incumbent, restart after `patience` misses (third-party C example)"
+#if HWNAS_ABI_VERSION_MINOR >= 1
+    , hc_options, sizeof hc_options / sizeof hc_options[0], sizeof(hwnas_option_spec)
+#endif
+};
 
 static uint32_t f_count(const hwnas_strategy_factory *f) { (void)f; return 1; }
 static const hwnas_descriptor *f_desc(const hwnas_strategy_factory *f, uint32_t i) { (void)f; return i == 0 ? &hc_descriptor : NULL; }

@@ -3,6 +3,7 @@
 // reads a function pointer from it.
 import CHwnasABI
 import Foundation
+import HwnasOptionSpecs
 
 /// Creates instances through a library's factory of the right kind.
 enum FactoryCall {
@@ -27,4 +28,12 @@ func checkInstanceSize<T>(_ p: UnsafePointer<T>, _ what: String, _ d: PluginDesc
     guard Int(size) >= MemoryLayout<T>.size else {
         throw HwnasError("\(what) '\(d.id)' (\(d.file)): instance struct_size \(size) is smaller than \(MemoryLayout<T>.size)")
     }
+}
+
+/// Refuses options a plugin does not declare, values of the wrong type or
+/// range, and missing required ones, before create() runs (plugins that
+/// declare nothing, 1.0 ones, get their options unchecked).
+func checkOptions(_ values: [String: String], _ d: PluginDescriptorInfo, _ what: String) throws {
+    guard let specs = d.options else { return }
+    if let first = OptionCheck.problems(values, specs, owner: "\(what) '\(d.id)'").first { throw HwnasError(first) }
 }

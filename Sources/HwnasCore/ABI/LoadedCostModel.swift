@@ -14,6 +14,7 @@ public final class LoadedCostModel: @unchecked Sendable {
         self.descriptor = descriptor
         self.library = library
         let f = library.factory(.costModel)!.assumingMemoryBound(to: hwnas_cost_model_factory.self)
+        try checkOptions(options, descriptor, "cost model")
         self.options = COptions(options)
         var out: UnsafeMutablePointer<hwnas_cost_model>?
         var err = [CChar](repeating: 0, count: 1024)

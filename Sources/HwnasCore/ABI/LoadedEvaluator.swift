@@ -13,6 +13,7 @@ public final class LoadedEvaluator: @unchecked Sendable {
         self.descriptor = descriptor
         self.library = library
         let f = library.factory(.evaluator)!.assumingMemoryBound(to: hwnas_evaluator_factory.self)
+        try checkOptions(options, descriptor, "evaluator")
         self.options = COptions(options)
         var out: UnsafeMutablePointer<hwnas_evaluator>?
         var err = [CChar](repeating: 0, count: 1024)

@@ -12,6 +12,7 @@ public final class LoadedOperatorSet: @unchecked Sendable {
         self.descriptor = descriptor
         self.library = library
         let f = library.factory(.operatorSet)!.assumingMemoryBound(to: hwnas_operator_set_factory.self)
+        try checkOptions(options, descriptor, "operator set")
         self.options = COptions(options)
         var out: UnsafeMutablePointer<hwnas_operator_set>?
         var err = [CChar](repeating: 0, count: 1024)

@@ -17,6 +17,7 @@ final class LoadedSpace: @unchecked Sendable {
         self.descriptor = descriptor
         self.library = library
         let f = library.factory(.searchSpace)!.assumingMemoryBound(to: hwnas_search_space_factory.self)
+        do { try checkOptions(options, descriptor, "search space") } catch { throw HwnasError("\(source): \(error)") }
         self.options = COptions(options)
         var out: UnsafeMutablePointer<hwnas_space>?
         var err = [CChar](repeating: 0, count: 1024)

@@ -12,6 +12,7 @@ public final class LoadedStrategy: @unchecked Sendable {
         self.descriptor = descriptor
         self.library = library
         let f = library.factory(.strategy)!.assumingMemoryBound(to: hwnas_strategy_factory.self)
+        try checkOptions(options, descriptor, "strategy")
         self.options = COptions(options)
         var out: UnsafeMutablePointer<hwnas_strategy>?
         var err = [CChar](repeating: 0, count: 1024)

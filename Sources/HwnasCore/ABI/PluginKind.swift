@@ -1,5 +1,6 @@
 // The plugin kinds of ABI 1.1 and their factory ids.
 import CHwnasABI
+import HwnasOptionSpecs
 
 public enum PluginKind: String, CaseIterable, Sendable, Codable {
     case strategy
@@ -28,4 +29,7 @@ public struct PluginDescriptorInfo: Sendable {
     /// The minor version of the header the library was built with: the
     /// layout of networks it is handed follows it.
     public let abiMinor: UInt32
+    /// The options create() understands; nil when the plugin does not
+    /// declare them (a 1.0 plugin): then any option passes unchecked.
+    public let options: [OptionSpec]?
 }

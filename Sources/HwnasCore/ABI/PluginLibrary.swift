@@ -3,6 +3,7 @@
 // file; nothing here traps on bad plugin data.
 import CHwnasABI
 import Foundation
+import HwnasOptionSpecs
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,6 +77,27 @@ public final class PluginLibrary: @unchecked Sendable {
 
     public func factory(_ kind: PluginKind) -> UnsafeRawPointer? { factories[kind] }
 
+    /// The declared options of a 1.1 descriptor (nil: none declared).
+    static func optionSpecs(_ d: UnsafePointer<hwnas_descriptor>, fail: (String) -> PluginLoadError) throws -> [OptionSpec]? {
+        guard Int(d.pointee.struct_size) >= MemoryLayout<hwnas_descriptor>.size, let base = d.pointee.options else { return nil }
+        let n = Int(d.pointee.option_count), size = Int(d.pointee.option_spec_size)
+        guard n <= 1024 else { throw fail("implausible option_count \(n)") }
+        let minimum = MemoryLayout<hwnas_option_spec>.size
+        guard n == 0 || size >= minimum else { throw fail("option_spec_size \(size) is smaller than \(minimum)") }
+        var specs: [OptionSpec] = [], keys = Set<String>()
+        for i in 0..<n {
+            let o = UnsafeRawPointer(base).advanced(by: i * size).assumingMemoryBound(to: hwnas_option_spec.self).pointee
+            guard let key = string(o.key), !key.isEmpty else { throw fail("option \(i) has an empty, NULL or non-UTF-8 key") }
+            guard keys.insert(key).inserted else { throw fail("option '\(key)' is declared twice") }
+            guard let kind = OptionSpec.Kind(rawValue: o.type) else { throw fail("option '\(key)' has unknown type \(o.type)") }
+            specs.append(OptionSpec(key: key, kind: kind, defaultValue: string(o.default_value), help: string(o.help) ?? "",
+                                    choices: string(o.choices).map { $0.split(separator: "|").map(String.init) },
+                                    min: o.min.isNaN ? nil : o.min, max: o.max.isNaN ? nil : o.max,
+                                    required: o.flags & HWNAS_OPTION_REQUIRED != 0))
+        }
+        return specs
+    }
+
     static func string(_ p: UnsafePointer<CChar>?) -> String? {
         guard let p else { return nil }
         return String(validatingCString: p)
@@ -118,8 +140,9 @@ public final class PluginLibrary: @unchecked Sendable {
         var out: [PluginDescriptorInfo] = []
         for i in 0..<count {
             guard let d = get(i) else { throw fail("descriptor \(i) is NULL") }
-            guard d.pointee.struct_size >= UInt32(MemoryLayout<hwnas_descriptor>.size) else {
-                throw fail("descriptor \(i) struct_size \(d.pointee.struct_size) too small")
+            let size10 = UInt32(MemoryLayout<hwnas_descriptor>.offset(of: \hwnas_descriptor.options)!)
+            guard d.pointee.struct_size >= size10 else {
+                throw fail("descriptor \(i) struct_size \(d.pointee.struct_size) is smaller than the 1.0 size \(size10)")
             }
             guard let id = string(d.pointee.id), !id.isEmpty else { throw fail("descriptor \(i) has an empty, NULL or non-UTF-8 id") }
             guard id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
@@ -128,7 +151,7 @@ public final class PluginLibrary: @unchecked Sendable {
             out.append(PluginDescriptorInfo(kind: kind, id: id, name: string(d.pointee.name) ?? id,
                                             vendor: string(d.pointee.vendor) ?? "", version: string(d.pointee.version) ?? "",
                                             description: string(d.pointee.description) ?? "", file: file, abiVersion: abi,
-                                            abiMinor: minor))
+                                            abiMinor: minor, options: try optionSpecs(d, fail: { fail("descriptor '\(id)': \($0)") })))
         }
         if get(count) != nil { throw fail("descriptor(count) must return NULL") }
         return out

@@ -52,7 +52,6 @@ public struct HardwareProfile: Sendable {
                 if (k == "file" || k.hasSuffix("_file")) && !s.hasPrefix("/") { s = (dir as NSString).appendingPathComponent(s) }
                 opts[k] = s
             }
-            opts["profile_name"] = name
             sections.append(Section(name: key, model: model, options: opts))
         }
         if sections.isEmpty { throw HwnasError("\(path): no cost-model section (a mapping with a 'model' key)") }
