@@ -33,7 +33,7 @@ let plugins: [PluginSpec] = [
     PluginSpec(product: "HwnasBenchmarkSpaces", target: "HwnasBenchmarkSpacesPlugin", path: "Plugins/benchmark-spaces", swift: true,
                deps: ["HwnasCoreOpNames"]),
     PluginSpec(product: "HwnasDeclarativeSpaces", target: "HwnasDeclarativeSpacesPlugin", path: "Plugins/declarative-spaces", swift: true,
-               deps: ["HwnasCoreOpNames", .product(name: "Yams", package: "Yams")]),
+               deps: ["HwnasCoreOpNames", "HwnasYAML"]),
     // HELPER-PLUGINS (append new PluginSpec lines above this marker)
 ]
 
@@ -42,6 +42,8 @@ var targets: [Target] = [
     .target(name: "CHwnasABI", path: "Sources/CHwnasABI"),
     // Pure helpers shared by host and plugins (CSV). No global state.
     .target(name: "HwnasTabular", path: "Sources/HwnasTabular"),
+    // Bounded YAML loading (size, alias expansion) for the host and YAML-reading plugins.
+    .target(name: "HwnasYAML", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/HwnasYAML"),
     // Declared plugin options and their checks, shared by host and plugin SDK.
     .target(name: "HwnasOptionSpecs", path: "Sources/HwnasOptionSpecs"),
     // Glue that turns Swift types into ABI factories; linked into each Swift plugin.
@@ -64,8 +66,7 @@ var targets: [Target] = [
     .target(name: "HwnasOps", path: "Sources/HwnasOps"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasTabular", "HwnasExecutor", "HwnasLUT",
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasTabular", "HwnasExecutor", "HwnasLUT", "HwnasYAML"],
             path: "Sources/HwnasCore"),
     .executableTarget(name: "hwnas",
                       dependencies: ["HwnasCore", "HwnasTabular", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -14,6 +14,11 @@ final class WorkerPool: @unchecked Sendable {
     /// True once any worker completed the handshake: before that, a start
     /// failure is a configuration error and aborts the evaluation call.
     private var everStarted = false
+    /// Start failures since the last successful start: a program that
+    /// worked and then keeps failing to start (a lost GPU, a full disk)
+    /// ends the call too, instead of failing every remaining candidate.
+    private var failedStartsInARow = 0
+    static let maxFailedStartsInARow = 3
     private(set) var startsCount = 0
 
     init(config: CommandConfig, logger: HostLogger) {
@@ -49,12 +54,15 @@ final class WorkerPool: @unchecked Sendable {
                 case .success(let c):
                     slots[free] = c
                     everStarted = true
+                    failedStartsInARow = 0
                     lock.broadcast()
                 case .failure(let e):
-                    let fatal = !everStarted
+                    failedStartsInARow += 1
+                    let fatal = !everStarted || failedStartsInARow >= Self.maxFailedStartsInARow
+                    let why = everStarted && fatal ? "the program failed to start \(failedStartsInARow) times in a row: \(e)" : "\(e)"
                     lock.broadcast()
                     lock.unlock()
-                    return .startFailed("\(e)", fatal: fatal)
+                    return .startFailed(why, fatal: fatal)
                 }
                 continue
             }

@@ -109,27 +109,36 @@ final class WorkerProcess: @unchecked Sendable {
         if !reaped { kill(-pid, signal) }
     }
 
-    /// Non-blocking: true once the child has exited (and is reaped).
+    /// Non-blocking: true once the child has exited (and is reaped). What
+    /// it started is killed first: a trainer's data loaders and helpers
+    /// must not outlive it.
     func hasExited() -> Bool {
         lock.lock(); defer { lock.unlock() }
         if reaped { return true }
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid { reaped = true }
-        return reaped
+        // WNOWAIT: the exited leader stays a zombie, so its pid (the group's
+        // id) cannot be reused while the rest of the group is killed.
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info.si_signo == SIGCHLD else { return false }
+        reapGroup()
+        return true
     }
 
     /// Kill the whole process group and reap the child; closes both pipes.
     /// Safe to call more than once.
     func killAndReap() {
         lock.lock()
-        if !reaped {
-            kill(-pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            reaped = true
-        }
+        if !reaped { reapGroup() }
         if stdinFD >= 0 { close(stdinFD); stdinFD = -1 }
         lock.unlock()
+    }
+
+    /// SIGKILL to the group (the leader included, if still running), then
+    /// reap the leader. Caller holds `lock`.
+    private func reapGroup() {
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        reaped = true
     }
 
     deinit {

@@ -14,6 +14,7 @@ import CHwnasABI
 import Foundation
 import HwnasCoreOpNames
 import HwnasPluginSupport
+import HwnasYAML
 
 final class BlockSpace: SearchSpaceDefinition, @unchecked Sendable {
     let spec: BlockSpaceSpec
@@ -31,7 +32,8 @@ final class BlockSpace: SearchSpaceDefinition, @unchecked Sendable {
         if !unknown.isEmpty {
             throw PluginError("blocks: unknown option(s) \(unknown.joined(separator: ", ")) (options: \(BlockSpaceSpec.overrideKeys.sorted().joined(separator: ", ")))")
         }
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw PluginError("\(file): cannot read file") }
+        let text: String
+        do { text = try SafeYAML.text(path: file) } catch { throw PluginError("\(error)") }
         // Top-level scalars the host passes along are the file's own; only
         // the override keys may differ from it.
         let overrides = options.values.filter { BlockSpaceSpec.overrideKeys.contains($0.key) }

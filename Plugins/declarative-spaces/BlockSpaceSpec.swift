@@ -4,7 +4,7 @@
 import CHwnasABI
 import Foundation
 import HwnasPluginSupport
-import Yams
+import HwnasYAML
 
 enum BlockKind: String, CaseIterable {
     /// k x k conv + BN + activation.
@@ -80,9 +80,7 @@ struct BlockSpaceSpec {
 
     init(file: String, text: String, overrides: [String: String]) throws {
         let doc: Any?
-        do { doc = try Yams.load(yaml: text) } catch {
-            throw PluginError("\(file): invalid YAML: \("\(error)".split(separator: "\n").first.map(String.init) ?? "")")
-        }
+        do { doc = try SafeYAML.load(text, path: file) } catch { throw PluginError("\(error)") }
         let root = try YAMLNode(value: doc ?? [:] as [String: Any], path: "", file: file).mapping(allowed: Self.topKeys)
         name = (try root.child("name")?.string()) ?? "blocks"
         func opt(_ key: String) throws -> [Int]? {

@@ -6,7 +6,7 @@
 // joined by the separator.
 import Foundation
 import HwnasPluginSupport
-import Yams
+import HwnasYAML
 
 final class ChoiceSpace: SearchSpaceDefinition, @unchecked Sendable {
     let format: ChoiceListFormat
@@ -20,9 +20,10 @@ final class ChoiceSpace: SearchSpaceDefinition, @unchecked Sendable {
 
     init(options: PluginOptions) throws {
         let file = try options.require("file")
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw PluginError("\(file): cannot read file") }
+        let text: String
+        do { text = try SafeYAML.text(path: file) } catch { throw PluginError("\(error)") }
         let doc: Any?
-        do { doc = try Yams.load(yaml: text) } catch { throw PluginError("\(file): invalid YAML") }
+        do { doc = try SafeYAML.load(text, path: file) } catch { throw PluginError("\(error)") }
         let root = try YAMLNode(value: doc ?? [:] as [String: Any], path: "", file: file).mapping(allowed: Self.keys)
         let extra = options.values.keys.filter { !Self.keys.contains($0) && $0 != "file" }.sorted()
         if !extra.isEmpty { throw PluginError("choices: unknown option(s) \(extra.joined(separator: ", ")) (this space takes none)") }

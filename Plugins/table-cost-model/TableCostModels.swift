@@ -8,6 +8,7 @@
 import CHwnasABI
 import HwnasPluginSupport
 import HwnasTabular
+import Foundation
 
 final class ArchTableCostModel: CostModel {
     let metricNames: [String]
@@ -18,9 +19,9 @@ final class ArchTableCostModel: CostModel {
         let file = try options.require("file")
         let column = try options.require("column")
         let table = try CSVTable.read(file)
-        values = try table.numericMap(key: options["key"] ?? "arch", value: column)
+        values = try table.numericMap(key: options.string("key") ?? "arch", value: column, nonNegative: true)
         if values.isEmpty { throw PluginError("\(file): column '\(column)' has no values") }
-        metricNames = [options["metric"] ?? "latency_ms"]
+        metricNames = [options.string("metric") ?? "latency_ms"]
         source = "\(file) [\(column)]"
     }
 
@@ -46,7 +47,7 @@ final class LayerTableCostModel: CostModel {
         var t = space.choiceCounts.map { [Double](repeating: .nan, count: $0) }
         var b = try options.double("base", default: 0)
         for (i, row) in csv.rows.enumerated() {
-            guard let v = Double(row[vc]) else { throw PluginError("\(file):\(i + 2): value '\(row[vc])' is not a number") }
+            let v = try csv.number(row[vc].trimmingCharacters(in: .whitespaces), line: i + 2, column: "value")
             if row[dc] == "base" { b += v; continue }
             guard let d = space.dimNames.firstIndex(of: row[dc]) ?? Int(row[dc]).flatMap({ $0 < space.nDims ? $0 : nil }) else {
                 throw PluginError("\(file):\(i + 2): unknown dim '\(row[dc])' for space \(space.name)")

@@ -12,9 +12,9 @@ final class TableEvaluator: CandidateEvaluator {
     init(options: PluginOptions) throws {
         let file = try options.require("file")
         let column = try options.require("column")
-        values = try CSVTable.read(file).numericMap(key: options["key"] ?? "arch", value: column)
+        values = try CSVTable.read(file).numericMap(key: options.string("key") ?? "arch", value: column)
         if values.isEmpty { throw PluginError("\(file): column '\(column)' has no values") }
-        metricNames = [options["metric"] ?? "accuracy"]
+        metricNames = [options.string("metric") ?? "accuracy"]
     }
 
     func evaluate(_ batch: CandidateBatch, report: @Sendable (Int, EvaluationResult) -> Void) throws -> [EvaluationResult] {

@@ -41,7 +41,7 @@ public struct FeatureTable: Sendable {
             guard let j = index[row[fc]] else {
                 throw LeastSquaresError(description: "\(path):\(i + 2): feature '\(row[fc])' is not in feature set \(features.kind.rawValue)")
             }
-            guard let v = Double(row[vc]) else { throw LeastSquaresError(description: "\(path):\(i + 2): '\(row[vc])' is not a number") }
+            guard let v = CSVTable.decimal(row[vc]) else { throw LeastSquaresError(description: "\(path):\(i + 2): '\(row[vc])' is not a finite decimal number") }
             w[j] = v
         }
         return FeatureTable(features: features, weights: w)

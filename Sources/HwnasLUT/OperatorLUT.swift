@@ -125,9 +125,7 @@ public struct OperatorLUT: Sendable {
         let optional = ["p10_ms", "p90_ms", "mad_ms", "repeats"].map { t.header.firstIndex(of: $0) }
         var lut = OperatorLUT()
         for (i, row) in t.rows.enumerated() {
-            guard let median = Double(row[cols[12]]) else {
-                throw CSVError("\(path):\(i + 2): median_ms '\(row[cols[12]])' is not a number")
-            }
+            let median = try t.number(row[cols[12]], line: i + 2, column: "median_ms")
             switch row[cols[0]] {
             case "__network__": lut.networkOverheadMs = median; continue
             case "__per_layer__": lut.perLayerOverheadMs = median; continue
@@ -143,7 +141,11 @@ public struct OperatorLUT: Sendable {
             let key = OperatorKey(op: row[cols[0]], inC: ints[0], inH: ints[1], inW: ints[2], outC: ints[3], outH: ints[4],
                                   outW: ints[5], kernel: ints[6], stride: ints[7], groups: ints[8], expansion: ints[9],
                                   residual: ints[10] != 0, attrs: attrsColumn.map { row[$0] } ?? "")
-            let opt = optional.map { $0.flatMap { Double(row[$0]) } ?? .nan }
+            guard median >= 0 || row[cols[0]].hasPrefix("__") else {
+                throw CSVError("\(path):\(i + 2): median_ms \(median): a latency cannot be negative")
+            }
+            let opt = optional.map { $0.flatMap { CSVTable.decimal(row[$0]) } ?? .nan }
+            guard lut.entries[key] == nil else { throw CSVError("\(path):\(i + 2): operator \(key) appears twice (which value counts?)") }
             lut.entries[key] = Entry(medianMs: median, p10Ms: opt[0], p90Ms: opt[1], madMs: opt[2],
                                      repeats: Int(opt[3].isNaN ? 0 : opt[3]))
         }

@@ -26,11 +26,14 @@ public struct OptionSpec: Sendable, Equatable {
     /// Inclusive bounds of a numeric option.
     public let min: Double?, max: Double?
     public let required: Bool
+    /// How the plugin runs (threads, timeouts), not what it computes: a
+    /// journal's fingerprint leaves it out.
+    public let execution: Bool
 
     public init(key: String, kind: Kind, defaultValue: String? = nil, help: String, choices: [String]? = nil,
-                min: Double? = nil, max: Double? = nil, required: Bool = false) {
+                min: Double? = nil, max: Double? = nil, required: Bool = false, execution: Bool = false) {
         self.key = key; self.kind = kind; self.defaultValue = defaultValue; self.help = help
-        self.choices = choices; self.min = min; self.max = max; self.required = required
+        self.choices = choices; self.min = min; self.max = max; self.required = required; self.execution = execution
     }
 
     public static func int(_ key: String, _ value: Int?, _ range: ClosedRange<Int>? = nil, _ help: String) -> OptionSpec {
@@ -51,7 +54,13 @@ public struct OptionSpec: Sendable, Equatable {
     }
     /// A required option of any kind.
     public func required(_ r: Bool = true) -> OptionSpec {
-        OptionSpec(key: key, kind: kind, defaultValue: defaultValue, help: help, choices: choices, min: min, max: max, required: r)
+        OptionSpec(key: key, kind: kind, defaultValue: defaultValue, help: help, choices: choices, min: min, max: max, required: r,
+                   execution: execution)
+    }
+    /// An option about how the plugin runs, not what it computes.
+    public func execution(_ e: Bool = true) -> OptionSpec {
+        OptionSpec(key: key, kind: kind, defaultValue: defaultValue, help: help, choices: choices, min: min, max: max,
+                   required: required, execution: e)
     }
 
     /// Why `value` is not acceptable, or nil.

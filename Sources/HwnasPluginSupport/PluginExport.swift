@@ -32,7 +32,7 @@ func makeDescriptor(_ d: PluginDescriptor) -> UnsafePointer<hwnas_descriptor> {
             struct_size: UInt32(MemoryLayout<hwnas_option_spec>.size), type: o.kind.rawValue, key: permanentCString(o.key),
             default_value: o.defaultValue.map(permanentCString), help: permanentCString(o.help),
             choices: o.choices.map { permanentCString($0.joined(separator: "|")) }, min: o.min ?? .nan, max: o.max ?? .nan,
-            flags: o.required ? HWNAS_OPTION_REQUIRED : 0, reserved: 0)
+            flags: (o.required ? HWNAS_OPTION_REQUIRED : 0) | (o.execution ? HWNAS_OPTION_EXECUTION : 0), reserved: 0)
     }
     let p = UnsafeMutablePointer<hwnas_descriptor>.allocate(capacity: 1)
     p.initialize(to: hwnas_descriptor(struct_size: UInt32(MemoryLayout<hwnas_descriptor>.size), reserved: 0,

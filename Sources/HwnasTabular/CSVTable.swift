@@ -32,6 +32,10 @@ public struct CSVTable: Sendable {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
         guard let first = lines.first else { throw CSVError("\(path): empty file, expected a header line") }
+        // A lone carriage return would glue lines together (old Mac line endings).
+        if let i = lines.firstIndex(where: { $0.contains("\r") }) {
+            throw CSVError("\(path):\(i + 1): a carriage return inside a line (CR-only line endings?): save the file with \\n or \\r\\n line ends")
+        }
         let header = try splitLine(String(first), path: path, line: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         if header.contains("") { throw CSVError("\(path):1: empty column name in header") }
         var rows: [[String]] = []
@@ -74,18 +78,25 @@ public struct CSVTable: Sendable {
     }
 
     /// The numeric column `value` keyed by the string column `key`. Empty
-    /// cells are skipped; a non-numeric cell is an error naming its line.
-    public func numericMap(key: String, value: String) throws -> [String: Double] {
+    /// cells are skipped. Errors name the line: a cell that is not a finite
+    /// decimal number, a negative one when `nonNegative` (a cost), a key
+    /// with spaces around it, a key that repeats an earlier line.
+    public func numericMap(key: String, value: String, nonNegative: Bool = false) throws -> [String: Double] {
         let k = try column(key), v = try column(value)
-        var out: [String: Double] = [:]
+        var out: [String: Double] = [:], lineOf: [String: Int] = [:]
         out.reserveCapacity(rows.count)
         for (i, r) in rows.enumerated() {
             let cell = r[v].trimmingCharacters(in: .whitespaces)
             if cell.isEmpty { continue }
-            guard let x = Double(cell), x.isFinite else {
-                throw CSVError("\(path):\(i + 2): column '\(value)' holds '\(cell)', not a number")
+            let x = try number(cell, line: i + 2, column: value)
+            if nonNegative && x < 0 { throw CSVError("\(path):\(i + 2): column '\(value)' holds \(cell): a cost cannot be negative") }
+            let name = r[k]
+            guard name.trimmingCharacters(in: .whitespaces) == name else {
+                throw CSVError("\(path):\(i + 2): key '\(name)' in column '\(key)' has spaces around it")
             }
-            out[r[k]] = x
+            if let first = lineOf[name] { throw CSVError("\(path):\(i + 2): key '\(name)' repeats line \(first) (which value counts?)") }
+            lineOf[name] = i + 2
+            out[name] = x
         }
         return out
     }
@@ -96,8 +107,23 @@ public struct CSVTable: Sendable {
         return try rows.enumerated().map { i, r in
             let cell = r[v].trimmingCharacters(in: .whitespaces)
             if cell.isEmpty { return .nan }
-            guard let x = Double(cell) else { throw CSVError("\(path):\(i + 2): column '\(name)' holds '\(cell)', not a number") }
-            return x
+            return try number(cell, line: i + 2, column: name)
         }
+    }
+
+    /// A finite decimal number: "0x10", "nan", "inf" are refused (Swift's
+    /// Double(String) reads the first as 16).
+    public func number(_ cell: String, line: Int, column: String) throws -> Double {
+        guard let x = CSVTable.decimal(cell) else {
+            throw CSVError("\(path):\(line): column '\(column)' holds '\(cell)', not a finite decimal number")
+        }
+        return x
+    }
+
+    public static func decimal(_ s: String) -> Double? {
+        guard !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }), let x = Double(s), x.isFinite else {
+            return nil
+        }
+        return x
     }
 }

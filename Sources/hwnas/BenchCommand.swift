@@ -42,6 +42,7 @@ struct Regret: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard seeds >= 1, budget >= 1 else { throw HwnasError("--seeds and --budget must be at least 1") }
+            if let csv { try OutputFile.check(csv, flag: "--csv") }
             let budgets = try at.map { s in
                 try s.split(separator: ",").map { t -> Int in
                     guard let v = Int(t), v >= 1, v <= budget else { throw HwnasError("--at '\(t)': expected budgets in 1...\(budget)") }
@@ -78,7 +79,7 @@ struct Regret: ParsableCommand {
             }
             print("\(list.count) tasks x \(seeds) seeds, budget \(budget); regret in objective points against each task's constrained optimum\n")
             print(BenchReport.markdown(BenchReport.summarize(runs, optima: optima, budgets: budgets)), terminator: "")
-            if let csv { try BenchReport.csv(runs, optima: optima, budgets: budgets).write(toFile: csv, atomically: true, encoding: .utf8) }
+            if let csv { try OutputFile.write(BenchReport.csv(runs, optima: optima, budgets: budgets), to: csv, flag: "--csv") }
         }
     }
 }

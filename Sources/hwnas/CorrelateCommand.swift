@@ -43,6 +43,7 @@ struct CorrelateCommand: ParsableCommand {
             guard let path = table ?? SearchDefaults.sharedBenchmark(SearchDefaults.accuracyTable) else {
                 throw HwnasError("no --table given and ../shared/benchmarks/\(SearchDefaults.accuracyTable) not found")
             }
+            if let csv { try OutputFile.check(csv, flag: "--csv") }
             let registry = paths.registry()
             let sp = try SpaceCatalog.load(space, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
             var job = ProxyCorrelationJob(tablePath: path, accuracyColumns: columns.split(separator: ",").map(String.init),
@@ -62,9 +63,7 @@ struct CorrelateCommand: ParsableCommand {
         print("\n" + report.summary())
         if let csv {
             try reportingErrors {
-                do { try report.csv().write(toFile: csv, atomically: true, encoding: .utf8) } catch {
-                    throw HwnasError("\(csv): cannot write: \(error.localizedDescription)")
-                }
+                try OutputFile.write(report.csv(), to: csv, flag: "--csv")
             }
             print("points: \(csv)")
         }

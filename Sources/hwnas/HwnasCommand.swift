@@ -23,4 +23,10 @@ struct HwnasCommand: ParsableCommand {
             // HELPER-SUBCOMMANDS (add new subcommand types above this marker)
         ]
     )
+
+    /// A plugin that crashes is named in one line, not a backtrace.
+    static func main() {
+        PluginCall.installCrashReport()
+        main(nil)
+    }
 }

@@ -44,6 +44,8 @@ struct LutCommand: ParsableCommand {
                     let header = try String(contentsOfFile: measurements, encoding: .utf8).split(whereSeparator: \.isNewline).first ?? ""
                     columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.hasSuffix("_ms") }
                     if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+                } else if let out {
+                    try OutputFile.check(out, flag: "--out")
                 }
                 for c in columns {
                     let job = LutFitJob(space: s, measurements: measurements, column: c, features: kind,

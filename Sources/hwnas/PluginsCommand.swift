@@ -62,33 +62,83 @@ struct PluginsCommand: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load a plugin in a child process, exercise it and report problems.")
-        @Argument(help: "The plugin library (.so).") var file: String
+            abstract: "Load a plugin in a child process, exercise every call it offers (with a timeout) and report problems.",
+            discussion: """
+            Strategies run ask/tell on a made-up space; search spaces are created and their strings round-tripped;
+            cost models price and evaluators score a few networks of --space. A crash or a call that does not
+            return within --timeout seconds is one "problem:" line naming the plugin and the call.
+            """)
+        @Argument(help: "The plugin library (.so); a bare file name is looked up in the current folder.") var file: String
+        @Option(help: "Space whose networks cost models and evaluators are given.") var space = SearchDefaults.space
+        @Option(name: .customLong("option"), help: "KEY=VALUE given to every plugin that declares KEY (repeatable), e.g. file=table.csv.")
+        var options: [String] = []
+        @Option(help: "Hardware profile whose sections give cost models their options.") var profile: String?
+        @Option(help: "Seconds each plugin call may take.") var timeout: Double = 10
+        @OptionGroup var paths: PluginPathOptions
         @Flag(help: .hidden) var inProcess = false
 
+        func validate() throws {
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a number of seconds > 0") }
+        }
+
+        /// dlopen looks a name without "/" up in the system's library folders, not here.
+        var path: String { file.contains("/") ? file : "./" + file }
+
         func run() throws {
-            if inProcess {
-                let problems = PluginValidator.validate(path: file)
-                for p in problems { print("problem: \(p)") }
-                if problems.isEmpty { print("ok: \(file)") }
-                throw ExitCode(problems.isEmpty ? 0 : 1)
-            }
-            // Run the checks in a child so a crashing plugin cannot take us down.
+            if inProcess { try runChecks() }
+            // Run the checks in a child so a crashing or hanging plugin cannot take us down.
             let child = Process()
             child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-            child.arguments = ["plugins", "validate", "--in-process", file]
+            child.arguments = ["plugins", "validate", "--in-process", path, "--space", space, "--timeout", String(timeout)]
+                + options.flatMap { ["--option", $0] } + paths.pluginPaths.flatMap { ["--plugin-path", $0] }
+                + (profile.map { ["--profile", $0] } ?? [])
+            var env = ProcessInfo.processInfo.environment
+            env["SWIFT_BACKTRACE"] = "enable=no"
+            child.environment = env
             let pipe = Pipe()
             child.standardOutput = pipe
-            child.standardError = pipe
+            child.standardError = FileHandle.nullDevice
             try child.run()
+            // The child's own watchdog ends a hung call; this one ends a child
+            // stuck where it cannot (a library constructor, process exit).
+            let deadline = DispatchWorkItem { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + max(60, timeout * 30), execute: deadline)
             let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             child.waitUntilExit()
-            print(out, terminator: "")
-            if child.terminationReason == .uncaughtSignal {
-                print("problem: \(file): plugin crashed the validator (signal \(child.terminationStatus))")
-                throw ExitCode(1)
+            deadline.cancel()
+            let lines = out.split(separator: "\n").map(String.init).filter { $0.hasPrefix("problem: ") || $0.hasPrefix("note: ") }
+            for l in lines { print(l) }
+            var problems = lines.filter { $0.hasPrefix("problem: ") }.count
+            if child.terminationReason == .uncaughtSignal && problems == 0 {
+                print("problem: \(path): the validator was killed by signal \(child.terminationStatus) (no call was running, or it did not finish within \(Int(max(60, timeout * 30))) s)")
+                problems += 1
+            } else if child.terminationStatus != 0 && problems == 0 {
+                print("problem: \(path): the validator failed (exit status \(child.terminationStatus))")
+                problems += 1
             }
-            throw ExitCode(child.terminationStatus)
+            print(problems == 0 ? "ok: \(path)" : "FAILED: \(path): \(problems) problem(s)")
+            throw ExitCode(problems == 0 ? 0 : 1)
+        }
+
+        func runChecks() throws -> Never {
+            let say: (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+            PluginCall.installCrashReport(prefix: "problem: \(path): ", fd: 1)
+            PluginCall.startWatchdog(seconds: timeout)
+            var subject = PluginValidator.Subject(space: nil, networks: nil, options: [:])
+            do {
+                subject.options = try keyValues(options, flag: "--option")
+                if let profile {
+                    for s in try HardwareProfile.load(profile).sections { subject.modelOptions[s.model] = s.options }
+                }
+                let registry = paths.registry(quiet: true)
+                let s = try SpaceCatalog.load(space, registry: registry)
+                subject.space = s
+                subject.networks = s.buildsNetworks ? try NetworkFactory(space: s, registry: registry) : nil
+            } catch {
+                say("note: space \(space) not loaded (\(error)): cost models and evaluators are not exercised")
+            }
+            let n = PluginValidator.validate(path: path, subject: subject, report: say)
+            Foundation.exit(n == 0 ? 0 : 1)
         }
     }
 }

@@ -39,12 +39,7 @@ struct ProfileCommand: ParsableCommand {
                 st.threads = threads; st.repeats = repeats; st.warmup = warmup; st.sampleNetworks = sampleNetworks
                 st.calibrate = calibrate; st.seed = seed
                 // Check where the results go before spending minutes measuring.
-                let folder = ((out as NSString).deletingLastPathComponent as NSString).standardizingPath
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDir), isDir.boolValue,
-                      FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
-                    throw HwnasError("--out \(out): the folder \(folder) does not exist or is not writable")
-                }
+                try OutputFile.check(out, flag: "--out")
                 let registry = paths.registry()
                 let s = try SpaceCatalog.load(space, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
                 let p = try CPULatencyProfiler(space: s, registry: registry, settings: st)
@@ -55,9 +50,7 @@ struct ProfileCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\n".utf8))
                 try p.calibrate(&lut)
                 let coverage = try p.coverage(lut)
-                do { try p.write(lut, to: out, coveragePct: coverage) } catch {
-                    throw HwnasError("--out \(out): cannot write the profile (\(error.localizedDescription))")
-                }
+                try p.write(lut, to: out, coveragePct: coverage)
                 print(String(format: "%d configurations; calibration: scale %.4f, network overhead %.4f ms; %.1f s",
                              lut.entries.count, lut.scale, lut.networkOverheadMs, Date().timeIntervalSince(t0)))
                 print(String(format: "covers every layer of %.1f%% of 1000 other random networks%@", coverage,

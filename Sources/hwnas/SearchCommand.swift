@@ -39,14 +39,32 @@ struct SearchCommand: ParsableCommand {
     var output: String?
     @Option(help: "Append every evaluation to this JSON-lines file; rerunning with it resumes without re-evaluating.")
     var journal: String?
+    @Flag(help: "Replay a journal written for another space, evaluator or profile (refused otherwise).")
+    var reuseJournal = false
+    @Flag(help: "Replay the journal's failed evaluations as failed instead of trying them again.")
+    var keepFailed = false
     @Option(help: "Draw the evaluated points, the Pareto front and the constraint (SVG).")
     var plot: String?
     @Flag(help: "No progress lines.")
     var quiet = false
+    @Option(help: "Seconds a strategy, space or cost-model call may take before the search ends as hung (0: no limit; evaluations are bounded by the evaluator's own timeouts).")
+    var pluginTimeout: Double = 300
     @OptionGroup var paths: PluginPathOptions
+
+    func validate() throws {
+        guard budget >= 1, budget <= 1_000_000_000 else { throw ValidationError("--budget must be in 1...1000000000, got \(budget)") }
+        guard pluginTimeout >= 0, pluginTimeout.isFinite else { throw ValidationError("--plugin-timeout must be a number of seconds >= 0") }
+    }
 
     func run() throws {
         let result = try reportingErrors { () -> SearchResult in
+            // Every output path is checked before any work.
+            if let output { try OutputFile.check(output, flag: "--output") }
+            if let plot { try OutputFile.check(plot, flag: "--plot") }
+            if let journal { try OutputFile.check(journal, flag: "--journal") }
+            PluginCall.setSuffix(journal.map { "; every finished evaluation is in the journal \($0): rerun with it to resume" }
+                                 ?? "; evaluations so far are lost (give --journal FILE to keep them)")
+            PluginCall.startWatchdog(seconds: pluginTimeout)
             let registry = paths.registry()
             var config = SearchConfiguration(space: try space.load(registry), profile: try HardwareProfile.load(profile),
                                              strategy: strategy, evaluator: eval.evaluator)
@@ -60,11 +78,13 @@ struct SearchCommand: ParsableCommand {
             config.seed = seed
             config.parallel = eval.parallel
             config.journalPath = journal
+            config.reuseJournal = reuseJournal
+            config.keepFailed = keepFailed
             config.progress = !quiet
             let runner = try SearchRunner(config: config, registry: registry)
             if !quiet {
                 let cs = config.constraints.isEmpty ? "no constraints" : config.constraints.map(\.description).joined(separator: ", ")
-                FileHandle.standardError.write(Data(("hwnas search: space \(config.space.name), profile \(config.profile.name), \(cs); "
+                FileHandle.standardError.write(Data(("hwnas search: space \(config.space.name), profile \(config.profile.name) (\(config.profile.path)), \(cs); "
                     + "strategy \(strategy), evaluator \(eval.evaluator), budget \(budget), seed \(seed)\n").utf8))
             }
             var r = try runner.run()

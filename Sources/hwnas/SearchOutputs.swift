@@ -68,7 +68,7 @@ enum SearchOutputs {
                               xDirection: xDirection, yDirection: yObjective.maximize ? .maximize : .minimize, points: points)
         plot.xLimits = config.constraints.filter { $0.metric == xMetric }.map { ($0.bound, $0.description) }
         plot.yLimits = config.constraints.filter { $0.metric == yObjective.metric }.map { ($0.bound, $0.description) }
-        do { try plot.write(to: path) } catch { throw HwnasError("--plot \(path): cannot write the plot (\(error.localizedDescription))") }
+        try OutputFile.write(plot.svg(), to: path, flag: "--plot")
     }
 
     static func printSummary(_ r: SearchResult, output: String?, plot: String?) {

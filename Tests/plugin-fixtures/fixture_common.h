@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <unistd.h>
 
 #ifndef FIXTURE_ID
 #define FIXTURE_ID "fixture"
@@ -14,6 +15,9 @@ static hwnas_status fx_ask(const hwnas_strategy *s, uint32_t max, int32_t *out, 
     fx_state *st = s->plugin_data;
 #ifdef FIXTURE_CRASH_AFTER
     if (st->asked >= FIXTURE_CRASH_AFTER) *(volatile int *)0 = 1;   /* a plugin bug: NULL store (re-faults even if a handler returns) */
+#endif
+#ifdef FIXTURE_HANG_AFTER
+    if (st->asked >= FIXTURE_HANG_AFTER) for (;;) sleep(1);          /* a plugin bug: an ask that never returns */
 #endif
     for (uint32_t d = 0; d < st->ctx->space->n_dims; d++) {
         st->rng = st->rng * 6364136223846793005ull + 1442695040888963407ull;

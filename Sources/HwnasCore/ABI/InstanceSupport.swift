@@ -17,6 +17,14 @@ enum FactoryCall {
     }
 }
 
+extension PluginDescriptorInfo {
+    /// "strategy 'x' (libX.so)": how crash and hang lines name a plugin.
+    func callName(_ what: String) -> String { "\(what) '\(id)' (\((file as NSString).lastPathComponent))" }
+    func label(_ what: String, _ call: String, bounded: Bool = true) -> PluginCall.Label {
+        PluginCall.Label(callName(what), call, bounded: bounded)
+    }
+}
+
 func lastErrorText(_ p: UnsafePointer<CChar>?) -> String {
     p.flatMap { String(validatingCString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"
 }

@@ -9,6 +9,7 @@ public final class LoadedCostModel: @unchecked Sendable {
     let raw: UnsafeMutablePointer<hwnas_cost_model>
     public let metricNames: [String]
     let options: COptions
+    private let estimateLabel, destroyLabel: PluginCall.Label
 
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
         self.descriptor = descriptor
@@ -16,9 +17,14 @@ public final class LoadedCostModel: @unchecked Sendable {
         let f = library.factory(.costModel)!.assumingMemoryBound(to: hwnas_cost_model_factory.self)
         try checkOptions(options, descriptor, "cost model")
         self.options = COptions(options)
+        let cOptions = self.options.raw
         var out: UnsafeMutablePointer<hwnas_cost_model>?
         var err = [CChar](repeating: 0, count: 1024)
-        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, self.options.raw, &out, &err, 1024)
+        estimateLabel = descriptor.label("cost model", "estimate")
+        destroyLabel = descriptor.label("cost model", "destroy")
+        let st = PluginCall.run(descriptor.label("cost model", "create")) {
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, &out, &err, 1024)
+        }
         guard st == HWNAS_OK, let m = out else {
             throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
         }
@@ -27,17 +33,17 @@ public final class LoadedCostModel: @unchecked Sendable {
             throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }
         raw = m
-        let n = m.pointee.metric_count!(m)
+        let n = PluginCall.run(estimateLabel) { m.pointee.metric_count!(m) }
         metricNames = (0..<n).map { i in m.pointee.metric_name!(m, i).flatMap { String(validatingCString: $0) } ?? "metric\(i)" }
     }
 
-    deinit { raw.pointee.destroy?(raw) }
+    deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
     /// metrics[count][metricNames.count]
     public func estimate(_ batch: UnsafePointer<hwnas_candidate_batch>) throws -> [[Double]] {
         let n = Int(batch.pointee.count), m = metricNames.count
         var out = [Double](repeating: .nan, count: max(1, n * m))
-        let st = raw.pointee.estimate!(raw, batch, &out)
+        let st = PluginCall.run(estimateLabel) { raw.pointee.estimate!(raw, batch, &out) }
         guard st == HWNAS_OK else {
             throw HwnasError("cost model '\(descriptor.id)': \(lastErrorText(raw.pointee.last_error?(raw)))")
         }
@@ -47,7 +53,7 @@ public final class LoadedCostModel: @unchecked Sendable {
     public func explain(_ batch: UnsafePointer<hwnas_candidate_batch>) -> String? {
         guard let f = raw.pointee.explain else { return nil }
         var buf = [CChar](repeating: 0, count: 4096)
-        guard f(raw, batch, &buf, 4096) == HWNAS_OK else { return nil }
+        guard PluginCall.run(estimateLabel, { f(raw, batch, &buf, 4096) }) == HWNAS_OK else { return nil }
         let s = FactoryCall.errorText(buf)
         return s == "no reason given" ? nil : s
     }

@@ -8,6 +8,7 @@ public final class LoadedEvaluator: @unchecked Sendable {
     let raw: UnsafeMutablePointer<hwnas_evaluator>
     public let metricNames: [String]
     let options: COptions
+    private let evaluateLabel, destroyLabel: PluginCall.Label
 
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
         self.descriptor = descriptor
@@ -15,9 +16,15 @@ public final class LoadedEvaluator: @unchecked Sendable {
         let f = library.factory(.evaluator)!.assumingMemoryBound(to: hwnas_evaluator_factory.self)
         try checkOptions(options, descriptor, "evaluator")
         self.options = COptions(options)
+        let cOptions = self.options.raw
         var out: UnsafeMutablePointer<hwnas_evaluator>?
         var err = [CChar](repeating: 0, count: 1024)
-        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, self.options.raw, &out, &err, 1024)
+        // Evaluations may train for hours: only the command evaluator's own timeouts bound them.
+        evaluateLabel = descriptor.label("evaluator", "evaluate", bounded: false)
+        destroyLabel = descriptor.label("evaluator", "destroy")
+        let st = PluginCall.run(descriptor.label("evaluator", "create", bounded: false)) {
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, &out, &err, 1024)
+        }
         guard st == HWNAS_OK, let e = out else {
             throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
         }
@@ -26,12 +33,12 @@ public final class LoadedEvaluator: @unchecked Sendable {
             throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }
         raw = e
-        let n = e.pointee.metric_count!(e)
+        let n = PluginCall.run(evaluateLabel) { e.pointee.metric_count!(e) }
         guard n >= 1 else { throw HwnasError("evaluator '\(descriptor.id)' reports no metric") }
         metricNames = (0..<n).map { i in e.pointee.metric_name!(e, i).flatMap { String(validatingCString: $0) } ?? "metric\(i)" }
     }
 
-    deinit { raw.pointee.destroy?(raw) }
+    deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
     public struct Outcome { public let ok: Bool; public let status: Int32; public let metrics: [Double] }
 
@@ -41,20 +48,34 @@ public final class LoadedEvaluator: @unchecked Sendable {
         let n = Int(batch.pointee.count), m = metricNames.count
         var status = [Int32](repeating: HWNAS_EVAL_FAILED, count: max(1, n))
         var metrics = [Double](repeating: .nan, count: max(1, n * m))
-        final class Sink { let m: Int; let f: ((Int, Outcome) -> Void)?; init(_ m: Int, _ f: ((Int, Outcome) -> Void)?) { self.m = m; self.f = f } }
-        let sink = Sink(m, onResult)
+        /// Reports arriving from the plugin's threads; a report for an index
+        /// outside the batch is a contract violation: counted, never followed.
+        final class Sink: @unchecked Sendable {
+            let m: Int, n: Int; let f: ((Int, Outcome) -> Void)?
+            private let lock = NSLock()
+            private(set) var badIndex: UInt32?
+            init(_ m: Int, _ n: Int, _ f: ((Int, Outcome) -> Void)?) { self.m = m; self.n = n; self.f = f }
+            func bad(_ i: UInt32) { lock.lock(); if badIndex == nil { badIndex = i }; lock.unlock() }
+        }
+        let sink = Sink(m, n, onResult)
         let ctx = Unmanaged.passRetained(sink).toOpaque()
         defer { Unmanaged<Sink>.fromOpaque(ctx).release() }
         var req = hwnas_evaluation_request(
             struct_size: UInt32(MemoryLayout<hwnas_evaluation_request>.size), reserved: 0, batch: batch, host_ctx: ctx,
             on_result: { ctx, index, st, metrics in
-                let s = Unmanaged<Sink>.fromOpaque(ctx!).takeUnretainedValue()
+                guard let ctx else { return }
+                let s = Unmanaged<Sink>.fromOpaque(ctx).takeUnretainedValue()
+                guard Int(index) < s.n else { s.bad(index); return }
                 let values = metrics.map { p in (0..<s.m).map { p[$0] } } ?? Array(repeating: .nan, count: s.m)
-                s.f?(Int(index), Outcome(ok: st == HWNAS_EVAL_OK, status: st, metrics: values))
+                // OK only with a finite primary metric (NULL metrics are none).
+                s.f?(Int(index), Outcome(ok: st == HWNAS_EVAL_OK && values.first?.isFinite == true, status: st, metrics: values))
             })
-        let st = raw.pointee.evaluate!(raw, &req, &status, &metrics)
+        let st = PluginCall.run(evaluateLabel) { raw.pointee.evaluate!(raw, &req, &status, &metrics) }
         guard st == HWNAS_OK else {
             throw HwnasError("evaluator '\(descriptor.id)': \(lastErrorText(raw.pointee.last_error?(raw)))")
+        }
+        if let i = sink.badIndex {
+            throw HwnasError("evaluator '\(descriptor.id)' reported a result for candidate \(i) of a batch of \(n) (a plugin bug); the batch's results are not trusted")
         }
         return (0..<n).map { i in
             let values = Array(metrics[(i * m)..<(i * m + m)])

@@ -14,9 +14,12 @@ public final class LoadedOperatorSet: @unchecked Sendable {
         let f = library.factory(.operatorSet)!.assumingMemoryBound(to: hwnas_operator_set_factory.self)
         try checkOptions(options, descriptor, "operator set")
         self.options = COptions(options)
+        let cOptions = self.options.raw
         var out: UnsafeMutablePointer<hwnas_operator_set>?
         var err = [CChar](repeating: 0, count: 1024)
-        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, self.options.raw, &out, &err, 1024)
+        let st = PluginCall.run(descriptor.label("operator set", "create")) {
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, &out, &err, 1024)
+        }
         guard st == HWNAS_OK, let s = out else {
             throw HwnasError("operator set '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
         }

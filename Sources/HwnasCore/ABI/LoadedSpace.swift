@@ -12,6 +12,8 @@ final class LoadedSpace: @unchecked Sendable {
     let dimNames: [String]
     let choices: [[String]]
     let operatorSet: String?
+    /// Labels of its calls, for crash and hang lines (build's: NetworkFactory).
+    let callLabel, buildLabel: PluginCall.Label
 
     init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, options: [String: String], source: String) throws {
         self.descriptor = descriptor
@@ -19,9 +21,14 @@ final class LoadedSpace: @unchecked Sendable {
         let f = library.factory(.searchSpace)!.assumingMemoryBound(to: hwnas_search_space_factory.self)
         do { try checkOptions(options, descriptor, "search space") } catch { throw HwnasError("\(source): \(error)") }
         self.options = COptions(options)
+        let cOptions = self.options.raw
         var out: UnsafeMutablePointer<hwnas_space>?
         var err = [CChar](repeating: 0, count: 1024)
-        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, self.options.raw, &out, &err, 1024)
+        callLabel = descriptor.label("search space", "canonicalize/format/parse")
+        buildLabel = descriptor.label("search space", "build")
+        let st = PluginCall.run(descriptor.label("search space", "create")) {
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, &out, &err, 1024)
+        }
         guard st == HWNAS_OK, let s = out else {
             // A plugin that read the file names it already.
             let why = FactoryCall.errorText(err)
@@ -34,7 +41,7 @@ final class LoadedSpace: @unchecked Sendable {
         }
         raw = s
         func fail(_ why: String) -> HwnasError { HwnasError("\(source): search space '\(descriptor.id)': \(why)") }
-        guard let d = p.describe!(s), d.pointee.struct_size >= UInt32(MemoryLayout<hwnas_search_space>.size) else {
+        guard let d = PluginCall.run(callLabel, { p.describe!(s) }), d.pointee.struct_size >= UInt32(MemoryLayout<hwnas_search_space>.size) else {
             p.destroy!(s)
             throw fail("describe() returned NULL or a struct too small")
         }
@@ -61,21 +68,21 @@ final class LoadedSpace: @unchecked Sendable {
         operatorSet = p.operator_set.flatMap { String(validatingCString: $0) }
     }
 
-    deinit { raw.pointee.destroy!(raw) }
+    deinit { PluginCall.run(callLabel) { raw.pointee.destroy!(raw) } }
 
     /// Canonical form of `count` genotypes in place; `active` gets [count][nDims] when given.
     func canonicalize(_ flat: UnsafeMutablePointer<Int32>, count: Int, active: UnsafeMutablePointer<UInt8>? = nil) throws {
-        let st = raw.pointee.canonicalize!(raw, UInt32(count), flat, active)
+        let st = PluginCall.run(callLabel) { raw.pointee.canonicalize!(raw, UInt32(count), flat, active) }
         guard st == HWNAS_OK else { throw HwnasError("search space '\(descriptor.id)': canonicalize failed (status \(st))") }
     }
 
     func format(_ g: UnsafePointer<Int32>) throws -> String {
         var length: UInt32 = 0
         var buf = [CChar](repeating: 0, count: 512)
-        var st = raw.pointee.format!(raw, g, &buf, UInt32(buf.count), &length)
+        var st = PluginCall.run(callLabel) { raw.pointee.format!(raw, g, &buf, UInt32(buf.count), &length) }
         if st == HWNAS_ERR_BUFFER_TOO_SMALL && length < 1 << 24 {
             buf = [CChar](repeating: 0, count: Int(length) + 1)
-            st = raw.pointee.format!(raw, g, &buf, UInt32(buf.count), &length)
+            st = PluginCall.run(callLabel) { raw.pointee.format!(raw, g, &buf, UInt32(buf.count), &length) }
         }
         guard st == HWNAS_OK else { throw HwnasError("search space '\(descriptor.id)': format failed (status \(st))") }
         return FactoryCall.errorText(buf)
@@ -84,7 +91,7 @@ final class LoadedSpace: @unchecked Sendable {
     func parse(_ text: String) throws -> [Int32] {
         var g = [Int32](repeating: 0, count: nDims)
         var err = [CChar](repeating: 0, count: 1024)
-        let st = raw.pointee.parse!(raw, text, &g, &err, 1024)
+        let st = PluginCall.run(callLabel) { raw.pointee.parse!(raw, text, &g, &err, 1024) }
         guard st == HWNAS_OK else { throw HwnasError(FactoryCall.errorText(err)) }
         return g
     }

@@ -7,6 +7,7 @@ public final class LoadedStrategy: @unchecked Sendable {
     let library: PluginLibrary
     let raw: UnsafeMutablePointer<hwnas_strategy>
     let options: COptions
+    private let askLabel, tellLabel, destroyLabel: PluginCall.Label
 
     init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: UnsafePointer<hwnas_search_context>, options: [String: String]) throws {
         self.descriptor = descriptor
@@ -14,9 +15,15 @@ public final class LoadedStrategy: @unchecked Sendable {
         let f = library.factory(.strategy)!.assumingMemoryBound(to: hwnas_strategy_factory.self)
         try checkOptions(options, descriptor, "strategy")
         self.options = COptions(options)
+        let cOptions = self.options.raw
         var out: UnsafeMutablePointer<hwnas_strategy>?
         var err = [CChar](repeating: 0, count: 1024)
-        let st = f.pointee.create!(f, descriptor.id, HostInterface.shared, context, self.options.raw, &out, &err, 1024)
+        askLabel = descriptor.label("strategy", "ask")
+        tellLabel = descriptor.label("strategy", "tell")
+        destroyLabel = descriptor.label("strategy", "destroy")
+        let st = PluginCall.run(descriptor.label("strategy", "create")) {
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, context, cOptions, &out, &err, 1024)
+        }
         guard st == HWNAS_OK, let s = out else {
             throw HwnasError("strategy '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
         }
@@ -27,13 +34,13 @@ public final class LoadedStrategy: @unchecked Sendable {
         raw = s
     }
 
-    deinit { raw.pointee.destroy?(raw) }
+    deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
     /// nil when the strategy is exhausted.
     func ask(max: Int, dims: Int) throws -> [[Int32]]? {
         var buf = [Int32](repeating: 0, count: max * dims)
         var count: UInt32 = 0
-        let st = raw.pointee.ask!(raw, UInt32(max), &buf, &count)
+        let st = PluginCall.run(askLabel) { raw.pointee.ask!(raw, UInt32(max), &buf, &count) }
         if st == HWNAS_ERR_EXHAUSTED && count == 0 { return nil }
         guard st == HWNAS_OK || st == HWNAS_ERR_EXHAUSTED else {
             throw HwnasError("strategy '\(descriptor.id)' ask failed: \(lastErrorText(raw.pointee.last_error?(raw)))")
@@ -43,7 +50,7 @@ public final class LoadedStrategy: @unchecked Sendable {
     }
 
     func tell(_ t: UnsafePointer<hwnas_tell>) throws {
-        let st = raw.pointee.tell!(raw, t)
+        let st = PluginCall.run(tellLabel) { raw.pointee.tell!(raw, t) }
         guard st == HWNAS_OK else {
             throw HwnasError("strategy '\(descriptor.id)' tell failed: \(lastErrorText(raw.pointee.last_error?(raw)))")
         }

@@ -20,11 +20,15 @@ public final class PluginLibrary: @unchecked Sendable {
     /// cannot be unloaded safely); the entry's deinit runs when the last
     /// instance made from the library and the registry holding it are gone
     /// (every instance keeps its library alive).
-    public init(path: String) throws {
+    public init(path given: String) throws {
+        // dlopen looks a bare name up in the system's library folders: a
+        // user who names libx.so means the file here.
+        let path = given.contains("/") ? given : "./" + given
         self.path = path
         func fail(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, reason: reason) }
         guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        let name = "library \((path as NSString).lastPathComponent)"
+        guard let handle = PluginCall.run(PluginCall.Label(name, "load (dlopen)"), { dlopen(path, RTLD_NOW | RTLD_LOCAL) }) else {
             let text = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
             // dlerror repeats the path; keep just the reason.
             let reason = text.replacingOccurrences(of: "\(path): ", with: "")
@@ -33,8 +37,15 @@ public final class PluginLibrary: @unchecked Sendable {
         guard let sym = dlsym(handle, HWNAS_ENTRY_SYMBOL) else {
             throw fail("no entry function '\(HWNAS_ENTRY_SYMBOL)' (not an hwnas plugin)")
         }
+        // Calling an address that holds data (a variable exported under the
+        // entry's name) would jump into it.
+        guard Self.isExecutable(sym) else {
+            throw fail("'\(HWNAS_ENTRY_SYMBOL)' is not a function (exported as data?): declare it as HWNAS_EXPORT const hwnas_plugin_entry *\(HWNAS_ENTRY_SYMBOL)(void)")
+        }
         typealias EntryFn = @convention(c) () -> UnsafePointer<hwnas_plugin_entry>?
-        guard let e = unsafeBitCast(sym, to: EntryFn.self)() else { throw fail("entry function returned NULL") }
+        guard let e = PluginCall.run(PluginCall.Label(name, HWNAS_ENTRY_SYMBOL), { unsafeBitCast(sym, to: EntryFn.self)() }) else {
+            throw fail("entry function returned NULL")
+        }
         let minimumSize = MemoryLayout<hwnas_plugin_entry>.offset(of: \hwnas_plugin_entry.get_factory)! + 8
         guard Int(e.pointee.struct_size) >= minimumSize else {
             throw fail("entry struct_size \(e.pointee.struct_size) is smaller than the v1 minimum \(minimumSize)")
@@ -48,7 +59,7 @@ public final class PluginLibrary: @unchecked Sendable {
         guard let initFn = e.pointee.`init`, let deinitFn = e.pointee.deinit, let getFactory = e.pointee.get_factory else {
             throw fail("entry has a NULL init, deinit or get_factory function pointer")
         }
-        let st = initFn(HostInterface.shared)
+        let st = PluginCall.run(PluginCall.Label(name, "init")) { initFn(HostInterface.shared) }
         guard st == HWNAS_OK else { throw fail("init() failed with status \(st)") }
         entry = e
         abiVersion = v
@@ -77,6 +88,24 @@ public final class PluginLibrary: @unchecked Sendable {
 
     public func factory(_ kind: PluginKind) -> UnsafeRawPointer? { factories[kind] }
 
+    /// True when `address` lies in an executable mapping of this process.
+    static func isExecutable(_ address: UnsafeMutableRawPointer) -> Bool {
+        let a = UInt(bitPattern: address)
+        // /proc files report size 0: read them as a stream.
+        guard let f = fopen("/proc/self/maps", "r") else { return true }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(cString: line)
+            let fields = text.split(separator: " ", maxSplits: 2)
+            guard fields.count >= 2 else { continue }
+            let r = fields[0].split(separator: "-")
+            guard r.count == 2, let lo = UInt(r[0], radix: 16), let hi = UInt(r[1], radix: 16), a >= lo, a < hi else { continue }
+            return fields[1].contains("x")
+        }
+        return false
+    }
+
     /// The declared options of a 1.1 descriptor (nil: none declared).
     static func optionSpecs(_ d: UnsafePointer<hwnas_descriptor>, fail: (String) -> PluginLoadError) throws -> [OptionSpec]? {
         guard Int(d.pointee.struct_size) >= MemoryLayout<hwnas_descriptor>.size, let base = d.pointee.options else { return nil }
@@ -93,7 +122,7 @@ public final class PluginLibrary: @unchecked Sendable {
             specs.append(OptionSpec(key: key, kind: kind, defaultValue: string(o.default_value), help: string(o.help) ?? "",
                                     choices: string(o.choices).map { $0.split(separator: "|").map(String.init) },
                                     min: o.min.isNaN ? nil : o.min, max: o.max.isNaN ? nil : o.max,
-                                    required: o.flags & HWNAS_OPTION_REQUIRED != 0))
+                                    required: o.flags & HWNAS_OPTION_REQUIRED != 0, execution: o.flags & HWNAS_OPTION_EXECUTION != 0))
         }
         return specs
     }

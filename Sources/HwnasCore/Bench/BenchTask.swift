@@ -12,7 +12,7 @@
 //
 // Relative `file` options are resolved against the task file's folder.
 import Foundation
-import Yams
+import HwnasYAML
 
 public struct BenchTask: Sendable {
     public var name: String
@@ -29,12 +29,15 @@ public struct BenchTask: Sendable {
     }
 
     public static func load(_ path: String) throws -> [BenchTask] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw HwnasError("\(path): cannot read task file") }
+        let text: String
+        do { text = try SafeYAML.text(path: path) } catch { throw HwnasError("\(error)") }
         return try parse(text, baseDirectory: (path as NSString).deletingLastPathComponent, source: path)
     }
 
     public static func parse(_ text: String, baseDirectory: String, source: String = "<tasks>") throws -> [BenchTask] {
-        guard let root = try Yams.load(yaml: text) as? [String: Any], let list = root["tasks"] as? [Any] else {
+        let doc: Any?
+        do { doc = try SafeYAML.load(text, path: source) } catch { throw HwnasError("\(error)") }
+        guard let root = doc as? [String: Any], let list = root["tasks"] as? [Any] else {
             throw HwnasError("\(source): expected a top-level 'tasks:' list")
         }
         var names = Set<String>()

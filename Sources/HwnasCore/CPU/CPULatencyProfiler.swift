@@ -127,7 +127,7 @@ public struct CPULatencyProfiler {
         let url = URL(fileURLWithPath: profilePath)
         let stem = url.deletingPathExtension().lastPathComponent
         let csvName = "\(stem).lut.csv"
-        try lut.csv.write(toFile: url.deletingLastPathComponent().appendingPathComponent(csvName).path, atomically: true, encoding: .utf8)
+        try OutputFile.write(lut.csv, to: url.deletingLastPathComponent().appendingPathComponent(csvName).path, flag: "--out")
         // A space with one input size gets it recorded (the profile then
         // refuses spaces built for another); a searchable resolution does not.
         let inputs = Set(try configurations().map { try networks.build($0.network).tensor(0) }.map { [$0.c, $0.h, $0.w] })
@@ -159,6 +159,6 @@ public struct CPULatencyProfiler {
           file: \(csvName)
 
         """
-        try y.write(toFile: profilePath, atomically: true, encoding: .utf8)
+        try OutputFile.write(y, to: profilePath, flag: "--out")
     }
 }

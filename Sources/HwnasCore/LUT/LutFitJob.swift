@@ -76,7 +76,7 @@ public struct LutFitJob {
         let csvName = "\(stem).csv"
         let csvPath = url.deletingLastPathComponent().appendingPathComponent(csvName).path
         let additive = features == .additive
-        try (additive ? fit.fullTable.layerTableCSV : fit.fullTable.csv).write(toFile: csvPath, atomically: true, encoding: .utf8)
+        try OutputFile.write(additive ? fit.fullTable.layerTableCSV : fit.fullTable.csv, to: csvPath, flag: "--out")
         let h = fit.holdout
         let iso = ISO8601DateFormatter().string(from: Date())
         var y = """
@@ -114,6 +114,6 @@ public struct LutFitJob {
 
         """
         if !additive { y += "  features: \(features.rawValue)\n" }
-        try y.write(toFile: profilePath, atomically: true, encoding: .utf8)
+        try OutputFile.write(y, to: profilePath, flag: "--out")
     }
 }

@@ -67,7 +67,9 @@ public final class NetworkFactory: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         state.pointee.reset()
         var err = [CChar](repeating: 0, count: 1024)
-        let st = g.withUnsafeBufferPointer { space.loaded.raw.pointee.build!(space.loaded.raw, $0.baseAddress, builder, &err, 1024) }
+        let st = PluginCall.run(space.loaded.buildLabel) {
+            g.withUnsafeBufferPointer { space.loaded.raw.pointee.build!(space.loaded.raw, $0.baseAddress, builder, &err, 1024) }
+        }
         func fail(_ why: String) -> HwnasError { HwnasError("space \(space.name), \(space.canonical(g)): \(why)") }
         let s = state.pointee
         guard st == HWNAS_OK else {

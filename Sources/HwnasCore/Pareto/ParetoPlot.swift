@@ -113,7 +113,7 @@ public struct ParetoPlot: Sendable {
     }
 
     public func write(to path: String) throws {
-        try svg().write(toFile: path, atomically: true, encoding: .utf8)
+        try OutputFile.write(svg(), to: path, flag: "--plot")
     }
 }
 

@@ -8,7 +8,7 @@
 //     file: ../shared/benchmarks/nb201/nb201_hw.csv   # relative to this file
 //     column: raspi4_ms
 import Foundation
-import Yams
+import HwnasYAML
 
 public struct HardwareProfile: Sendable {
     public struct Section: Sendable {
@@ -33,7 +33,7 @@ public struct HardwareProfile: Sendable {
 
     public static func parse(yaml text: String, path: String) throws -> HardwareProfile {
         let node: Any?
-        do { node = try Yams.load(yaml: text) } catch { throw HwnasError("\(path): invalid YAML: \(YAMLErrorText.describe(error))") }
+        do { node = try SafeYAML.load(text, path: path) } catch { throw HwnasError("\(error)") }
         guard let y = node as? [String: Any] else { throw HwnasError("\(path): expected a mapping at the top level") }
         guard let name = y["name"] as? String, !name.isEmpty else { throw HwnasError("\(path): missing 'name'") }
         let dir = (path as NSString).deletingLastPathComponent
@@ -70,7 +70,8 @@ public struct HardwareProfile: Sendable {
     }
 
     public static func read(path: String) throws -> HardwareProfile {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw HwnasError("\(path): cannot read file") }
+        let text: String
+        do { text = try SafeYAML.text(path: path) } catch { throw HwnasError("\(error)") }
         return try parse(yaml: text, path: path)
     }
 

@@ -15,6 +15,10 @@ public final class HardwareCosts: @unchecked Sendable {
     private var columns: [[Int]] = []      // per model: index into metricNames
     private var cache: [GenotypeKey: [Double]] = [:]
     private let lock = NSLock()
+    /// Values a cost model returned that no cost can take (negative or
+    /// infinite): each was treated as unknown; one line per model and metric.
+    public private(set) var warnings: [String] = []
+    private var warned = Set<String>()
 
     public init(profile: HardwareProfile, space: SearchSpace, cspace: CSearchSpace, registry: PluginRegistry,
                 networks: NetworkFactory?) throws {
@@ -87,7 +91,18 @@ public final class HardwareCosts: @unchecked Sendable {
         for (m, model) in models.enumerated() {
             let values = try batch.with(minor: model.descriptor.abiMinor) { try model.estimate($0) }
             for (k, row) in values.enumerated() {
-                for (j, v) in row.enumerated() where !rows[k][columns[m][j]].isFinite { rows[k][columns[m][j]] = v }
+                for (j, v) in row.enumerated() where !rows[k][columns[m][j]].isFinite {
+                    // NaN means unknown; a negative or infinite cost is a
+                    // model's bug, never a candidate's strength.
+                    if v.isInfinite || v < 0 {
+                        let key = "\(model.descriptor.id)/\(model.metricNames[j])"
+                        if warned.insert(key).inserted {
+                            warnings.append("cost model '\(model.descriptor.id)' returned \(model.metricNames[j]) = \(v) for \(space.format(canonical: genotypes[k])); such values are treated as unknown (the candidate is infeasible under a constraint on it)")
+                        }
+                        continue
+                    }
+                    rows[k][columns[m][j]] = v
+                }
             }
         }
         return rows

@@ -14,6 +14,10 @@ public struct SearchConfiguration: Sendable {
     /// Candidates asked and evaluated per round (evaluators may run them in parallel).
     public var parallel: Int = 1
     public var journalPath: String?
+    /// Replay a journal written for another search (space, evaluator, profile).
+    public var reuseJournal = false
+    /// Replay failed evaluations of the journal as failed instead of retrying them.
+    public var keepFailed = false
     /// Print a progress line to stderr.
     public var progress: Bool = false
     /// Stop after this many proposals in a row that led to no evaluation.

@@ -36,6 +36,10 @@ public struct ParetoSummary: Codable, Sendable {
 public struct SearchResult: Codable, Sendable {
     public var space: String
     public var profile: String
+    /// The profile file read, and its content's fingerprint (a same-named
+    /// profile in the current folder shadows the packaged one).
+    public var profile_path: String
+    public var profile_fingerprint: String
     public var strategy: String
     public var evaluator: String
     public var objectives: [String]
@@ -62,8 +66,6 @@ public struct SearchResult: Codable, Sendable {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = try enc.encode(self)
-        guard FileManager.default.createFile(atPath: path, contents: data + Data("\n".utf8)) else {
-            throw HwnasError("\(path): cannot write result file")
-        }
+        try OutputFile.write(data + Data("\n".utf8), to: path, flag: "--output")
     }
 }

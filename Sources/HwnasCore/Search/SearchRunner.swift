@@ -22,7 +22,7 @@ public final class SearchRunner: @unchecked Sendable {
     public init(config: SearchConfiguration, registry: PluginRegistry) throws {
         self.config = config
         self.registry = registry
-        guard config.budget >= 1 else { throw HwnasError("--budget must be at least 1") }
+        guard config.budget >= 1, config.budget <= 1_000_000_000 else { throw HwnasError("--budget must be in 1...1000000000, got \(config.budget)") }
         guard config.parallel >= 1 else { throw HwnasError("--parallel must be at least 1") }
         cspace = CSearchSpace(config.space)
         let networks = config.space.buildsNetworks ? try NetworkFactory(space: config.space, registry: registry) : nil
@@ -44,7 +44,23 @@ public final class SearchRunner: @unchecked Sendable {
             if let i = costs.metricNames.firstIndex(of: o.metric) { return (false, i) }
             throw HwnasError("objective \(o): no evaluator or cost metric named '\(o.metric)' (evaluator: \(evaluator.metricNames.joined(separator: ", ")); costs: \(costs.metricNames.joined(separator: ", ")))")
         }
-        if let p = config.journalPath { journal = try Journal(path: p) }
+        if let p = config.journalPath {
+            journal = try Journal(path: p, header: journalHeader(evaluatorDescriptor: ed), reuse: config.reuseJournal)
+            if let n = journal?.reuseNote { notes.append("warning: " + n) }
+        }
+    }
+
+    /// What this search's journal values mean: the space (plugin, options,
+    /// file content), the evaluator and its options that change what it
+    /// computes, the profile's file content.
+    func journalHeader(evaluatorDescriptor ed: PluginDescriptorInfo) -> JournalHeader {
+        let space = config.space
+        var spaceParts = "plugin=\(space.plugin.id); " + Fingerprint.describe(space.options.filter { $0.key != "file" })
+        if let f = space.options["file"] { spaceParts += "; file=" + (Fingerprint.of(file: f) ?? "unreadable") }
+        let execution = Set((ed.options ?? []).filter(\.execution).map(\.key))
+        return JournalHeader(space: space.name, spaceFingerprint: Fingerprint.of(Array(spaceParts.utf8)), evaluator: ed.id,
+                             evaluatorOptions: config.evaluatorOptions.filter { !execution.contains($0.key) },
+                             profile: config.profile.name, profileFingerprint: Fingerprint.of(file: config.profile.path) ?? "unreadable")
     }
 
     var objectives: [Objective] {
@@ -207,7 +223,8 @@ public final class SearchRunner: @unchecked Sendable {
             var results: [Int: (ok: Bool, metrics: [Double], replayed: Bool)] = [:]
             for i in toEvaluate {
                 let arch = space.canonical(canon[i])
-                if let e = journal?.lookup(arch) {
+                // A failed evaluation is tried again (unless --keep-failed).
+                if let e = journal?.lookup(arch), e.status == "ok" || config.keepFailed {
                     let m = evaluator.metricNames.map { e.metrics[$0] ?? .nan }
                     results[i] = (e.status == "ok", m, true)
                 } else { fresh.append(i) }
@@ -224,9 +241,7 @@ public final class SearchRunner: @unchecked Sendable {
                     }
                     for (k, i) in fresh.enumerated() {
                         results[i] = (outs[k].ok, outs[k].metrics, false)
-                        if journal?.lookup(space.canonical(canon[i])) == nil {
-                            journalResult(canon[i], rows[i], outs[k].ok, outs[k].metrics)
-                        }
+                        journalResult(canon[i], rows[i], outs[k].ok, outs[k].metrics)
                     }
                     consecutiveEvaluatorErrors = 0
                 } catch {
@@ -235,7 +250,7 @@ public final class SearchRunner: @unchecked Sendable {
                     consecutiveEvaluatorErrors += 1
                     for i in fresh {
                         results[i] = (false, Array(repeating: .nan, count: evaluator.metricNames.count), false)
-                        journalResult(canon[i], rows[i], false, results[i]!.metrics)
+                        journalResult(canon[i], rows[i], false, results[i]!.metrics, reason: "\(error)")
                     }
                     if consecutiveEvaluatorErrors >= 5 { stopReason = "evaluator failed 5 times in a row: \(error)" }
                 }
@@ -282,6 +297,7 @@ public final class SearchRunner: @unchecked Sendable {
             strategySeconds += Date().timeIntervalSince(t1)
             progress()
             if stopReason.hasPrefix("evaluator failed") { break }
+            if let e = journalError { stopReason = "journal write failed: \(e)"; break }
             if idle >= config.maxIdleProposals {
                 stopReason = "\(idle) proposals in a row were infeasible or repeated"
                 break
@@ -290,25 +306,38 @@ public final class SearchRunner: @unchecked Sendable {
         if config.progress { progress(force: true) }
         let best = bestRecord()
         return SearchResult(
-            space: space.name, profile: config.profile.name, strategy: config.strategy, evaluator: config.evaluator,
+            space: space.name, profile: config.profile.name, profile_path: config.profile.path,
+            profile_fingerprint: Fingerprint.of(file: config.profile.path) ?? "unreadable", strategy: config.strategy, evaluator: config.evaluator,
             objectives: objs.map(\.description), constraints: config.constraints.map(\.description), seed: config.seed,
             budget: config.budget,
             best: best.map { BestCandidate(arch: $0.arch, genotype: $0.genotype, objective: $0.objective!, costs: $0.costs) },
             feasible: best != nil, evaluations: history.count, failed_evaluations: failed, replayed_evaluations: replayed,
             infeasible_skipped: infeasible, duplicates_skipped: duplicates, proposals: proposals, stop_reason: stopReason,
             wall_seconds: Date().timeIntervalSince(start), strategy_seconds: strategySeconds, history: history,
-            pareto: nil, notes: notes + (journal.map { $0.skippedLines > 0 ? ["journal: skipped \($0.skippedLines) unreadable line(s)"] : [] } ?? []))
+            pareto: nil, notes: notes + costs.warnings.map { "warning: " + $0 }
+                + (journal.map { $0.skippedLines > 0 ? ["journal: skipped \($0.skippedLines) unreadable line(s)"] : [] } ?? []))
     }
 
     private let journalLock = NSLock()
-    func journalResult(_ g: [Int32], _ costRow: [Double], _ ok: Bool, _ metrics: [Double]) {
+    /// The first journal write that failed: the search stops after the batch.
+    private(set) var journalError: String?
+
+    /// Records one evaluation (from the evaluator's threads too); a result
+    /// already recorded as ok is not written twice, a failed one is replaced.
+    func journalResult(_ g: [Int32], _ costRow: [Double], _ ok: Bool, _ metrics: [Double], reason: String? = nil) {
         guard let journal else { return }
         journalLock.lock(); defer { journalLock.unlock() }
         let arch = config.space.canonical(g)
-        if journal.lookup(arch) != nil { return }
-        journal.append(JournalEntry(arch: arch, genotype: g, status: ok ? "ok" : "failed",
-                                    metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, metrics).filter { $0.1.isFinite }),
-                                    costs: costs.named(costRow), seconds: nil))
+        let why = ok ? nil : reason ?? "the evaluator reported no value"
+        if let prior = journal.lookup(arch), prior.status == "ok" || (!ok && prior.reason == why) { return }
+        do {
+            try journal.append(JournalEntry(arch: arch, genotype: g, status: ok ? "ok" : "failed",
+                                            metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, metrics).filter { $0.1.isFinite }),
+                                            costs: costs.named(costRow), seconds: nil,
+                                            reason: why))
+        } catch {
+            if journalError == nil { journalError = "\(error)" }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 // which belong to the plugin. The plugin gets `file` (this file's path) and
 // the file's other scalar keys as options.
 import Foundation
-import Yams
+import HwnasYAML
 
 public struct SpaceFile: Sendable {
     public let path: String
@@ -18,9 +18,10 @@ public struct SpaceFile: Sendable {
     static let hostKeys: Set<String> = ["name", "description", "plugin", "operator_set", "lut_features"]
 
     public static func read(path: String) throws -> SpaceFile {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw HwnasError("\(path): cannot read file") }
+        let text: String
+        do { text = try SafeYAML.text(path: path) } catch { throw HwnasError("\(error)") }
         let node: Any?
-        do { node = try Yams.load(yaml: text) } catch { throw HwnasError("\(path): invalid YAML: \(YAMLErrorText.describe(error))") }
+        do { node = try SafeYAML.load(text, path: path) } catch { throw HwnasError("\(error)") }
         guard let y = node as? [String: Any] else { throw HwnasError("\(path): expected a mapping at the top level") }
         func string(_ key: String, required: Bool) throws -> String? {
             guard let v = y[key] else {
@@ -41,12 +42,5 @@ public struct SpaceFile: Sendable {
         return SpaceFile(path: path, name: name, description: try string("description", required: false) ?? "",
                          plugin: plugin, operatorSet: try string("operator_set", required: false),
                          lutFeatures: try string("lut_features", required: false), options: options)
-    }
-}
-
-enum YAMLErrorText {
-    /// Yams errors print over several lines; keep one.
-    static func describe(_ error: Error) -> String {
-        "\(error)".split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.prefix(2).joined(separator: " ")
     }
 }

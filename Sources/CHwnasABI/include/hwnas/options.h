@@ -26,6 +26,8 @@ typedef struct hwnas_options {
 #define HWNAS_OPTION_BOOL 3     /* true/false, yes/no, on/off, 1/0 */
 #define HWNAS_OPTION_PATH 4     /* a file; the host resolves a profile's against its folder */
 #define HWNAS_OPTION_REQUIRED 1u
+#define HWNAS_OPTION_EXECUTION 2u  /* how the plugin runs (threads, timeouts), not what it computes:
+                                      left out of the fingerprint that keys a journal */
 
 /* (1.1) One option a plugin understands. The host refuses an option the
  * plugin does not declare (naming the declared ones), a value of the wrong
@@ -40,7 +42,7 @@ typedef struct hwnas_option_spec {
     const char *help;           /* one line */
     const char *choices;        /* STRING: the allowed values separated by '|', or NULL */
     double min, max;            /* INT, DOUBLE: inclusive bounds; NaN: unbounded */
-    uint32_t flags;             /* HWNAS_OPTION_REQUIRED */
+    uint32_t flags;             /* HWNAS_OPTION_REQUIRED, HWNAS_OPTION_EXECUTION */
     uint32_t reserved;
 } hwnas_option_spec;
 

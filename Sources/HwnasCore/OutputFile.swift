@@ -1,0 +1,73 @@
+// Where hwnas writes results: checked before any work starts (a missing
+// folder must not be found after an hour of evaluations), written
+// atomically (a temporary file in the same folder, then rename: a crash
+// leaves the old file or the new one, never half of one). A symbolic link
+// keeps pointing where it pointed (the file it names is replaced); a device
+// or pipe (/dev/stdout) is written in place, never replaced by a file.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum OutputFile {
+    /// Fails with one line naming `flag` and `path` when `path` cannot be written.
+    public static func check(_ path: String, flag: String) throws {
+        guard !path.isEmpty else { throw HwnasError("\(flag): empty path") }
+        let target = resolved(path)
+        var st = stat()
+        if lstat(target, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw HwnasError("\(flag) \(path): is a folder; give a file name") }
+            if isSpecial(st) { return }
+            guard access(target, W_OK) == 0 else { throw HwnasError("\(flag) \(path): not writable (\(String(cString: strerror(errno))))") }
+        }
+        let folder = (target as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw HwnasError("\(flag) \(path): the folder \(dir) does not exist")
+        }
+        guard access(dir, W_OK) == 0 else { throw HwnasError("\(flag) \(path): the folder \(dir) is not writable") }
+    }
+
+    /// Writes `data` to `path` (atomically for files).
+    public static func write(_ data: Data, to path: String, flag: String) throws {
+        let target = resolved(path)
+        var st = stat()
+        if lstat(target, &st) == 0, isSpecial(st) {
+            guard let h = FileHandle(forWritingAtPath: target) else { throw HwnasError("\(flag) \(path): cannot open it for writing") }
+            defer { try? h.close() }
+            do { try h.write(contentsOf: data) } catch { throw HwnasError("\(flag) \(path): \(error.localizedDescription)") }
+            return
+        }
+        let folder = (target as NSString).deletingLastPathComponent
+        let tmp = (folder.isEmpty ? "." : folder) + "/.\((target as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+            throw HwnasError("\(flag) \(path): cannot write in \(folder.isEmpty ? "." : folder) (\(String(cString: strerror(errno))))")
+        }
+        guard rename(tmp, target) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(tmp)
+            throw HwnasError("\(flag) \(path): cannot replace it (\(why))")
+        }
+    }
+
+    public static func write(_ text: String, to path: String, flag: String) throws {
+        try write(Data(text.utf8), to: path, flag: flag)
+    }
+
+    /// The file a path names: a symbolic link's destination (followed, so
+    /// the link itself survives), else the path.
+    static func resolved(_ path: String) -> String {
+        var p = path
+        for _ in 0..<16 {
+            guard let dest = try? FileManager.default.destinationOfSymbolicLink(atPath: p) else { return p }
+            p = dest.hasPrefix("/") ? dest : ((p as NSString).deletingLastPathComponent as NSString).appendingPathComponent(dest)
+        }
+        return p
+    }
+
+    static func isSpecial(_ st: stat) -> Bool {
+        let t = st.st_mode & S_IFMT
+        return t == S_IFCHR || t == S_IFBLK || t == S_IFIFO || t == S_IFSOCK
+    }
+}
