@@ -13,6 +13,7 @@ public enum OutputFile {
     /// Fails with one line naming `flag` and `path` when `path` cannot be written.
     public static func check(_ path: String, flag: String) throws {
         guard !path.isEmpty else { throw HwnasError("\(flag): empty path") }
+        if writtenInPlace(path) { return }
         let target = resolved(path)
         var st = stat()
         if lstat(target, &st) == 0 {
@@ -33,8 +34,8 @@ public enum OutputFile {
     public static func write(_ data: Data, to path: String, flag: String) throws {
         let target = resolved(path)
         var st = stat()
-        if lstat(target, &st) == 0, isSpecial(st) {
-            guard let h = FileHandle(forWritingAtPath: target) else { throw HwnasError("\(flag) \(path): cannot open it for writing") }
+        if writtenInPlace(path) || (lstat(target, &st) == 0 && isSpecial(st)) {
+            guard let h = FileHandle(forWritingAtPath: writtenInPlace(path) ? path : target) else { throw HwnasError("\(flag) \(path): cannot open it for writing") }
             defer { try? h.close() }
             do { try h.write(contentsOf: data) } catch { throw HwnasError("\(flag) \(path): \(error.localizedDescription)") }
             return
@@ -64,6 +65,12 @@ public enum OutputFile {
             p = dest.hasPrefix("/") ? dest : ((p as NSString).deletingLastPathComponent as NSString).appendingPathComponent(dest)
         }
         return p
+    }
+
+    /// /dev/stdout and friends name whatever the shell connected (a pipe,
+    /// a terminal, a file it opened): written through, never replaced.
+    static func writtenInPlace(_ path: String) -> Bool {
+        path.hasPrefix("/dev/") || path.hasPrefix("/proc/self/fd/")
     }
 
     static func isSpecial(_ st: stat) -> Bool {

@@ -1,6 +1,7 @@
 // The `hwnas` command: a hardware-constrained neural architecture search
 // whose strategies, cost models, operator sets and evaluators are plugins.
 import ArgumentParser
+import Foundation
 import HwnasCore
 
 @main
@@ -27,6 +28,8 @@ struct HwnasCommand: ParsableCommand {
     /// A plugin that crashes is named in one line, not a backtrace.
     static func main() {
         PluginCall.installCrashReport()
+        // A file-size limit (ulimit -f) is a write error to report, not a kill.
+        signal(SIGXFSZ, SIG_IGN)
         main(nil)
     }
 }

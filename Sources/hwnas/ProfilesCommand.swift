@@ -9,15 +9,18 @@ struct ProfilesCommand: ParsableCommand {
         subcommands: [List.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the profiles in hardware-profiles/ folders.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the profiles in hardware-profiles/ folders (current folder, HWNAS_HOME, the package) and the file each name loads.")
         func run() throws {
-            let (profiles, problems) = HardwareProfile.discover()
+            let (profiles, shadowed, problems) = HardwareProfile.discover()
             for p in problems { FileHandle.standardError.write(Data("hwnas: warning: skipped profile \(p)\n".utf8)) }
-            let w = max(4, profiles.map(\.name.count).max() ?? 0)
-            print("NAME".padding(toLength: w, withPad: " ", startingAt: 0) + "  MODELS  DESCRIPTION")
-            for p in profiles {
-                let models = p.sections.map(\.model).joined(separator: ",")
-                print(p.name.padding(toLength: w, withPad: " ", startingAt: 0) + "  \(models)  \(p.description)")
+            printTable(["NAME", "MODELS", "FILE", "DESCRIPTION"], profiles.map { p in
+                [p.name, p.sections.map(\.model).joined(separator: ","), p.path, p.description]
+            })
+            // A same-named file earlier on the path wins: say which one is hidden.
+            for h in shadowed {
+                let winner = profiles.first { $0.name == h.name }.map(\.path) ?? "?"
+                print("note: \(h.name): \(winner) shadows \(h.path)")
             }
         }
     }

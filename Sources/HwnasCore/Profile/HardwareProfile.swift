@@ -75,16 +75,17 @@ public struct HardwareProfile: Sendable {
         return try parse(yaml: text, path: path)
     }
 
-    /// Every profile file in the hardware-profiles folders, with load errors.
-    public static func discover() -> (profiles: [HardwareProfile], problems: [String]) {
-        var out: [HardwareProfile] = [], problems: [String] = [], names = Set<String>()
+    /// Every profile file in the hardware-profiles folders (the first of a
+    /// name wins; `shadowed` are the later ones it hides), with load errors.
+    public static func discover() -> (profiles: [HardwareProfile], shadowed: [HardwareProfile], problems: [String]) {
+        var out: [HardwareProfile] = [], hidden: [HardwareProfile] = [], problems: [String] = [], names = Set<String>()
         for p in Locations.yamlFiles(in: "hardware-profiles") {
             do {
                 let prof = try read(path: p)
-                if names.insert(prof.name).inserted { out.append(prof) }
+                if names.insert(prof.name).inserted { out.append(prof) } else { hidden.append(prof) }
             } catch { problems.append("\(error)") }
         }
-        return (out, problems)
+        return (out, hidden, problems)
     }
 
     /// Finds a profile by path, file stem or `name:`.
@@ -99,7 +100,7 @@ public struct HardwareProfile: Sendable {
                 if FileManager.default.fileExists(atPath: p) { return try read(path: p) }
             }
         }
-        let (all, problems) = discover()
+        let (all, _, problems) = discover()
         bad = problems
         if let hit = all.first(where: { $0.name == nameOrPath }) { return hit }
         let known = all.map(\.name).joined(separator: ", ")

@@ -7,6 +7,9 @@
 // evaluator and its options, profile): a journal written for another search
 // is refused, naming both, unless the user asks to reuse it anyway.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct JournalEntry: Codable, Sendable {
     public var arch: String
@@ -71,6 +74,9 @@ public final class Journal: @unchecked Sendable {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDir) {
             guard !isDir.boolValue else { throw HwnasError("--journal \(path): is a folder") }
+            // A device (/dev/full, /dev/zero) would be read forever.
+            let type = (try? fm.attributesOfItem(atPath: path)[.type] as? FileAttributeType) ?? .typeRegular
+            guard type == .typeRegular else { throw HwnasError("--journal \(path): not a regular file") }
             guard let data = fm.contents(atPath: path) else { throw HwnasError("--journal \(path): cannot read it") }
             let text = String(decoding: data, as: UTF8.self)
             let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
@@ -121,8 +127,15 @@ public final class Journal: @unchecked Sendable {
     }
 
     private func write(_ data: Data) throws {
-        do { try handle.write(contentsOf: data) } catch {
-            throw HwnasError("--journal \(path): cannot write (\(error.localizedDescription)); nothing evaluated from here on would survive a crash")
+        let fd = handle.fileDescriptor
+        var offset = 0
+        while offset < data.count {
+            let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw HwnasError("--journal \(path): cannot write (\(String(cString: strerror(errno)))); nothing evaluated from here on would survive a crash")
+            }
+            offset += n
         }
     }
 

@@ -163,6 +163,7 @@ public final class SearchRunner: @unchecked Sendable {
         var stopReason = "budget"
         var lastProgress = Date.distantPast
         var consecutiveEvaluatorErrors = 0
+        var lastEvaluatorError = ""
         let objs = objectives
         let primary = objs[0]
 
@@ -235,8 +236,11 @@ public final class SearchRunner: @unchecked Sendable {
                     let nets = try costs.networks.map { f in try genotypes.map { try f.build($0) } }
                     let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
                     let outs = try batch.with(minor: evaluator.descriptor.abiMinor) { b in
+                        // Finished results are journaled at once (a crash later
+                        // loses none); failures once the call has returned,
+                        // with its error as the reason when it threw.
                         try evaluator.evaluate(b) { k, o in
-                            self.journalResult(canon[fresh[k]], rows[fresh[k]], o.ok, o.metrics)
+                            if o.ok { self.journalResult(canon[fresh[k]], rows[fresh[k]], o.ok, o.metrics) }
                         }
                     }
                     for (k, i) in fresh.enumerated() {
@@ -245,8 +249,10 @@ public final class SearchRunner: @unchecked Sendable {
                     }
                     consecutiveEvaluatorErrors = 0
                 } catch {
-                    // The whole call failed: record each candidate as failed and go on.
-                    FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8))
+                    // The whole call failed: record each candidate as failed and go on
+                    // (the same error repeated is said once).
+                    if "\(error)" != lastEvaluatorError { FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8)) }
+                    lastEvaluatorError = "\(error)"
                     consecutiveEvaluatorErrors += 1
                     for i in fresh {
                         results[i] = (false, Array(repeating: .nan, count: evaluator.metricNames.count), false)
