@@ -49,6 +49,8 @@ struct SearchCommand: ParsableCommand {
     var quiet = false
     @Option(help: "Seconds a strategy, space or cost-model call may take before the search ends as hung (0: no limit; evaluations are bounded by the evaluator's own timeouts).")
     var pluginTimeout: Double = 300
+    @Flag(help: "Run the strategy and the evaluator in a child process: a crashing evaluator call becomes a failed evaluation, a crashing strategy ends the search with its result written.")
+    var isolate = false
     @OptionGroup var paths: PluginPathOptions
 
     func validate() throws {
@@ -80,6 +82,8 @@ struct SearchCommand: ParsableCommand {
             config.journalPath = journal
             config.reuseJournal = reuseJournal
             config.keepFailed = keepFailed
+            config.isolate = isolate
+            config.isolateExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             config.progress = !quiet
             let runner = try SearchRunner(config: config, registry: registry)
             if !quiet {

@@ -133,4 +133,46 @@ import Testing
             #expect(c.status == 1 && c.err.contains("infeasible"), "fault \(n): \(c.err)")
         }
     }
+
+    @Test func isolatedCrashesBecomeFailedEvaluationsAndCleanEnds() throws {
+        // An evaluator that segfaults on some candidates: each crash is one
+        // failed evaluation with its reason; the others are scored.
+        let dir = try Self.faulty(9)
+        let r = try search(dir, ["--isolate", "--budget", "16"])
+        #expect(r.status == 0 && !r.signaled, "\(r.err)")
+        let result = try TestSupport.readJSON("\(dir)/r.json")
+        let history = result["history"] as! [[String: Any]]
+        let crashed = history.filter { ($0["genotype"] as! [Int])[0] == 0 }
+        #expect(!crashed.isEmpty && crashed.allSatisfy { $0["status"] as? String == "failed" }, "\(history)")
+        #expect(history.filter { ($0["genotype"] as! [Int])[0] != 0 }.allSatisfy { $0["status"] as? String == "ok" })
+        #expect(result["best"] != nil)
+        let reasons = try journal(dir).compactMap { $0["reason"] as? String }
+        #expect(reasons.count == crashed.count && reasons.allSatisfy {
+            $0.contains("evaluator 'faulty-eval' (libfault.so): evaluate crashed (SIGSEGV) in the isolated plugin host")
+        }, "\(reasons)")
+        // A strategy that segfaults on its 13th ask: the search ends with its result.
+        let sdir = TestSupport.tempDir("isolate-strategy")
+        try TestSupport.compileSharedLibrary(["\(Self.fixtures)/crashing_strategy.c"], output: "\(sdir)/libcrasher.so", include: TestSupport.abiInclude)
+        let s = try TestSupport.hwnasRun(["search", "--space", "nb201", "--profile", "raspi4", "--evaluator", "table",
+                                          "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--evaluator-option", "column=cifar10_acc",
+                                          "--strategy", "crasher", "--plugin-path", sdir, "--budget", "40", "--quiet", "--isolate",
+                                          "--output", "\(sdir)/r.json"])
+        #expect(s.status == 0 && !s.signaled, "\(s.err)")
+        let sr = try TestSupport.readJSON("\(sdir)/r.json")
+        #expect(sr["evaluations"] as? Int == 12 && sr["best"] != nil)
+        #expect(sr["stop_reason"] as? String == "strategy 'crasher' (libcrasher.so): ask crashed (SIGSEGV) in the isolated plugin host")
+    }
+
+    @Test func anIsolatedSearchFollowsTheSameTrajectory() throws {
+        let dir = TestSupport.tempDir("isolate-same")
+        var histories: [[String]] = []
+        for (i, extra) in [[], ["--isolate"]].enumerated() {
+            let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
+                                              "--evaluator-option", "column=cifar10_acc", "--constraint", "latency_ms<=10", "--strategy", "predictor",
+                                              "--budget", "30", "--parallel", "3", "--quiet", "--output", "\(dir)/\(i).json"] + extra)
+            #expect(r.status == 0, "\(r.err)")
+            histories.append((try TestSupport.readJSON("\(dir)/\(i).json")["history"] as! [[String: Any]]).map { $0["arch"] as! String })
+        }
+        #expect(histories[0].count == 30 && histories[0] == histories[1], "isolation must not change the search")
+    }
 }

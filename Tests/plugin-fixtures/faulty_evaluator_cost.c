@@ -5,7 +5,8 @@
  *   1 on_result with an index past the batch        4 evaluate segfaults
  *   2 OK status with a NaN score                     5 estimate segfaults
  *   3 on_result with NULL metrics, status OK         6 estimate never returns
- *   7 latency_ms negative for every candidate        8 latency_ms +inf */
+ *   7 latency_ms negative for every candidate        8 latency_ms +inf
+ *   9 evaluate segfaults on candidates whose first choice is 0 (some, not all) */
 #include <hwnas/plugin.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static hwnas_status ev_evaluate(const hwnas_evaluator *e, const hwnas_evaluation
         double s = 1;
         for (uint32_t d = 0; d < b->n_dims; d++) s += b->genotypes[i * b->n_dims + d];
         if (FAULT == 2) s = NAN;
-        if (FAULT == 4) *(volatile int *)0 = 1;
+        if (FAULT == 4 || (FAULT == 9 && b->genotypes[i * b->n_dims] == 0)) *(volatile int *)0 = 1;
         status[i] = HWNAS_EVAL_OK;
         metrics[i] = s;
         if (r->on_result) {

@@ -21,7 +21,11 @@ public final class PluginRegistry: @unchecked Sendable {
         return dirs
     }
 
+    /// Where it looked (an isolated plugin host loads from the same places).
+    public let paths: [String]
+
     public init(paths: [String]) {
+        self.paths = paths
         var seenFiles = Set<String>()
         for entry in paths {
             var isDir: ObjCBool = false

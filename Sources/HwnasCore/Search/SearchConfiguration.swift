@@ -20,6 +20,12 @@ public struct SearchConfiguration: Sendable {
     public var keepFailed = false
     /// Print a progress line to stderr.
     public var progress: Bool = false
+    /// Run the strategy and the evaluator in a child process (`hwnas
+    /// plugin-host`, this executable): a crashing evaluator call becomes a
+    /// failed evaluation, a crashing strategy ends the search with its result.
+    public var isolate = false
+    /// The hwnas executable that serves as the plugin host.
+    public var isolateExecutable: String?
     /// Stop after this many proposals in a row that led to no evaluation.
     public var maxIdleProposals: Int = 200_000
 

@@ -11,7 +11,7 @@ public final class SearchRunner: @unchecked Sendable {
     public let config: SearchConfiguration
     public let costs: HardwareCosts
     let cspace: CSearchSpace
-    let evaluator: LoadedEvaluator
+    let evaluator: SearchEvaluator
     let registry: PluginRegistry
     let objectiveSources: [(fromEvaluator: Bool, index: Int)]
     let constraintIndex: [Int]
@@ -28,7 +28,12 @@ public final class SearchRunner: @unchecked Sendable {
         let networks = config.space.buildsNetworks ? try NetworkFactory(space: config.space, registry: registry) : nil
         costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
         let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
-        evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+        if config.isolate {
+            evaluator = try IsolatedEvaluator(ed, space: config.space, options: config.evaluatorOptions,
+                                              executable: try Self.pluginHost(config), pluginPaths: registry.paths)
+        } else {
+            evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+        }
         // Say what the objective is: a proxy score must not pass for an accuracy.
         if !ed.description.isEmpty { notes.append("evaluator \(ed.id): \(ed.description)") }
         let costs = self.costs, evaluator = self.evaluator
@@ -122,12 +127,39 @@ public final class SearchRunner: @unchecked Sendable {
                 return me.evaluated[me.config.space.canonicalize(genotype)] != nil ? 1 : 0
             })
         let (sd, slib) = try registry.lookup(.strategy, config.strategy)
-        let strategy = try withUnsafePointer(to: &context) { ctx in
-            try LoadedStrategy(sd, library: slib, context: ctx, options: config.strategyOptions)
+        let strategy: SearchStrategy
+        if config.isolate {
+            var request = isolationSpaceFields(config.space)
+            request["options"] = config.strategyOptions
+            request["objectives"] = objectives.map(\.metric)
+            request["metric_names"] = costs.metricNames
+            request["seed"] = config.seed
+            request["budget"] = config.budget
+            let m = costs.metricNames.count
+            strategy = try IsolatedStrategy(
+                sd, request: request, nMetrics: m, executable: try Self.pluginHost(config), pluginPaths: registry.paths,
+                queryCosts: { [unowned self] gs in
+                    var feasible = [UInt8](repeating: 0, count: gs.count), metrics = [Double](repeating: .nan, count: gs.count * m)
+                    let st = gs.flatMap { $0 }.withUnsafeBufferPointer { self.queryCosts(gs.count, $0.baseAddress, &feasible, &metrics) }
+                    return st == HWNAS_OK ? (feasible.map(Int.init), metrics) : nil
+                },
+                isEvaluated: { [unowned self] g in
+                    (try? self.config.space.validate(g)) != nil && self.evaluated[self.config.space.canonicalize(g)] != nil
+                })
+        } else {
+            strategy = try withUnsafePointer(to: &context) { ctx in
+                try LoadedStrategy(sd, library: slib, context: ctx, options: config.strategyOptions)
+            }
         }
         return try withExtendedLifetime((metricNames, objectiveNames)) {
             try withUnsafePointer(to: &context) { _ in try loop(strategy, start: start) }
         }
+    }
+
+    /// The executable serving as the isolated plugin host.
+    static func pluginHost(_ config: SearchConfiguration) throws -> String {
+        guard let exe = config.isolateExecutable else { throw HwnasError("--isolate: no plugin-host executable configured") }
+        return exe
     }
 
     func queryCosts(_ count: Int, _ g: UnsafePointer<Int32>?, _ feasibleOut: UnsafeMutablePointer<UInt8>?,
@@ -155,7 +187,7 @@ public final class SearchRunner: @unchecked Sendable {
         objectiveSources.map { $0.fromEvaluator ? evaluatorMetrics[$0.index] : costRow[$0.index] }
     }
 
-    func loop(_ strategy: LoadedStrategy, start: Date) throws -> SearchResult {
+    func loop(_ strategy: SearchStrategy, start: Date) throws -> SearchResult {
         let space = config.space, d = space.nDims
         var history: [EvaluationRecord] = []
         var failed = 0, replayed = 0, infeasible = 0, duplicates = 0, proposals = 0, idle = 0
@@ -192,7 +224,13 @@ public final class SearchRunner: @unchecked Sendable {
         while history.count < config.budget {
             let want = min(config.parallel, config.budget - history.count)
             let t0 = Date()
-            guard let asked = try strategy.ask(max: want, dims: d) else { stopReason = "strategy exhausted"; break }
+            // A strategy that fails (or, isolated, crashes) ends the search
+            // with what was evaluated, not with an error and no result.
+            let asked: [[Int32]]
+            do {
+                guard let a = try strategy.ask(max: want, dims: d) else { stopReason = "strategy exhausted"; break }
+                asked = a
+            } catch { stopReason = "\(error)"; break }
             strategySeconds += Date().timeIntervalSince(t0)
             if asked.isEmpty { stopReason = "strategy proposed nothing"; break }
             proposals += asked.count
@@ -286,6 +324,7 @@ public final class SearchRunner: @unchecked Sendable {
             let metFlat = rows.flatMap { $0 }
             let metricNames = CStringArray(costs.metricNames)
             let t1 = Date()
+            var tellError: String?
             try flat.withUnsafeBufferPointer { gp in
                 try outcomes.withUnsafeBufferPointer { op in
                     try objFlat.withUnsafeBufferPointer { obp in
@@ -295,13 +334,14 @@ public final class SearchRunner: @unchecked Sendable {
                                 n_dims: UInt32(d), n_objectives: UInt32(objs.count), genotypes: gp.baseAddress,
                                 outcomes: op.baseAddress, objectives: obp.baseAddress, n_metrics: UInt32(costs.metricNames.count),
                                 reserved: 0, metric_names: metricNames.base, metrics: mp.baseAddress)
-                            try strategy.tell(&t)
+                            do { try strategy.tell(&t) } catch { tellError = "\(error)" }
                         }
                     }
                 }
             }
             strategySeconds += Date().timeIntervalSince(t1)
             progress()
+            if let e = tellError { stopReason = e; break }
             if stopReason.hasPrefix("evaluator failed") { break }
             if let e = journalError { stopReason = "journal write failed: \(e)"; break }
             if idle >= config.maxIdleProposals {

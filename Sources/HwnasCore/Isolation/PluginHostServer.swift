@@ -1,0 +1,164 @@
+// The child side of `hwnas search --isolate`: `hwnas plugin-host` loads one
+// strategy or one evaluator and serves its calls over stdin/stdout (JSON
+// lines, see IsolationChannel). A plugin that crashes kills only this
+// process; hwnas sees the pipe close and carries on.
+//
+// Requests: {"op":"evaluator", space..., "id", "options"} then {"op":
+// "evaluate","genotypes"} -> {"op":"result",index,status,metrics}* then
+// {"op":"done",status,metrics}; {"op":"strategy", space..., context...}
+// then {"op":"ask","max"} -> ({"op":"query_costs"|"is_evaluated",...} <-
+// answer)* -> {"op":"asked","genotypes"|null}, {"op":"tell",...} ->
+// {"op":"told"}. Any failure: {"error": "..."}.
+import CHwnasABI
+import Foundation
+
+public final class PluginHostServer: @unchecked Sendable {
+    let registry: PluginRegistry
+    let lines = JSONLines(input: 0, output: 1)
+    private var evaluator: (LoadedEvaluator, SearchSpace, NetworkFactory?)?
+    private var strategy: LoadedStrategy?
+    private var strategyState: StrategyState?
+
+    public init(registry: PluginRegistry) { self.registry = registry }
+
+    /// Serves until stdin closes.
+    public func run() {
+        while let request = lines.read() {
+            let reply: [String: Any]
+            do { reply = try handle(request) } catch { reply = ["error": "\(error)"] }
+            lines.write(reply)
+        }
+    }
+
+    func handle(_ r: [String: Any]) throws -> [String: Any] {
+        switch r["op"] as? String {
+        case "evaluator":
+            let space = try loadSpace(r)
+            let (d, lib) = try registry.lookup(.evaluator, r["id"] as? String ?? "")
+            let e = try LoadedEvaluator(d, library: lib, space: CSearchSpace(space), options: r["options"] as? [String: String] ?? [:])
+            evaluator = (e, space, space.buildsNetworks ? try NetworkFactory(space: space, registry: registry) : nil)
+            return ["op": "ready", "metrics": e.metricNames]
+        case "evaluate":
+            guard let (e, space, networks) = evaluator, let genotypes = JSONDoubles.genotypes(r["genotypes"]) else {
+                throw HwnasError("plugin host: evaluate before evaluator, or no genotypes")
+            }
+            for g in genotypes { try space.validate(g) }
+            let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
+            let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
+            let lines = self.lines
+            let outs = try batch.with(minor: e.descriptor.abiMinor) { b in
+                try e.evaluate(b) { k, o in
+                    lines.write(["op": "result", "index": k, "status": Int(o.status), "metrics": JSONDoubles.encode(o.metrics)])
+                }
+            }
+            return ["op": "done", "status": outs.map { Int($0.status) }, "metrics": outs.map { JSONDoubles.encode($0.metrics) }]
+        case "strategy":
+            let state = try StrategyState(r, lines: lines)
+            let (d, lib) = try registry.lookup(.strategy, r["id"] as? String ?? "")
+            strategy = try state.withContext { try LoadedStrategy(d, library: lib, context: $0, options: r["options"] as? [String: String] ?? [:]) }
+            strategyState = state
+            return ["op": "ready"]
+        case "ask":
+            guard let strategy, let state = strategyState else { throw HwnasError("plugin host: ask before strategy") }
+            let asked = try state.withContext { _ in try strategy.ask(max: r["max"] as? Int ?? 1, dims: state.space.nDims) }
+            return ["op": "asked", "genotypes": asked.map { $0 as Any } ?? NSNull()]
+        case "tell":
+            guard let strategy, let state = strategyState, let genotypes = JSONDoubles.genotypes(r["genotypes"]) else {
+                throw HwnasError("plugin host: tell before strategy, or no genotypes")
+            }
+            let outcomes = (r["outcomes"] as? [Int] ?? []).map(Int32.init)
+            let objectives = JSONDoubles.decode(r["objectives"]), metrics = JSONDoubles.decode(r["metrics"])
+            let nObjectives = r["n_objectives"] as? Int ?? 1
+            guard outcomes.count == genotypes.count, objectives.count == genotypes.count * nObjectives,
+                  metrics.count == genotypes.count * state.metricNames.count else {
+                throw HwnasError("plugin host: tell with inconsistent sizes")
+            }
+            let flat = genotypes.flatMap { $0 }
+            try state.withContext { _ in
+                try flat.withUnsafeBufferPointer { gp in
+                    try outcomes.withUnsafeBufferPointer { op in
+                        try objectives.withUnsafeBufferPointer { ob in
+                            try metrics.withUnsafeBufferPointer { mp in
+                                var t = hwnas_tell(
+                                    struct_size: UInt32(MemoryLayout<hwnas_tell>.size), count: UInt32(genotypes.count),
+                                    n_dims: UInt32(state.space.nDims), n_objectives: UInt32(nObjectives), genotypes: gp.baseAddress,
+                                    outcomes: op.baseAddress, objectives: ob.baseAddress, n_metrics: UInt32(state.metricNames.count),
+                                    reserved: 0, metric_names: state.metricCNames.base, metrics: mp.baseAddress)
+                                try strategy.tell(&t)
+                            }
+                        }
+                    }
+                }
+            }
+            return ["op": "told"]
+        default:
+            throw HwnasError("plugin host: unknown request \(r["op"] ?? "none")")
+        }
+    }
+
+    /// The space as the parent loaded it: its plugin with the same options.
+    func loadSpace(_ r: [String: Any]) throws -> SearchSpace {
+        guard let name = r["space"] as? String, let plugin = r["space_plugin"] as? String else { throw HwnasError("plugin host: no space") }
+        let options = r["space_options"] as? [String: String] ?? [:]
+        let (d, lib) = try registry.lookup(.searchSpace, plugin)
+        let loaded = try LoadedSpace(d, library: lib, options: options, source: "space \(name)")
+        return try SearchSpace(name: name, description: "", source: "space \(name)", loaded: loaded,
+                               operatorSetID: r["operator_set"] as? String, options: options, lutFeatures: nil)
+    }
+}
+
+/// What a strategy in the plugin host sees of the search: the context, whose
+/// query_costs and is_evaluated go back to hwnas over the pipe.
+final class StrategyState: @unchecked Sendable {
+    let space: CSearchSpace
+    let metricNames: [String]
+    let metricCNames: CStringArray
+    let objectiveNames: CStringArray
+    let lines: JSONLines
+    /// Heap-allocated: the strategy may keep the pointer it was created with.
+    let context = UnsafeMutablePointer<hwnas_search_context>.allocate(capacity: 1)
+
+    init(_ r: [String: Any], lines: JSONLines) throws {
+        guard let dims = r["dims"] as? [String], let choices = r["choices"] as? [[String]], dims.count == choices.count, !dims.isEmpty else {
+            throw HwnasError("plugin host: strategy without a space")
+        }
+        space = CSearchSpace(name: r["space"] as? String ?? "space", dimNames: dims, choices: choices)
+        metricNames = r["metric_names"] as? [String] ?? []
+        metricCNames = CStringArray(metricNames)
+        let objectives = r["objectives"] as? [String] ?? ["objective"]
+        objectiveNames = CStringArray(objectives)
+        self.lines = lines
+        var context = hwnas_search_context(
+            struct_size: UInt32(MemoryLayout<hwnas_search_context>.size), n_objectives: UInt32(objectives.count),
+            space: UnsafePointer(space.raw), objective_names: objectiveNames.base, seed: (r["seed"] as? NSNumber)?.uint64Value ?? 1,
+            budget: UInt32((r["budget"] as? Int) ?? 1), n_metrics: UInt32(metricNames.count), metric_names: metricCNames.base,
+            host_ctx: nil, query_costs: nil, is_evaluated: nil)
+        context.host_ctx = Unmanaged.passUnretained(self).toOpaque()
+        context.query_costs = { ctx, count, genotypes, feasibleOut, metricsOut in
+            let me = Unmanaged<StrategyState>.fromOpaque(ctx!).takeUnretainedValue()
+            guard let genotypes else { return HWNAS_ERR_INVALID_ARGUMENT }
+            let d = me.space.nDims
+            let gs = (0..<Int(count)).map { i in (0..<d).map { Int(genotypes[i * d + $0]) } }
+            me.lines.write(["op": "query_costs", "genotypes": gs])
+            guard let reply = me.lines.read(), let feasible = reply["feasible"] as? [Int] else { return HWNAS_ERR_FAILED }
+            let metrics = JSONDoubles.decode(reply["metrics"])
+            guard feasible.count == Int(count), metrics.count == Int(count) * me.metricNames.count else { return HWNAS_ERR_FAILED }
+            for i in 0..<Int(count) { feasibleOut?[i] = UInt8(feasible[i]) }
+            if let metricsOut { for (j, v) in metrics.enumerated() { metricsOut[j] = v } }
+            return HWNAS_OK
+        }
+        context.is_evaluated = { ctx, g in
+            let me = Unmanaged<StrategyState>.fromOpaque(ctx!).takeUnretainedValue()
+            guard let g else { return 0 }
+            me.lines.write(["op": "is_evaluated", "genotype": (0..<me.space.nDims).map { Int(g[$0]) }])
+            return Int32((me.lines.read()?["value"] as? Int) ?? 0)
+        }
+        self.context.initialize(to: context)
+    }
+
+    deinit { context.deallocate() }
+
+    func withContext<T>(_ body: (UnsafePointer<hwnas_search_context>) throws -> T) rethrows -> T {
+        try body(context)
+    }
+}
