@@ -104,4 +104,31 @@ import Testing
         let dev = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--budget", "2", "--journal", "/dev/full", "--quiet"])
         #expect(dev.status == 1 && dev.err.contains("--journal /dev/full: not a regular file"), "\(dev.err)")
     }
+
+    @Test func oversizedYAMLIsRefused() throws {
+        let dir = TestSupport.tempDir("yaml-big")
+        let big = "name: big\nlatency:\n  model: table\n" + String(repeating: "# padding padding padding padding padding padding\n", count: 100_000)
+        try big.write(toFile: "\(dir)/big.yaml", atomically: true, encoding: .utf8)
+        let r = try TestSupport.hwnasRun(["search", "--profile", "\(dir)/big.yaml", "--budget", "3", "--quiet"])
+        expectOneLine(r, ["big.yaml", "MB"])
+    }
+
+    @Test func aShadowingProfileIsNamed() throws {
+        // A raspi4.yaml in the current folder shadows the shipped one: said, and recorded.
+        let dir = TestSupport.tempDir("shadow")
+        try FileManager.default.createDirectory(atPath: "\(dir)/hardware-profiles", withIntermediateDirectories: true)
+        let shipped = TestSupport.repoRoot + "/hardware-profiles/raspi4.yaml"
+        let text = try String(contentsOfFile: shipped, encoding: .utf8)
+            .replacingOccurrences(of: "file: ", with: "file: \(TestSupport.repoRoot)/hardware-profiles/")
+        try text.write(toFile: "\(dir)/hardware-profiles/raspi4.yaml", atomically: true, encoding: .utf8)
+        let list = try TestSupport.run(TestSupport.hwnas, ["profiles", "list"], cwd: dir)
+        #expect(list.out.contains("note: raspi4: \(dir)/hardware-profiles/raspi4.yaml shadows \(shipped)"), "\(list.out)")
+        let r = try TestSupport.run(TestSupport.hwnas, ["search", "--profile", "raspi4", "--evaluator", "table",
+                                                          "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--evaluator-option", "column=cifar10_acc",
+                                                          "--budget", "3", "--output", "\(dir)/r.json"], cwd: dir)
+        #expect(r.status == 0 && r.err.contains("profile raspi4 (\(dir)/hardware-profiles/raspi4.yaml)"), "\(r.err)")
+        let result = try TestSupport.readJSON("\(dir)/r.json")
+        #expect(result["profile_path"] as? String == "\(dir)/hardware-profiles/raspi4.yaml")
+        #expect((result["profile_fingerprint"] as? String)?.count == 16)
+    }
 }

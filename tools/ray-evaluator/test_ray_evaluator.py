@@ -56,10 +56,11 @@ def test_search_survives_a_killed_ray_worker():
             victim = None
             while victim is None and time.time() < deadline and search.poll() is None:
                 files = sorted(glob.glob(os.path.join(pid_dir, "*.json")))
-                if files:
+                try:
+                    # The trainer may be writing the file right now: read it again.
                     with open(files[0]) as f:
                         victim = json.load(f)["ppid"]
-                else:
+                except (IndexError, ValueError):
                     time.sleep(0.1)
             assert victim, "no trainer started inside a Ray task"
             os.kill(victim, signal.SIGKILL)

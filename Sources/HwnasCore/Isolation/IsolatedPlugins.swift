@@ -25,7 +25,7 @@ extension LoadedEvaluator: SearchEvaluator {}
 /// The space as a plugin host recreates it.
 func isolationSpaceFields(_ space: SearchSpace) -> [String: Any] {
     var f: [String: Any] = ["space": space.name, "space_plugin": space.plugin.id, "space_options": space.options,
-                            "dims": space.dimNames, "choices": space.choices]
+                            "dims": space.dimNames, "choice_names": space.choices]
     if let o = space.operatorSetID { f["operator_set"] = o }
     return f
 }

@@ -119,7 +119,7 @@ final class StrategyState: @unchecked Sendable {
     let context = UnsafeMutablePointer<hwnas_search_context>.allocate(capacity: 1)
 
     init(_ r: [String: Any], lines: JSONLines) throws {
-        guard let dims = r["dims"] as? [String], let choices = r["choices"] as? [[String]], dims.count == choices.count, !dims.isEmpty else {
+        guard let dims = r["dims"] as? [String], let choices = r["choice_names"] as? [[String]], dims.count == choices.count, !dims.isEmpty else {
             throw HwnasError("plugin host: strategy without a space")
         }
         space = CSearchSpace(name: r["space"] as? String ?? "space", dimNames: dims, choices: choices)
