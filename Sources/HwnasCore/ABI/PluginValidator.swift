@@ -83,6 +83,13 @@ public enum PluginValidator {
         return (0..<count).map { _ in space.canonicalize(space.choiceCounts.map { Int32(Int.random(in: 0..<$0, using: &rng)) }) }
     }
 
+    /// A few sampled candidates with their networks, as the host passes them.
+    static func sampleBatch(_ space: SearchSpace, _ networks: NetworkFactory?, count: Int) throws -> ([[Int32]], CandidateBatch) {
+        let genotypes = sample(space, count: count)
+        let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
+        return (genotypes, CandidateBatch(space: space, genotypes: genotypes, networks: nets))
+    }
+
     static func exerciseSpace(_ d: PluginDescriptorInfo, _ lib: PluginLibrary, _ options: [String: String],
                               _ report: (String) -> Void) -> [String] {
         let space: SearchSpace
@@ -109,9 +116,7 @@ public enum PluginValidator {
             return createFailed(d, options, error, report)
         }
         do {
-            let genotypes = sample(space, count: 4)
-            let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
-            let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
+            let (genotypes, batch) = try sampleBatch(space, networks, count: 4)
             let rows = try batch.with(minor: d.abiMinor) { try model.estimate($0) }
             for (k, row) in rows.enumerated() {
                 for (j, v) in row.enumerated() where v.isInfinite || v < 0 {
@@ -132,9 +137,7 @@ public enum PluginValidator {
             return createFailed(d, options, error, report)
         }
         do {
-            let genotypes = sample(space, count: 2)
-            let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
-            let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
+            let (genotypes, batch) = try sampleBatch(space, networks, count: 2)
             let outs = try batch.with(minor: d.abiMinor) { try evaluator.evaluate($0, onResult: nil) }
             for (k, o) in outs.enumerated() where o.status == HWNAS_EVAL_OK && !o.ok {
                 return ["evaluate said OK for \(space.canonical(genotypes[k])) without a finite \(evaluator.metricNames[0])"]
@@ -202,20 +205,12 @@ public enum PluginValidator {
                 }
                 if !seen.insert(g).inserted { problems.append("proposed a duplicate \(g)") }
             }
-            let flat = batch.flatMap { $0 }
             let outcomes = [Int32](repeating: HWNAS_OUTCOME_EVALUATED, count: batch.count)
             let objectives = batch.map { g in Double(g.reduce(0, +)) }
-            flat.withUnsafeBufferPointer { gp in
-                outcomes.withUnsafeBufferPointer { op in
-                    objectives.withUnsafeBufferPointer { ob in
-                        var t = hwnas_tell(struct_size: UInt32(MemoryLayout<hwnas_tell>.size), count: UInt32(batch.count),
-                                           n_dims: UInt32(dims), n_objectives: 1, genotypes: gp.baseAddress,
-                                           outcomes: op.baseAddress, objectives: ob.baseAddress, n_metrics: 0, reserved: 0,
-                                           metric_names: nil, metrics: nil)
-                        do { try strategy.tell(&t) } catch { problems.append("tell: \(error)") }
-                    }
-                }
-            }
+            do {
+                try strategy.tell(genotypes: batch.flatMap { $0 }, count: batch.count, dims: dims, outcomes: outcomes, objectives: objectives,
+                                  nObjectives: 1, metrics: [], metricNames: CStringArray([]), nMetrics: 0)
+            } catch { problems.append("tell: \(error)") }
             if problems.count > 5 { break }
         }
         return problems

@@ -5,23 +5,6 @@
 import CHwnasABI
 import Foundation
 
-/// What the search loop asks of a strategy, in process or isolated.
-protocol SearchStrategy: AnyObject {
-    func ask(max: Int, dims: Int) throws -> [[Int32]]?
-    func tell(_ t: UnsafePointer<hwnas_tell>) throws
-}
-
-/// What the search loop asks of an evaluator, in process or isolated.
-protocol SearchEvaluator: AnyObject {
-    var descriptor: PluginDescriptorInfo { get }
-    var metricNames: [String] { get }
-    func evaluate(_ batch: UnsafePointer<hwnas_candidate_batch>,
-                  onResult: ((Int, LoadedEvaluator.Outcome) -> Void)?) throws -> [LoadedEvaluator.Outcome]
-}
-
-extension LoadedStrategy: SearchStrategy {}
-extension LoadedEvaluator: SearchEvaluator {}
-
 /// The space as a plugin host recreates it.
 func isolationSpaceFields(_ space: SearchSpace) -> [String: Any] {
     var f: [String: Any] = ["space": space.name, "space_plugin": space.plugin.id, "space_options": space.options,

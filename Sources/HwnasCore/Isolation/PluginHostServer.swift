@@ -73,23 +73,9 @@ public final class PluginHostServer: @unchecked Sendable {
                   metrics.count == genotypes.count * state.metricNames.count else {
                 throw HwnasError("plugin host: tell with inconsistent sizes")
             }
-            let flat = genotypes.flatMap { $0 }
-            try state.withContext { _ in
-                try flat.withUnsafeBufferPointer { gp in
-                    try outcomes.withUnsafeBufferPointer { op in
-                        try objectives.withUnsafeBufferPointer { ob in
-                            try metrics.withUnsafeBufferPointer { mp in
-                                var t = hwnas_tell(
-                                    struct_size: UInt32(MemoryLayout<hwnas_tell>.size), count: UInt32(genotypes.count),
-                                    n_dims: UInt32(state.space.nDims), n_objectives: UInt32(nObjectives), genotypes: gp.baseAddress,
-                                    outcomes: op.baseAddress, objectives: ob.baseAddress, n_metrics: UInt32(state.metricNames.count),
-                                    reserved: 0, metric_names: state.metricCNames.base, metrics: mp.baseAddress)
-                                try strategy.tell(&t)
-                            }
-                        }
-                    }
-                }
-            }
+            try strategy.tell(genotypes: genotypes.flatMap { $0 }, count: genotypes.count, dims: state.space.nDims, outcomes: outcomes,
+                              objectives: objectives, nObjectives: nObjectives, metrics: metrics,
+                              metricNames: state.metricCNames, nMetrics: state.metricNames.count)
             return ["op": "told"]
         default:
             throw HwnasError("plugin host: unknown request \(r["op"] ?? "none")")

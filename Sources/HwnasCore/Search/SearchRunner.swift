@@ -325,20 +325,10 @@ public final class SearchRunner: @unchecked Sendable {
             let metricNames = CStringArray(costs.metricNames)
             let t1 = Date()
             var tellError: String?
-            try flat.withUnsafeBufferPointer { gp in
-                try outcomes.withUnsafeBufferPointer { op in
-                    try objFlat.withUnsafeBufferPointer { obp in
-                        try metFlat.withUnsafeBufferPointer { mp in
-                            var t = hwnas_tell(
-                                struct_size: UInt32(MemoryLayout<hwnas_tell>.size), count: UInt32(asked.count),
-                                n_dims: UInt32(d), n_objectives: UInt32(objs.count), genotypes: gp.baseAddress,
-                                outcomes: op.baseAddress, objectives: obp.baseAddress, n_metrics: UInt32(costs.metricNames.count),
-                                reserved: 0, metric_names: metricNames.base, metrics: mp.baseAddress)
-                            do { try strategy.tell(&t) } catch { tellError = "\(error)" }
-                        }
-                    }
-                }
-            }
+            do {
+                try strategy.tell(genotypes: flat, count: asked.count, dims: d, outcomes: outcomes, objectives: objFlat,
+                                  nObjectives: objs.count, metrics: metFlat, metricNames: metricNames, nMetrics: costs.metricNames.count)
+            } catch { tellError = "\(error)" }
             strategySeconds += Date().timeIntervalSince(t1)
             progress()
             if let e = tellError { stopReason = e; break }

@@ -1,0 +1,41 @@
+// The strategy and evaluator as the search loop sees them: in process
+// (LoadedStrategy, LoadedEvaluator) or in a plugin-host child (--isolate).
+import CHwnasABI
+import Foundation
+
+protocol SearchStrategy: AnyObject {
+    func ask(max: Int, dims: Int) throws -> [[Int32]]?
+    func tell(_ t: UnsafePointer<hwnas_tell>) throws
+}
+
+protocol SearchEvaluator: AnyObject {
+    var descriptor: PluginDescriptorInfo { get }
+    var metricNames: [String] { get }
+    func evaluate(_ batch: UnsafePointer<hwnas_candidate_batch>,
+                  onResult: ((Int, LoadedEvaluator.Outcome) -> Void)?) throws -> [LoadedEvaluator.Outcome]
+}
+
+extension LoadedStrategy: SearchStrategy {}
+extension LoadedEvaluator: SearchEvaluator {}
+
+extension SearchStrategy {
+    /// Tells a round from flat arrays: genotypes [count][dims], objectives
+    /// [count][nObjectives] (oriented, NaN for none), metrics [count][metric names].
+    func tell(genotypes: [Int32], count: Int, dims: Int, outcomes: [Int32], objectives: [Double], nObjectives: Int,
+              metrics: [Double], metricNames: CStringArray, nMetrics: Int) throws {
+        try genotypes.withUnsafeBufferPointer { gp in
+            try outcomes.withUnsafeBufferPointer { op in
+                try objectives.withUnsafeBufferPointer { ob in
+                    try metrics.withUnsafeBufferPointer { mp in
+                        var t = hwnas_tell(
+                            struct_size: UInt32(MemoryLayout<hwnas_tell>.size), count: UInt32(count), n_dims: UInt32(dims),
+                            n_objectives: UInt32(nObjectives), genotypes: gp.baseAddress, outcomes: op.baseAddress,
+                            objectives: ob.baseAddress, n_metrics: UInt32(nMetrics), reserved: 0,
+                            metric_names: nMetrics == 0 ? nil : metricNames.base, metrics: nMetrics == 0 ? nil : mp.baseAddress)
+                        try tell(&t)
+                    }
+                }
+            }
+        }
+    }
+}
