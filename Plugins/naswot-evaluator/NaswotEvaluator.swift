@@ -17,8 +17,9 @@
 // Options: batch (mini-batch size, default 32), seed (weights and input,
 // default 1), metric (name of the score, default naswot), parallel
 // (candidates scored at once, one thread each; the host sets it from
-// `hwnas search --parallel N`). With parallel > 1 OpenBLAS runs one thread
-// per candidate: on small layers that beats one candidate on many threads.
+// `hwnas search --parallel N`). OpenBLAS runs one thread per candidate in
+// every mode, so a score never depends on parallel (see evaluate); on these
+// small layers that also beats one candidate on many threads.
 import CHwnasABI
 import Foundation
 import HwnasExecutor
@@ -115,6 +116,9 @@ final class NaswotEvaluator: CandidateEvaluator, @unchecked Sendable {
         guard parallel >= 1 else { throw PluginError("naswot: option parallel must be >= 1, got \(parallel)") }
     }
 
+    /// The executors' buffers are kept for the next candidates; done scoring, give them back.
+    deinit { hwnas_executor_trim() }
+
     func score(_ net: UnsafePointer<hwnas_network>) throws -> Double {
         var opts = hwnas_executor_options(batch: Int32(batch), bn_mode: HWNAS_EXEC_BN_BATCH, seed: seed)
         var err = [CChar](repeating: 0, count: 512)
@@ -155,10 +159,19 @@ final class NaswotEvaluator: CandidateEvaluator, @unchecked Sendable {
                     results.set(i, .success(r))
                 } catch { results.set(i, .failure(error)) }
             }
+            // One OpenBLAS thread per candidate, with parallel 1 too. A
+            // multi-threaded sgemm splits its work by thread count and its
+            // results differ in the last bits from one thread's: scores moved
+            // in the 9th digit between --parallel 1 (OpenBLAS's default
+            // threads) and 2 (one each), and with OPENBLAS_NUM_THREADS or the
+            // core count. Every score is now one thread's computation, bit for
+            // bit the same in any mode. The thread count is process-global:
+            // restored when the call returns, and not meant to change while
+            // naswot scores (the host calls one evaluator at a time).
+            let blasThreads = hwnas_executor_get_threads()
+            if blasThreads != 1 { hwnas_executor_set_threads(1) }
+            defer { if blasThreads != 1 { hwnas_executor_set_threads(blasThreads) } }
             if workers > 1 {
-                let blasThreads = hwnas_executor_get_threads()
-                hwnas_executor_set_threads(1)
-                defer { hwnas_executor_set_threads(blasThreads) }
                 // `workers` threads pull candidates until none is left: at
                 // most `parallel` at once, and a slow network holds up no one.
                 let next = NextIndex(n)
@@ -218,7 +231,7 @@ private let plugin = PluginExport(evaluators: [
                                    options: [.int("batch", 32, 2...1024, "synthetic inputs per network"),
                                              .int("seed", 1, 0...Int(Int32.max), "weights and inputs"),
                                              .string("metric", "naswot", "the score's name"),
-                                             .int("parallel", 1, 1...1024, "candidates scored at once, one thread each")])) { _, o, log in
+                                             .int("parallel", 1, 1...1024, "candidates scored at once, one thread each").execution()])) { _, o, log in
         try NaswotEvaluator(options: o, logger: log)
     },
 ])

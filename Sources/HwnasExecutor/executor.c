@@ -1,17 +1,22 @@
 /* The executor: validates an hwnas_network, allocates tensors and weights,
  * and runs layers with the kernels of kernels.c. */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200112L /* posix_memalign, clock_gettime under -std=c99 */
+#define _POSIX_C_SOURCE 200112L /* clock_gettime under -std=c99 */
+#endif
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS (and MAP_POPULATE on Linux) next to _POSIX_C_SOURCE */
 #endif
 #include "hwnas_executor.h"
 #include "kernels.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
@@ -113,6 +118,7 @@ struct hwnas_executor {
     float *shuffle_buf;       /* channel shuffle, one image */
     hwnas_relu_callback relu_cb;
     void *relu_ctx;
+    struct arena_block *arena; /* owns every float buffer above (see arena_alloc) */
     char error[256];
 };
 
@@ -135,12 +141,157 @@ static float uniform(uint64_t *s) { /* [-1, 1) */
     return (float)((double)(splitmix(s) >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0);
 }
 
-static float *alloc_floats(size_t n) {
-    float *p = NULL;
-    if (posix_memalign((void **)&p, 64, (n ? n : 1) * sizeof(float)) != 0) return NULL;
-    memset(p, 0, (n ? n : 1) * sizeof(float));
+/* Float buffers: 64-byte aligned, zeroed, in private mappings (an arena per
+ * executor, ex->arena) that hwnas_executor_destroy gives back.
+ *
+ * They used to come from malloc, one per tensor, weight and scratch buffer
+ * (~165 MB per executor for nb201 at batch 32), and an evaluator creating
+ * one executor per candidate (naswot) grew by 3-5 MB per candidate: 5 GB
+ * after 1000. glibc raises its mmap threshold to the largest block freed
+ * (up to 32 MB), so after the first executor the buffers came from the brk
+ * heap (or a thread's arena), the small long-lived allocations of the host
+ * and the evaluator settled in the holes they left, and the next executor's
+ * buffers no longer fit there: the heap grew and freed buffers stayed
+ * resident. Private mappings share no pages with the malloc heap.
+ *
+ * Small buffers are carved from 1 MiB chunks; one above a quarter of that
+ * gets a mapping of its own. A destroyed executor's mappings go to a pool
+ * from which later executors (any thread) take mappings of the same size,
+ * cleared, rather than faulting fresh pages in (that kernel time was ~20%
+ * of a naswot candidate on nb201). The pool is bounded: all mappings together,
+ * live and pooled, never exceed the most that live executors ever held at
+ * once, so memory stays flat however many executors come and go;
+ * hwnas_executor_trim empties it. */
+#ifndef MAP_ANONYMOUS
+#define MAP_ANONYMOUS MAP_ANON
+#endif
+#ifdef MAP_POPULATE
+#define MAP_PREFAULT MAP_POPULATE /* every page is written soon after */
+#else
+#define MAP_PREFAULT 0
+#endif
+#define ARENA_CHUNK ((size_t)1 << 20)
+#define ARENA_ALIGN ((size_t)64)
+#define ARENA_PAGE ((size_t)4096)
+
+/* Header at the start of each mapping; the data follow it, 64-byte aligned. */
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t size;  /* bytes mapped, header included */
+    size_t used;  /* bytes handed out (possibly written), header included */
+} arena_block;
+#define ARENA_HEADER ((sizeof(arena_block) + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN)
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static arena_block *pool;          /* free mappings, most recently released first */
+static size_t pool_bytes;          /* their total size */
+static size_t live_bytes;          /* mapped by live executors */
+static size_t peak_live_bytes;     /* the most live executors ever held at once */
+
+static void unmap_list(arena_block *b) {
+    while (b) {
+        arena_block *next = b->next;
+        munmap(b, b->size);
+        b = next;
+    }
+}
+
+/* A mapping of `size` bytes (header included) for a live executor: a pooled
+ * one of that size, cleared, or a fresh one (the pool shrinks, oldest
+ * first, so that everything mapped stays within the peak). */
+static arena_block *arena_map(size_t size, int prefault) {
+    arena_block *b = NULL, **link, *victims = NULL;
+    pthread_mutex_lock(&pool_lock);
+    for (link = &pool; *link; link = &(*link)->next)
+        if ((*link)->size == size) {
+            b = *link;
+            *link = b->next;
+            pool_bytes -= size;
+            break;
+        }
+    live_bytes += size;
+    if (live_bytes > peak_live_bytes) peak_live_bytes = live_bytes;
+    if (!b) {
+        size_t keep = 0;
+        for (link = &pool; *link; link = &(*link)->next) {
+            if (live_bytes + keep + (*link)->size > peak_live_bytes) break;
+            keep += (*link)->size;
+        }
+        victims = *link; /* the oldest, past what the peak leaves room for */
+        *link = NULL;
+        pool_bytes = keep;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    unmap_list(victims);
+    if (b) {
+        memset((char *)b + ARENA_HEADER, 0, b->used - ARENA_HEADER);
+    } else {
+        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | (prefault ? MAP_PREFAULT : 0), -1, 0);
+        if (m == MAP_FAILED) {
+            pthread_mutex_lock(&pool_lock);
+            live_bytes -= size;
+            pthread_mutex_unlock(&pool_lock);
+            return NULL;
+        }
+        b = m; /* anonymous pages are zero */
+        b->size = size;
+    }
+    b->next = NULL;
+    b->used = ARENA_HEADER;
+    return b;
+}
+
+/* Gives an executor's mappings to the pool. */
+static void arena_release(arena_block *list) {
+    if (!list) return;
+    size_t bytes = 0;
+    arena_block *last = list;
+    for (arena_block *b = list;; b = b->next) {
+        bytes += b->size;
+        if (!b->next) { last = b; break; }
+    }
+    pthread_mutex_lock(&pool_lock);
+    live_bytes -= bytes;
+    last->next = pool;
+    pool = list;
+    pool_bytes += bytes;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+void hwnas_executor_trim(void) {
+    pthread_mutex_lock(&pool_lock);
+    arena_block *victims = pool;
+    pool = NULL;
+    pool_bytes = 0;
+    peak_live_bytes = live_bytes;
+    pthread_mutex_unlock(&pool_lock);
+    unmap_list(victims);
+}
+
+static float *arena_alloc(arena_block **arena, size_t n) {
+    if (n > (SIZE_MAX / 2) / sizeof(float)) return NULL;
+    const size_t bytes = ((n ? n : 1) * sizeof(float) + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+    arena_block *head = *arena;
+    if (bytes > ARENA_CHUNK / 4) {
+        arena_block *b = arena_map((ARENA_HEADER + bytes + ARENA_PAGE - 1) / ARENA_PAGE * ARENA_PAGE, 1);
+        if (!b) return NULL;
+        b->used = ARENA_HEADER + bytes;
+        if (head) { b->next = head->next; head->next = b; } /* keep the open chunk first */
+        else *arena = b;
+        return (float *)((char *)b + ARENA_HEADER);
+    }
+    if (!head || head->size - head->used < bytes) {
+        arena_block *b = arena_map(ARENA_CHUNK, 0);
+        if (!b) return NULL;
+        b->next = head;
+        *arena = head = b;
+    }
+    float *p = (float *)((char *)head + head->used);
+    head->used += bytes;
     return p;
 }
+
+static float *alloc_floats(hwnas_executor *ex, size_t n) { return arena_alloc(&ex->arena, n); }
 
 /* 1.0 check; keeps C's truncation so that 1.0 accepts what it always did. */
 static int same_pad_out(int in, int k, int s) { return (in + 2 * ((k - 1) / 2) - k) / s + 1; }
@@ -153,13 +304,13 @@ static int window_out(int in, int k, int s, int d, int pb, int pe) {
 }
 
 /* Allocate weight (Kaiming-uniform) + BN scale/shift for conv `ci` of a layer. */
-static int alloc_conv_params(exec_layer *e, int ci, uint64_t *rng) {
+static int alloc_conv_params(hwnas_executor *ex, exec_layer *e, int ci, uint64_t *rng) {
     const conv_geom *g = &e->conv[ci];
     const size_t fan_in = (size_t)(g->in_c / g->groups) * g->kh * g->kw;
     const size_t nw = (size_t)g->out_c * fan_in;
     const float bound = sqrtf(6.0f / (float)fan_in);
-    float *w = alloc_floats(nw), *sc = alloc_floats(g->out_c), *sh = alloc_floats(g->out_c);
-    if (!w || !sc || !sh) { free(w); free(sc); free(sh); return -1; }
+    float *w = alloc_floats(ex, nw), *sc = alloc_floats(ex, g->out_c), *sh = alloc_floats(ex, g->out_c);
+    if (!w || !sc || !sh) return -1;
     for (size_t i = 0; i < nw; i++) w[i] = bound * uniform(rng);
     for (int i = 0; i < g->out_c; i++) { sc[i] = 1.0f + 0.1f * uniform(rng); sh[i] = 0.1f * uniform(rng); }
     e->param[3 * ci] = w; e->param_count[3 * ci] = nw;
@@ -315,7 +466,7 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         }
         e->n_convs = 1;
         e->conv[0] = geom(l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, &w, g);
-        return alloc_conv_params(e, 0, &rng);
+        return alloc_conv_params(ex, e, 0, &rng);
     }
     case OP_INVERTED_RESIDUAL: {
         const int ex_ = l->expansion > 0 ? l->expansion : 1, mid = l->in_c * ex_;
@@ -331,11 +482,11 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         e->conv[0] = geom(l->in_c, l->in_h, l->in_w, mid, l->in_h, l->in_w, &kPointwise, groups);
         e->conv[1] = geom(mid, l->in_h, l->in_w, mid, l->out_h, l->out_w, &w, mid);
         e->conv[2] = geom(mid, l->out_h, l->out_w, l->out_c, l->out_h, l->out_w, &kPointwise, groups);
-        for (int i = 0; i < 3; i++) if (alloc_conv_params(e, i, &rng)) return -1;
+        for (int i = 0; i < 3; i++) if (alloc_conv_params(ex, e, i, &rng)) return -1;
         e->mid_count[0] = (size_t)ex->batch * mid * l->in_h * l->in_w;
         e->mid_count[1] = (size_t)ex->batch * mid * l->out_h * l->out_w;
-        e->mid[0] = alloc_floats(e->mid_count[0]);
-        e->mid[1] = alloc_floats(e->mid_count[1]);
+        e->mid[0] = alloc_floats(ex, e->mid_count[0]);
+        e->mid[1] = alloc_floats(ex, e->mid_count[1]);
         return (e->mid[0] && e->mid[1]) ? 0 : -1;
     }
     case OP_AVG_POOL:
@@ -361,8 +512,8 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         if (l->in_c != l->out_c || l->in_h != l->out_h || l->in_w != l->out_w) {
             set_error(err, cap, "layer %u (%s): input and output shapes must be equal", index, name); return -1;
         }
-        e->param[1] = alloc_floats(l->out_c); e->param_count[1] = l->out_c;
-        e->param[2] = alloc_floats(l->out_c); e->param_count[2] = l->out_c;
+        e->param[1] = alloc_floats(ex, l->out_c); e->param_count[1] = l->out_c;
+        e->param[2] = alloc_floats(ex, l->out_c); e->param_count[2] = l->out_c;
         if (!e->param[1] || !e->param[2]) return -1;
         for (int i = 0; i < l->out_c; i++) { e->param[1][i] = 1.0f + 0.1f * uniform(&rng); e->param[2][i] = 0.1f * uniform(&rng); }
         return 0;
@@ -384,8 +535,8 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
     case OP_LINEAR: {
         const size_t fin = (size_t)l->in_c * l->in_h * l->in_w, nw = fin * l->out_c;
         const float bound = sqrtf(1.0f / (float)fin);
-        e->param[0] = alloc_floats(nw); e->param_count[0] = nw;
-        e->param[1] = alloc_floats(l->out_c); e->param_count[1] = l->out_c;
+        e->param[0] = alloc_floats(ex, nw); e->param_count[0] = nw;
+        e->param[1] = alloc_floats(ex, l->out_c); e->param_count[1] = l->out_c;
         if (!e->param[0] || !e->param[1]) return -1;
         for (size_t i = 0; i < nw; i++) e->param[0][i] = bound * uniform(&rng);
         for (int i = 0; i < l->out_c; i++) e->param[1][i] = bound * uniform(&rng);
@@ -408,12 +559,12 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         const size_t counts[4] = {(size_t)sq * c, (size_t)sq, (size_t)c * sq, (size_t)c};
         const float bounds[4] = {sqrtf(6.0f / c), sqrtf(1.0f / c), sqrtf(6.0f / sq), sqrtf(1.0f / sq)};
         for (int p = 0; p < 4; p++) {
-            if (!(e->param[p] = alloc_floats(counts[p]))) return -1;
+            if (!(e->param[p] = alloc_floats(ex, counts[p]))) return -1;
             e->param_count[p] = counts[p];
             for (size_t i = 0; i < counts[p]; i++) e->param[p][i] = bounds[p] * uniform(&rng);
         }
         e->mid_count[0] = 2 * (size_t)c + sq;
-        return (e->mid[0] = alloc_floats(e->mid_count[0])) ? 0 : -1;
+        return (e->mid[0] = alloc_floats(ex, e->mid_count[0])) ? 0 : -1;
     }
     }
     return 0;
@@ -449,7 +600,7 @@ hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_exec
         const hwnas_tensor *s = &net->tensors[t];
         if (s->c <= 0 || s->h <= 0 || s->w <= 0) { set_error(err, cap, "tensor %u has shape %dx%dx%d", t, s->c, s->h, s->w); goto fail; }
         ex->tensor_count[t] = (size_t)ex->batch * s->c * s->h * s->w;
-        if (!(ex->tensors[t] = alloc_floats(ex->tensor_count[t]))) goto oom;
+        if (!(ex->tensors[t] = alloc_floats(ex, ex->tensor_count[t]))) goto oom;
     }
     size_t scratch = 0, relu_in = 0, shuffle = 0;
     for (uint32_t i = 0; i < net->n_layers; i++) {
@@ -484,8 +635,8 @@ hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_exec
                 ex->layers[j].conv[0].groups > 1 && ex->layers[j].conv[0].groups == ex->layers[j].conv[0].in_c)
                 e->act = HWNAS_ACT_RELU;
     }
-    if (!(ex->scratch = alloc_floats(scratch)) || !(ex->relu_buf = alloc_floats(relu_in)) ||
-        !(ex->shuffle_buf = alloc_floats(shuffle)))
+    if (!(ex->scratch = alloc_floats(ex, scratch)) || !(ex->relu_buf = alloc_floats(ex, relu_in)) ||
+        !(ex->shuffle_buf = alloc_floats(ex, shuffle)))
         goto oom;
     uint64_t rng = seed ^ 0x5851F42D4C957F2DULL;
     for (size_t i = 0; i < ex->tensor_count[0]; i++) ex->tensors[0][i] = uniform(&rng);
@@ -499,15 +650,8 @@ fail:
 
 void hwnas_executor_destroy(hwnas_executor *ex) {
     if (!ex) return;
-    if (ex->layers) {
-        for (uint32_t i = 0; i < ex->n_layers; i++) {
-            for (int p = 0; p < MAX_PARAMS; p++) free(ex->layers[i].param[p]);
-            free(ex->layers[i].mid[0]); free(ex->layers[i].mid[1]);
-        }
-    }
-    if (ex->tensors) for (uint32_t t = 0; t < ex->n_tensors; t++) free(ex->tensors[t]);
+    arena_release(ex->arena); /* every float buffer: tensors, parameters, scratch */
     free(ex->layers); free(ex->shapes); free(ex->tensors); free(ex->tensor_count);
-    free(ex->scratch); free(ex->relu_buf); free(ex->shuffle_buf);
     free(ex);
 }
 

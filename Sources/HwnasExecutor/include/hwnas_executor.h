@@ -84,6 +84,12 @@ hwnas_executor *hwnas_executor_create(const hwnas_network *net, const hwnas_exec
                                       char *err, size_t err_capacity);
 void hwnas_executor_destroy(hwnas_executor *ex);
 
+/* Executors' buffers are private mappings; a destroyed executor's are kept
+ * for the next executors to reuse (never more, live and kept together, than
+ * live executors once held at the same time). This gives the kept ones back
+ * to the system. Thread-safe. */
+void hwnas_executor_trim(void);
+
 /* Runs all layers once. 0 ok, -1 error (see hwnas_executor_last_error). */
 int hwnas_executor_run(hwnas_executor *ex);
 /* Runs layer `index` alone on the current contents of its input tensors. */
