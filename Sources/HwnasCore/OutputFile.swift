@@ -32,10 +32,11 @@ public enum OutputFile {
 
     /// Writes `data` to `path` (atomically for files).
     public static func write(_ data: Data, to path: String, flag: String) throws {
-        let target = resolved(path)
+        let inPlace = writtenInPlace(path)
+        let target = inPlace ? path : resolved(path)
         var st = stat()
-        if writtenInPlace(path) || (lstat(target, &st) == 0 && isSpecial(st)) {
-            guard let h = FileHandle(forWritingAtPath: writtenInPlace(path) ? path : target) else { throw HwnasError("\(flag) \(path): cannot open it for writing") }
+        if inPlace || (lstat(target, &st) == 0 && isSpecial(st)) {
+            guard let h = FileHandle(forWritingAtPath: target) else { throw HwnasError("\(flag) \(path): cannot open it for writing") }
             defer { try? h.close() }
             do { try h.write(contentsOf: data) } catch { throw HwnasError("\(flag) \(path): \(error.localizedDescription)") }
             return

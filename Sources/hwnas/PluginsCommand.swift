@@ -81,8 +81,7 @@ struct PluginsCommand: ParsableCommand {
             guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a number of seconds > 0") }
         }
 
-        /// dlopen looks a name without "/" up in the system's library folders, not here.
-        var path: String { file.contains("/") ? file : "./" + file }
+        var path: String { PluginLibrary.resolvedPath(file) }
 
         func run() throws {
             if inProcess { try runChecks() }
@@ -101,8 +100,9 @@ struct PluginsCommand: ParsableCommand {
             try child.run()
             // The child's own watchdog ends a hung call; this one ends a child
             // stuck where it cannot (a library constructor, process exit).
+            let limit = max(60, timeout * 30)
             let deadline = DispatchWorkItem { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + max(60, timeout * 30), execute: deadline)
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: deadline)
             let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             child.waitUntilExit()
             deadline.cancel()
@@ -110,7 +110,7 @@ struct PluginsCommand: ParsableCommand {
             for l in lines { print(l) }
             var problems = lines.filter { $0.hasPrefix("problem: ") }.count
             if child.terminationReason == .uncaughtSignal && problems == 0 {
-                print("problem: \(path): the validator was killed by signal \(child.terminationStatus) (no call was running, or it did not finish within \(Int(max(60, timeout * 30))) s)")
+                print("problem: \(path): the validator was killed by signal \(child.terminationStatus) (no call was running, or it did not finish within \(Int(limit)) s)")
                 problems += 1
             } else if child.terminationStatus != 0 && problems == 0 {
                 print("problem: \(path): the validator failed (exit status \(child.terminationStatus))")

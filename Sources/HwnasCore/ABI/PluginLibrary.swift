@@ -20,10 +20,12 @@ public final class PluginLibrary: @unchecked Sendable {
     /// cannot be unloaded safely); the entry's deinit runs when the last
     /// instance made from the library and the registry holding it are gone
     /// (every instance keeps its library alive).
+    /// dlopen looks a bare name up in the system's library folders: a user
+    /// who names libx.so means the file here.
+    public static func resolvedPath(_ given: String) -> String { given.contains("/") ? given : "./" + given }
+
     public init(path given: String) throws {
-        // dlopen looks a bare name up in the system's library folders: a
-        // user who names libx.so means the file here.
-        let path = given.contains("/") ? given : "./" + given
+        let path = Self.resolvedPath(given)
         self.path = path
         func fail(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, reason: reason) }
         guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }

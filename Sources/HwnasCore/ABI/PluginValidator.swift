@@ -80,7 +80,7 @@ public enum PluginValidator {
     /// A few genotypes of `space` (seeded), canonical.
     static func sample(_ space: SearchSpace, count: Int) -> [[Int32]] {
         var rng = SeedableRandom(seed: 11)
-        return (0..<count).map { _ in space.canonicalize(space.choiceCounts.map { Int32(Int.random(in: 0..<$0, using: &rng)) }) }
+        return (0..<count).map { _ in space.canonicalize(space.randomGenotype(&rng)) }
     }
 
     /// A few sampled candidates with their networks, as the host passes them.
@@ -119,7 +119,7 @@ public enum PluginValidator {
             let (genotypes, batch) = try sampleBatch(space, networks, count: 4)
             let rows = try batch.with(minor: d.abiMinor) { try model.estimate($0) }
             for (k, row) in rows.enumerated() {
-                for (j, v) in row.enumerated() where v.isInfinite || v < 0 {
+                for (j, v) in row.enumerated() where HardwareCosts.isImpossibleCost(v) {
                     return ["estimate gave \(model.metricNames[j]) = \(v) for \(space.canonical(genotypes[k])) (costs are finite and >= 0; NaN means unknown)"]
                 }
             }

@@ -27,7 +27,7 @@ public struct ScreeningBenchmark {
     public func genotypes(count: Int, seed: UInt64) -> [[Int32]] {
         if space.size <= Double(count) { return (0..<Int(space.size)).map(space.genotype(at:)) }
         var rng = SeedableRandom(seed: seed)
-        return (0..<count).map { _ in space.choiceCounts.map { Int32(rng.below($0)) } }
+        return (0..<count).map { _ in space.randomGenotype(&rng) }
     }
 
     /// Screens `genotypes` in chunks of `chunk` (what a strategy's pool asks at once).

@@ -36,14 +36,7 @@ final class JSONLines: @unchecked Sendable {
     func write(_ object: [String: Any]) -> Bool {
         guard var data = try? JSONSerialization.data(withJSONObject: object) else { return false }
         data.append(10)
-        var offset = 0
-        while offset < data.count {
-            let n = data.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            offset += n
-        }
-        return true
+        return writeAll(output, data)
     }
 }
 

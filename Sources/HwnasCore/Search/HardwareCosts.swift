@@ -94,7 +94,7 @@ public final class HardwareCosts: @unchecked Sendable {
                 for (j, v) in row.enumerated() where !rows[k][columns[m][j]].isFinite {
                     // NaN means unknown; a negative or infinite cost is a
                     // model's bug, never a candidate's strength.
-                    if v.isInfinite || v < 0 {
+                    if Self.isImpossibleCost(v) {
                         let key = "\(model.descriptor.id)/\(model.metricNames[j])"
                         if warned.insert(key).inserted {
                             warnings.append("cost model '\(model.descriptor.id)' returned \(model.metricNames[j]) = \(v) for \(space.format(canonical: genotypes[k])); such values are treated as unknown (the candidate is infeasible under a constraint on it)")
@@ -107,6 +107,9 @@ public final class HardwareCosts: @unchecked Sendable {
         }
         return rows
     }
+
+    /// No cost is negative or infinite (NaN is "unknown", and allowed).
+    static func isImpossibleCost(_ v: Double) -> Bool { v.isInfinite || v < 0 }
 
     public func named(_ row: [Double]) -> [String: Double] {
         Dictionary(uniqueKeysWithValues: zip(metricNames, row).filter { $0.1.isFinite })

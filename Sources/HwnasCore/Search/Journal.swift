@@ -81,8 +81,9 @@ public final class Journal: @unchecked Sendable {
             let text = String(decoding: data, as: UTF8.self)
             let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             let decoder = JSONDecoder()
-            if let first = lines.first {
-                if let written = try? decoder.decode(JournalHeader.self, from: Data(first.utf8)) {
+            let written = lines.first.flatMap { try? decoder.decode(JournalHeader.self, from: Data($0.utf8)) }
+            if !lines.isEmpty {
+                if let written {
                     if let diff = written.difference(from: header) {
                         guard reuse else {
                             throw HwnasError("--journal \(path) was written for \(diff): its values would be replayed as this search's; give another --journal, or --reuse-journal to replay it anyway")
@@ -96,7 +97,7 @@ public final class Journal: @unchecked Sendable {
                     reuseNote = "journal \(path) has no header; replayed as asked (--reuse-journal)"
                 }
             }
-            for line in lines.dropFirst(lines.first.map { (try? decoder.decode(JournalHeader.self, from: Data($0.utf8))) != nil } == true ? 1 : 0) {
+            for line in lines.dropFirst(written == nil ? 0 : 1) {
                 // A torn last line (killed mid-write) or foreign text is skipped, not fatal.
                 if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) { entries[e.arch] = e } else { skippedLines += 1 }
             }
@@ -127,15 +128,8 @@ public final class Journal: @unchecked Sendable {
     }
 
     private func write(_ data: Data) throws {
-        let fd = handle.fileDescriptor
-        var offset = 0
-        while offset < data.count {
-            let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw HwnasError("--journal \(path): cannot write (\(String(cString: strerror(errno)))); nothing evaluated from here on would survive a crash")
-            }
-            offset += n
+        guard writeAll(handle.fileDescriptor, data) else {
+            throw HwnasError("--journal \(path): cannot write (\(String(cString: strerror(errno)))); nothing evaluated from here on would survive a crash")
         }
     }
 

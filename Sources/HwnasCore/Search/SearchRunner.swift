@@ -17,6 +17,8 @@ public final class SearchRunner: @unchecked Sendable {
     let constraintIndex: [Int]
     var evaluated: [[Int32]: EvaluationRecord] = [:]
     var journal: Journal?
+    /// The profile file's content fingerprint (journal header and result).
+    let profileFingerprint: String
     public private(set) var notes: [String] = []
 
     public init(config: SearchConfiguration, registry: PluginRegistry) throws {
@@ -25,6 +27,7 @@ public final class SearchRunner: @unchecked Sendable {
         guard config.budget >= 1, config.budget <= 1_000_000_000 else { throw HwnasError("--budget must be in 1...1000000000, got \(config.budget)") }
         guard config.parallel >= 1 else { throw HwnasError("--parallel must be at least 1") }
         cspace = CSearchSpace(config.space)
+        profileFingerprint = Fingerprint.of(file: config.profile.path) ?? "unreadable"
         let networks = config.space.buildsNetworks ? try NetworkFactory(space: config.space, registry: registry) : nil
         costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
         let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
@@ -65,7 +68,7 @@ public final class SearchRunner: @unchecked Sendable {
         let execution = Set((ed.options ?? []).filter(\.execution).map(\.key))
         return JournalHeader(space: space.name, spaceFingerprint: Fingerprint.of(Array(spaceParts.utf8)), evaluator: ed.id,
                              evaluatorOptions: config.evaluatorOptions.filter { !execution.contains($0.key) },
-                             profile: config.profile.name, profileFingerprint: Fingerprint.of(file: config.profile.path) ?? "unreadable")
+                             profile: config.profile.name, profileFingerprint: profileFingerprint)
     }
 
     var objectives: [Objective] {
@@ -85,7 +88,7 @@ public final class SearchRunner: @unchecked Sendable {
         var rng = SeedableRandom(seed: config.seed ^ 0xFEA5)
         let genotypes: [[Int32]] = exhaustive
             ? (0..<Int(space.size)).map(space.genotype(at:))
-            : (0..<2000).map { _ in space.choiceCounts.map { Int32(rng.below($0)) } }
+            : (0..<2000).map { _ in space.randomGenotype(&rng) }
         let rows = try costs.costs(genotypes)
         let nFeasible = rows.filter(feasible).count
         if nFeasible > 0 {
@@ -122,9 +125,7 @@ public final class SearchRunner: @unchecked Sendable {
             is_evaluated: { ctx, g in
                 let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
                 guard let g else { return 0 }
-                let genotype = (0..<me.config.space.nDims).map { g[$0] }
-                guard (try? me.config.space.validate(genotype)) != nil else { return 0 }
-                return me.evaluated[me.config.space.canonicalize(genotype)] != nil ? 1 : 0
+                return me.isEvaluated((0..<me.config.space.nDims).map { g[$0] }) ? 1 : 0
             })
         let (sd, slib) = try registry.lookup(.strategy, config.strategy)
         let strategy: SearchStrategy
@@ -143,9 +144,7 @@ public final class SearchRunner: @unchecked Sendable {
                     let st = gs.flatMap { $0 }.withUnsafeBufferPointer { self.queryCosts(gs.count, $0.baseAddress, &feasible, &metrics) }
                     return st == HWNAS_OK ? (feasible.map(Int.init), metrics) : nil
                 },
-                isEvaluated: { [unowned self] g in
-                    (try? self.config.space.validate(g)) != nil && self.evaluated[self.config.space.canonicalize(g)] != nil
-                })
+                isEvaluated: { [unowned self] g in self.isEvaluated(g) })
         } else {
             strategy = try withUnsafePointer(to: &context) { ctx in
                 try LoadedStrategy(sd, library: slib, context: ctx, options: config.strategyOptions)
@@ -154,6 +153,11 @@ public final class SearchRunner: @unchecked Sendable {
         return try withExtendedLifetime((metricNames, objectiveNames)) {
             try withUnsafePointer(to: &context) { _ in try loop(strategy, start: start) }
         }
+    }
+
+    /// A strategy's is_evaluated: a valid genotype whose candidate has a result.
+    func isEvaluated(_ g: [Int32]) -> Bool {
+        (try? config.space.validate(g)) != nil && evaluated[config.space.canonicalize(g)] != nil
     }
 
     /// The executable serving as the isolated plugin host.
@@ -289,14 +293,15 @@ public final class SearchRunner: @unchecked Sendable {
                 } catch {
                     // The whole call failed: record each candidate as failed and go on
                     // (the same error repeated is said once).
-                    if "\(error)" != lastEvaluatorError { FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8)) }
-                    lastEvaluatorError = "\(error)"
+                    let why = "\(error)"
+                    if why != lastEvaluatorError { FileHandle.standardError.write(Data("hwnas: error: \(why)\n".utf8)) }
+                    lastEvaluatorError = why
                     consecutiveEvaluatorErrors += 1
                     for i in fresh {
                         results[i] = (false, Array(repeating: .nan, count: evaluator.metricNames.count), false)
-                        journalResult(canon[i], rows[i], false, results[i]!.metrics, reason: "\(error)")
+                        journalResult(canon[i], rows[i], false, results[i]!.metrics, reason: why)
                     }
-                    if consecutiveEvaluatorErrors >= 5 { stopReason = "evaluator failed 5 times in a row: \(error)" }
+                    if consecutiveEvaluatorErrors >= 5 { stopReason = "evaluator failed 5 times in a row: \(why)" }
                 }
             }
             for i in toEvaluate {
@@ -343,7 +348,7 @@ public final class SearchRunner: @unchecked Sendable {
         let best = bestRecord()
         return SearchResult(
             space: space.name, profile: config.profile.name, profile_path: config.profile.path,
-            profile_fingerprint: Fingerprint.of(file: config.profile.path) ?? "unreadable", strategy: config.strategy, evaluator: config.evaluator,
+            profile_fingerprint: profileFingerprint, strategy: config.strategy, evaluator: config.evaluator,
             objectives: objs.map(\.description), constraints: config.constraints.map(\.description), seed: config.seed,
             budget: config.budget,
             best: best.map { BestCandidate(arch: $0.arch, genotype: $0.genotype, objective: $0.objective!, costs: $0.costs) },
