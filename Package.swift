@@ -68,11 +68,15 @@ var targets: [Target] = [
     .target(name: "HwnasCore",
             dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasTabular", "HwnasExecutor", "HwnasLUT", "HwnasYAML"],
             path: "Sources/HwnasCore"),
+    // ONNX in and out: the IR written as an ONNX model, ONNX models read into
+    // the IR. onnx.pb.swift is generated once (tools/onnx-schema) and committed.
+    .target(name: "HwnasONNX", dependencies: ["HwnasOps", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/HwnasONNX", exclude: ["schema"]),
     .executableTarget(name: "hwnas",
-                      dependencies: ["HwnasCore", "HwnasTabular", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                      dependencies: ["HwnasCore", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/hwnas"),
     .testTarget(name: "HwnasTests",
-                dependencies: ["HwnasCore", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies"],
+                dependencies: ["HwnasCore", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies", "HwnasONNX"],
                 path: "Tests/HwnasTests", exclude: ["fixtures"]),
 ]
 var products: [Product] = [
@@ -91,6 +95,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: targets
 )

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import HwnasCore
 import HwnasTabular
+import HwnasONNX
 
 struct PluginPathOptions: ParsableArguments {
     @Option(name: .customLong("plugin-path"), help: "Extra plugin folder or .so file (repeatable). Also HWNAS_PLUGIN_PATH.")
@@ -33,7 +34,7 @@ func keyValues(_ items: [String], flag: String) throws -> [String: String] {
 /// validation errors, pass through to be reported by it.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch {
-        guard error is HwnasError || error is PluginLoadError || error is CSVError else { throw error }
+        guard error is HwnasError || error is PluginLoadError || error is CSVError || error is ONNXError else { throw error }
         FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8))
         throw ExitCode(1)
     }

@@ -21,6 +21,7 @@ struct HwnasCommand: ParsableCommand {
             BenchCommand.self,
             CorrelateCommand.self,
             SpacesCommand.self,
+            ExportCommand.self,
             PluginHostCommand.self,
             // HELPER-SUBCOMMANDS (add new subcommand types above this marker)
         ]

@@ -45,6 +45,8 @@ struct SearchCommand: ParsableCommand {
     var keepFailed = false
     @Option(help: "Draw the evaluated points, the Pareto front and the constraint (SVG).")
     var plot: String?
+    @Option(name: .customLong("export-best"), help: "Write the best architecture here when the search ends: .onnx (model, batch norm folded, initial weights) or .json (its network IR).")
+    var exportBest: String?
     @Flag(help: "No progress lines.")
     var quiet = false
     @Option(help: "Seconds a strategy, space or cost-model call may take before the search ends as hung (0: no limit; evaluations are bounded by the evaluator's own timeouts).")
@@ -56,14 +58,18 @@ struct SearchCommand: ParsableCommand {
     func validate() throws {
         guard budget >= 1, budget <= 1_000_000_000 else { throw ValidationError("--budget must be in 1...1000000000, got \(budget)") }
         guard pluginTimeout >= 0, pluginTimeout.isFinite else { throw ValidationError("--plugin-timeout must be a number of seconds >= 0") }
+        if let exportBest, ExportFormat(path: exportBest) == nil {
+            throw ValidationError("--export-best \(exportBest): give a .onnx or .json file name")
+        }
     }
 
     func run() throws {
-        let result = try reportingErrors { () -> SearchResult in
+        let (result, searched, registry) = try reportingErrors { () -> (SearchResult, SearchSpace, PluginRegistry) in
             // Every output path is checked before any work.
             if let output { try OutputFile.check(output, flag: "--output") }
             if let plot { try OutputFile.check(plot, flag: "--plot") }
             if let journal { try OutputFile.check(journal, flag: "--journal") }
+            if let exportBest { try OutputFile.check(exportBest, flag: "--export-best") }
             PluginCall.setSuffix(journal.map { "; every finished evaluation is in the journal \($0): rerun with it to resume" }
                                  ?? "; evaluations so far are lost (give --journal FILE to keep them)")
             PluginCall.startWatchdog(seconds: pluginTimeout)
@@ -95,9 +101,24 @@ struct SearchCommand: ParsableCommand {
             r.pareto = try SearchOutputs.pareto(result: r, objectives: config.objectives, constraints: config.constraints)
             if let output { try r.write(to: output) }
             if let plot { try SearchOutputs.plot(result: r, config: config, path: plot) }
-            return r
+            return (r, config.space, registry)
         }
         SearchOutputs.printSummary(result, output: output, plot: plot)
+        try exportBestArchitecture(result, space: searched, registry: registry)
         if !result.feasible { throw ExitCode(2) }
+    }
+
+    /// After the result is written: an export that fails loses nothing.
+    func exportBestArchitecture(_ result: SearchResult, space: SearchSpace, registry: PluginRegistry) throws {
+        guard let exportBest, let format = ExportFormat(path: exportBest) else { return }
+        guard let best = result.best else {
+            print("export: nothing to export (no feasible architecture was evaluated successfully)")
+            return
+        }
+        try reportingErrors {
+            let export = NetworkExport(space: space, registry: registry)
+            try OutputFile.write(try export.data(best.genotype, format: format), to: exportBest, flag: "--export-best")
+            print("export: \(exportBest) (\(format.rawValue))")
+        }
     }
 }

@@ -53,3 +53,52 @@ extension OperatorKey {
                                                 hiddenActivation: a.hiddenActivation.rawValue, gateActivation: a.gateActivation.rawValue))
     }
 }
+
+extension CPUExecutor {
+    /// The values of tensor `id` (batch x c x h x w floats) after the last run.
+    public func tensor(_ id: Int) -> [Float] {
+        var n = 0
+        guard let p = hwnas_executor_tensor(raw, UInt32(id), &n) else { return [] }
+        return Array(UnsafeBufferPointer(start: p, count: n))
+    }
+
+    /// Overwrites the input tensor (batch x c x h x w floats).
+    public func setInput(_ values: [Float]) throws {
+        var n = 0
+        guard let p = hwnas_executor_tensor(raw, 0, &n), n == values.count else {
+            throw HwnasError("executor: the input takes \(n) values, got \(values.count)")
+        }
+        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: n) }
+    }
+
+    func param(_ layer: Int, _ which: Int) -> [Float]? {
+        var n = 0
+        guard let p = hwnas_executor_param(raw, UInt32(layer), UInt32(which), &n) else { return nil }
+        return Array(UnsafeBufferPointer(start: p, count: n))
+    }
+
+    /// The parameters of layer `index` as deployed (batch norm folded into
+    /// the weights and bias before it), in the order docs/network-ir.md's
+    /// export section gives: a convolution [weight, bias] (no bias when the
+    /// layer has neither BN nor one), inverted_residual three such pairs,
+    /// linear [weight, bias], batchnorm [scale, shift], squeeze_excite
+    /// [W1, b1, W2, b2]; nothing for ops without parameters. Read from the
+    /// executor's buffers (hwnas_executor_param's layout), in its inference
+    /// form (HWNAS_EXEC_BN_FOLDED).
+    public func deployedParameters(_ index: Int) -> [[Float]] {
+        let l = network.layer(index)
+        let p = (0..<9).map { param(index, $0) }
+        /// A convolution's (weight, scale, shift) triple at `k`, folded or not.
+        func conv(_ k: Int, folded: Bool, bias: Bool) -> [[Float]] {
+            let w = p[k]!, scale = p[k + 1]!, shift = p[k + 2]!
+            guard folded else { return bias ? [w, shift] : [w] }
+            let perOut = w.count / scale.count
+            return [(0..<w.count).map { w[$0] * scale[$0 / perOut] }, shift]
+        }
+        if p[8] != nil { return conv(0, folded: true, bias: true) + conv(3, folded: true, bias: true) + conv(6, folded: true, bias: true) }
+        if p[3] != nil { return p[0..<4].map { $0! } }                     // squeeze_excite
+        if p[0] == nil { return p[1].map { [$0, p[2]!] } ?? [] }           // batchnorm, or no parameters
+        if p[2] == nil { return [p[0]!, p[1]!] }                           // linear
+        return conv(0, folded: l.batch_norm == HWNAS_BN_FOLDED, bias: l.bias_elems > 0)
+    }
+}

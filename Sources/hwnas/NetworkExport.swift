@@ -1,0 +1,80 @@
+// Writes one architecture of a space as a file another tool reads: an ONNX
+// model (deployed form, BN folded) or the IR as JSON. Shared by
+// `hwnas export` and `hwnas search --export-best`.
+import ArgumentParser
+import Foundation
+import HwnasCore
+import HwnasONNX
+import HwnasOps
+
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case onnx, json
+
+    /// The format a file name asks for, or nil.
+    init?(path: String) {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "onnx": self = .onnx
+        case "json": self = .json
+        default: return nil
+        }
+    }
+}
+
+enum ExportWeights: String, ExpressibleByArgument, CaseIterable {
+    /// The executor's deterministic initialisation (Kaiming-uniform, seeded).
+    case `init`
+    case zeros
+}
+
+struct NetworkExport {
+    let space: SearchSpace
+    let registry: PluginRegistry
+    var weights: ExportWeights = .`init`
+    var seed: UInt64 = 0
+
+    /// The file for canonical genotype `g`.
+    func data(_ g: [Int32], format: ExportFormat) throws -> Data {
+        guard space.buildsNetworks else {
+            throw HwnasError("space \(space.name) builds no networks (its plugin '\(space.plugin.id)' names no operator set): nothing to export")
+        }
+        let cnet = try NetworkFactory(space: space, registry: registry).build(g)
+        let net = cnet.network
+        let arch = space.canonical(g)
+        switch format {
+        case .json:
+            var object = NetworkIRJSON.object(net)
+            object["space"] = space.name
+            object["arch"] = arch
+            object["params"] = Int(net.params)
+            object["macs"] = Int(net.macs)
+            return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        case .onnx:
+            let params = try parameters(net)
+            let model = try ONNXExporter.model(net, parameters: params, name: "\(space.name)",
+                                               producerVersion: HwnasVersion.string,
+                                               docString: "hwnas export: space \(space.name), arch \(arch), weights \(weights.rawValue) (seed \(seed)), batch norm folded")
+            return try model.serializedData()
+        }
+    }
+
+    /// Deployed parameters of every layer: the executor's, or zeros of the same sizes.
+    func parameters(_ net: Network) throws -> [[[Float]]] {
+        let ex = try CPUExecutor(net, batch: 1, seed: seed)
+        let p = (0..<net.layers.count).map { ex.deployedParameters($0) }
+        guard weights == .zeros else { return p }
+        return p.map { $0.map { [Float](repeating: 0, count: $0.count) } }
+    }
+
+    /// The executor's input and output for the exported weights (batch 1),
+    /// as ONNX TensorProto files: what a runtime must reproduce.
+    func testData(_ g: [Int32]) throws -> (input: Data, output: Data) {
+        guard weights == .`init` else { throw HwnasError("--test-data: needs --weights init (the executor runs its own weights)") }
+        let net = try NetworkFactory(space: space, registry: registry).build(g).network
+        let ex = try CPUExecutor(net, batch: 1, seed: seed)
+        try ex.run()
+        let model = try ONNXExporter.model(net, parameters: (0..<net.layers.count).map { ex.deployedParameters($0) },
+                                           name: space.name, producerVersion: HwnasVersion.string)
+        return (try ONNXExporter.tensorFile(ex.tensor(0), like: model.graph.input[0]),
+                try ONNXExporter.tensorFile(ex.tensor(net.outputTensor), like: model.graph.output[0]))
+    }
+}
