@@ -1,31 +1,49 @@
-// `hwnas cost`: the hardware metrics of one architecture as JSON.
+// `hwnas cost`: the hardware metrics of one architecture, or of an ONNX
+// model, as JSON.
 import ArgumentParser
 import Foundation
 import HwnasCore
 
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cost", abstract: "Print the hardware metrics of one architecture as JSON.")
+        commandName: "cost", abstract: "Print the hardware metrics of one architecture (or an ONNX model) as JSON.",
+        discussion: "--model reads an ONNX model into the network IR (docs/export.md lists the ops) and prices it with the profile's cost models, like a candidate of a space: e.g. hwnas cost --model net.onnx --profile stm32f746.")
 
     @OptionGroup var space: SpaceOptions
     @Option(help: "Hardware profile name or path.") var profile = SearchDefaults.profile
-    @Option(help: "Canonical architecture string.") var arch: String
+    @Option(help: "Canonical architecture string (of --space).") var arch: String?
+    @Option(help: "An ONNX model to price instead of an architecture.") var model: String?
     @OptionGroup var paths: PluginPathOptions
 
     struct Output: Encodable {
-        let arch: String
-        let genotype: [Int32]
+        var arch: String?
+        var genotype: [Int32]?
+        var model: String?
         let profile: String
         let metrics: [String: Double]
         let notes: [String: String]
     }
 
+    func validate() throws {
+        if (arch == nil) == (model == nil) { throw ValidationError("give --arch (an architecture of --space) or --model (an ONNX file), not both") }
+    }
+
     func run() throws {
         try reportingErrors {
             let registry = paths.registry()
-            let s = try space.load(registry)
             let p = try HardwareProfile.load(profile)
-            let g = try s.parse(arch)
+            if let model {
+                let imported = try ImportedNetwork.load(model)
+                let costs = try HardwareCosts(profile: p, space: nil, cspace: imported.cspace, registry: registry, networks: nil)
+                let row = try costs.costs(networks: [imported.network], labels: [imported.label])[0]
+                var notes = costs.explain(network: imported.network, label: imported.label)
+                if !imported.notes.isEmpty { notes["import"] = imported.notes.joined(separator: "; ") }
+                for w in costs.warnings { notes["warning", default: ""] += w }
+                try printJSON(Output(model: model, profile: p.name, metrics: costs.named(row), notes: notes))
+                return
+            }
+            let s = try space.load(registry)
+            let g = try s.parse(arch!)
             let networks = s.buildsNetworks ? try NetworkFactory(space: s, registry: registry) : nil
             let costs = try HardwareCosts(profile: p, space: s, cspace: CSearchSpace(s), registry: registry, networks: networks)
             let row = try costs.costs([g])[0]

@@ -10,7 +10,8 @@ struct ExportCommand: ParsableCommand {
         discussion: "The ONNX model (opset 17, input 'input', output 'output', static shapes) carries the executor's deterministic weights (--weights init, seeded by --seed) or zeros; its float initializers are exactly the `params` hwnas cost reports. --test-data DIR also writes DIR/input_0.pb and DIR/output_0.pb (ONNX TensorProto): hwnas's own output for its input, which any runtime should reproduce.")
 
     @OptionGroup var space: SpaceOptions
-    @Option(help: "Canonical architecture string.") var arch: String
+    @Option(help: "Canonical architecture string.") var arch: String?
+    @Option(help: "An ONNX model to read instead (--format json: the IR hwnas reads from it).") var model: String?
     @Option(help: "onnx or json (the IR). Default: from the --output extension.") var format: ExportFormat?
     @Option(help: "File to write (.onnx or .json).") var output: String
     @Option(help: "Weights: init (the executor's deterministic initialisation) or zeros.") var weights: ExportWeights = .`init`
@@ -19,6 +20,8 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var paths: PluginPathOptions
 
     func validate() throws {
+        if (arch == nil) == (model == nil) { throw ValidationError("give --arch (an architecture of --space) or --model (an ONNX file), not both") }
+        if model != nil && resolvedFormat != .json { throw ValidationError("--model goes with --format json (the network IR read from the model)") }
         if format == nil && ExportFormat(path: output) == nil {
             throw ValidationError("--output \(output): cannot tell the format from the extension; give --format onnx or json")
         }
@@ -31,9 +34,21 @@ struct ExportCommand: ParsableCommand {
         try reportingErrors {
             try OutputFile.check(output, flag: "--output")
             if let testData { try checkFolder(testData) }
+            if let model {
+                let imported = try ImportedNetwork.load(model)
+                var object = NetworkIRJSON.object(imported.network.network)
+                object["model"] = model
+                object["params"] = Int(imported.network.network.params)
+                object["macs"] = Int(imported.network.network.macs)
+                if !imported.notes.isEmpty { object["notes"] = imported.notes }
+                try OutputFile.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
+                                     to: output, flag: "--output")
+                print("wrote \(output) (json, the network IR of \(model))")
+                return
+            }
             let registry = paths.registry()
             let s = try space.load(registry)
-            let g = try s.parse(arch)
+            let g = try s.parse(arch!)
             let export = NetworkExport(space: s, registry: registry, weights: weights, seed: seed)
             try OutputFile.write(try export.data(g, format: resolvedFormat), to: output, flag: "--output")
             var lines = ["wrote \(output) (\(resolvedFormat.rawValue), \(s.name), \(s.canonical(g)))"]

@@ -21,6 +21,17 @@ public final class CandidateBatch: @unchecked Sendable {
         arch = CStringArray(genotypes.map(space.format(canonical:)))
     }
 
+    /// Networks from no space (imported models): no genotype (n_dims 0),
+    /// `labels` as their strings.
+    public init(labels: [String], networks: [CNetwork]) {
+        precondition(labels.count == networks.count)
+        genotypes = labels.map { _ in [] }
+        self.networks = networks
+        nDims = 0
+        flat = []
+        arch = CStringArray(labels)
+    }
+
     public var count: Int { genotypes.count }
 
     /// The batch as a reader built against ABI minor `minor` expects it.

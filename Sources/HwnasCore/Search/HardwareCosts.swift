@@ -8,7 +8,8 @@ import Foundation
 
 public final class HardwareCosts: @unchecked Sendable {
     public let profile: HardwareProfile
-    public let space: SearchSpace
+    /// nil when pricing networks that come from no space (imported models).
+    public let space: SearchSpace?
     public let models: [LoadedCostModel]
     public let metricNames: [String]
     public let networks: NetworkFactory?
@@ -20,7 +21,7 @@ public final class HardwareCosts: @unchecked Sendable {
     public private(set) var warnings: [String] = []
     private var warned = Set<String>()
 
-    public init(profile: HardwareProfile, space: SearchSpace, cspace: CSearchSpace, registry: PluginRegistry,
+    public init(profile: HardwareProfile, space: SearchSpace?, cspace: CSearchSpace, registry: PluginRegistry,
                 networks: NetworkFactory?) throws {
         self.profile = profile
         self.space = space
@@ -50,7 +51,7 @@ public final class HardwareCosts: @unchecked Sendable {
     /// A profile measured for one input (a lookup table) cannot price
     /// networks of another: say so before any search.
     func checkInput() throws {
-        guard let want = profile.input, let networks else { return }
+        guard let want = profile.input, let networks, let space else { return }
         for g in [Array(repeating: Int32(0), count: space.nDims), space.choiceCounts.map { Int32($0 - 1) }] {
             let t = try networks.build(g).tensor(0)
             if t.c != want.channels || t.h != want.height || t.w != want.width {
@@ -62,6 +63,7 @@ public final class HardwareCosts: @unchecked Sendable {
     /// One row of metricNames.count values per valid genotype (NaN =
     /// unknown). A metric given by several models takes the first finite value.
     public func costs(_ genotypes: [[Int32]]) throws -> [[Double]] {
+        guard let space else { preconditionFailure("HardwareCosts without a space prices networks only (costs(networks:labels:))") }
         let keys = space.canonicalize(genotypes).map(GenotypeKey.init)
         lock.lock(); defer { lock.unlock() }
         var out = [[Double]](repeating: [], count: keys.count)
@@ -85,9 +87,20 @@ public final class HardwareCosts: @unchecked Sendable {
 
     /// Rows of canonical genotypes, uncached.
     func price(_ genotypes: [[Int32]]) throws -> [[Double]] {
+        let space = space!
         let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
-        let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
-        var rows = [[Double]](repeating: Array(repeating: .nan, count: metricNames.count), count: genotypes.count)
+        return try price(CandidateBatch(space: space, genotypes: genotypes, networks: nets)) { space.format(canonical: genotypes[$0]) }
+    }
+
+    /// Rows of networks from no space (HardwareCosts made with space nil,
+    /// e.g. an imported ONNX model), one per label; uncached.
+    public func costs(networks: [CNetwork], labels: [String]) throws -> [[Double]] {
+        try price(CandidateBatch(labels: labels, networks: networks)) { labels[$0] }
+    }
+
+    /// Rows of a batch; `describe(k)` names candidate k in warnings.
+    func price(_ batch: CandidateBatch, describe: (Int) -> String) throws -> [[Double]] {
+        var rows = [[Double]](repeating: Array(repeating: .nan, count: metricNames.count), count: batch.count)
         for (m, model) in models.enumerated() {
             let values = try batch.with(minor: model.descriptor.abiMinor) { try model.estimate($0) }
             for (k, row) in values.enumerated() {
@@ -97,7 +110,7 @@ public final class HardwareCosts: @unchecked Sendable {
                     if Self.isImpossibleCost(v) {
                         let key = "\(model.descriptor.id)/\(model.metricNames[j])"
                         if warned.insert(key).inserted {
-                            warnings.append("cost model '\(model.descriptor.id)' returned \(model.metricNames[j]) = \(v) for \(space.format(canonical: genotypes[k])); such values are treated as unknown (the candidate is infeasible under a constraint on it)")
+                            warnings.append("cost model '\(model.descriptor.id)' returned \(model.metricNames[j]) = \(v) for \(describe(k)); such values are treated as unknown (the candidate is infeasible under a constraint on it)")
                         }
                         continue
                     }
@@ -117,8 +130,17 @@ public final class HardwareCosts: @unchecked Sendable {
 
     /// Human-readable notes of every model about one candidate.
     public func explain(_ genotype: [Int32]) throws -> [String: String] {
+        let space = space!
         let g = space.canonicalize(genotype)
-        let batch = CandidateBatch(space: space, genotypes: [g], networks: try networks.map { [try $0.build(g)] })
+        return explain(CandidateBatch(space: space, genotypes: [g], networks: try networks.map { [try $0.build(g)] }))
+    }
+
+    /// Notes of every model about a network from no space.
+    public func explain(network: CNetwork, label: String) -> [String: String] {
+        explain(CandidateBatch(labels: [label], networks: [network]))
+    }
+
+    func explain(_ batch: CandidateBatch) -> [String: String] {
         var notes: [String: String] = [:]
         for m in models {
             if let e = batch.with(minor: m.descriptor.abiMinor, { m.explain($0) }) { notes[m.descriptor.id] = e }
