@@ -34,6 +34,22 @@ public struct OperatorKey: Hashable, Sendable, CustomStringConvertible {
             + "\(preActivation);\(activation);\(batchNorm ? 1 : 0);\(shuffleGroups);\(hiddenC);\(hiddenActivation);\(gateActivation)"
     }
 
+    /// The key of the computation as deployed: a convolution with a bias is
+    /// one whether the bias is its own or a folded batch norm's, and whatever
+    /// a space calls it (conv2d, pwconv2d, relu_conv_bn: the window, groups
+    /// and activations are in the key). An ONNX model read back has only the
+    /// deployed form, so a table finds its layers under this key.
+    public var deployed: OperatorKey {
+        guard Self.convolutions.contains(op) else { return self }
+        var k = self
+        var fields = attrs.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        let hasBias = op != "conv2d_nobias" || (fields.count > 9 && fields[9] == "1")
+        if op != "dwconv2d" { k.op = hasBias ? "conv2d" : "conv2d_nobias" }
+        if fields.count > 9, hasBias { fields[9] = "1"; k.attrs = fields.joined(separator: ";") }
+        return k
+    }
+    static let convolutions: Set<String> = ["conv2d", "pwconv2d", "relu_conv_bn", "conv2d_nobias", "dwconv2d"]
+
     /// The same key as a table written before 1.1 has it.
     public var withoutAttributes: OperatorKey { var k = self; k.attrs = ""; return k }
 
@@ -69,7 +85,10 @@ public struct OperatorLUT: Sendable {
         }
     }
 
-    public var entries: [OperatorKey: Entry]
+    public var entries: [OperatorKey: Entry] { didSet { deployedEntries = Self.deployedIndex(entries) } }
+    /// The rows under their deployed keys (OperatorKey.deployed); when two
+    /// rows share one, the smaller key's counts (deterministic).
+    private var deployedEntries: [OperatorKey: Entry]
     /// Added once per network.
     public var networkOverheadMs: Double
     /// Added once per layer.
@@ -80,6 +99,15 @@ public struct OperatorLUT: Sendable {
     public init(entries: [OperatorKey: Entry] = [:], networkOverheadMs: Double = 0, perLayerOverheadMs: Double = 0, scale: Double = 1) {
         self.entries = entries; self.networkOverheadMs = networkOverheadMs; self.perLayerOverheadMs = perLayerOverheadMs
         self.scale = scale
+        deployedEntries = Self.deployedIndex(entries)
+    }
+
+    static func deployedIndex(_ entries: [OperatorKey: Entry]) -> [OperatorKey: Entry] {
+        var out: [OperatorKey: Entry] = [:]
+        for k in entries.keys.sorted(by: { $0.description < $1.description }) where out[k.deployed] == nil {
+            out[k.deployed] = entries[k]
+        }
+        return out
     }
 
     /// The same table without overhead terms (plain sum of medians).
@@ -92,8 +120,9 @@ public struct OperatorLUT: Sendable {
 
     /// The row of `k`; a row of a pre-1.1 table (no attrs) stands for every
     /// attribute set of its base key.
+    /// Else the row of the same deployed computation (OperatorKey.deployed).
     public func entry(_ k: OperatorKey) -> Entry? {
-        entries[k] ?? (k.attrs.isEmpty ? nil : entries[k.withoutAttributes])
+        entries[k] ?? (k.attrs.isEmpty ? nil : entries[k.withoutAttributes]) ?? deployedEntries[k.deployed]
     }
 
     /// scale * (sum of the layers' medians) + the overhead terms.
@@ -124,6 +153,7 @@ public struct OperatorLUT: Sendable {
         let attrsColumn = t.header.firstIndex(of: "attrs")
         let optional = ["p10_ms", "p90_ms", "mad_ms", "repeats"].map { t.header.firstIndex(of: $0) }
         var lut = OperatorLUT()
+        var rows: [OperatorKey: Entry] = [:]   // assigned once: `entries` re-indexes on every change
         for (i, row) in t.rows.enumerated() {
             let median = try t.number(row[cols[12]], line: i + 2, column: "median_ms")
             switch row[cols[0]] {
@@ -145,10 +175,11 @@ public struct OperatorLUT: Sendable {
                 throw CSVError("\(path):\(i + 2): median_ms \(median): a latency cannot be negative")
             }
             let opt = optional.map { $0.flatMap { CSVTable.decimal(row[$0]) } ?? .nan }
-            guard lut.entries[key] == nil else { throw CSVError("\(path):\(i + 2): operator \(key) appears twice (which value counts?)") }
-            lut.entries[key] = Entry(medianMs: median, p10Ms: opt[0], p90Ms: opt[1], madMs: opt[2],
+            guard rows[key] == nil else { throw CSVError("\(path):\(i + 2): operator \(key) appears twice (which value counts?)") }
+            rows[key] = Entry(medianMs: median, p10Ms: opt[0], p90Ms: opt[1], madMs: opt[2],
                                      repeats: Int(opt[3].isNaN ? 0 : opt[3]))
         }
+        lut.entries = rows
         return lut
     }
 }

@@ -17,6 +17,16 @@ public enum ONNXExporter {
     public static func model(_ network: Network, parameters: [[[Float]]], name: String,
                              producerVersion: String, docString: String = "") throws -> Onnx_ModelProto {
         var g = GraphWriter(network: network)
+        // A tensor read but written by no layer is an input too (a single
+        // layer cut out of a network, timed alone, reads its residual this way).
+        let written = Set(network.layers.map(\.output))
+        var extraInputs: [Int] = []
+        for l in network.layers {
+            for t in [l.input, l.input2] where t > 0 && !written.contains(t) && g.names[t] == nil {
+                g.names[t] = "input_\(t)"
+                extraInputs.append(t)
+            }
+        }
         for (i, l) in network.layers.enumerated() {
             try g.layer(i, l, parameters: i < parameters.count ? parameters[i] : [])
         }
@@ -26,6 +36,7 @@ public enum ONNXExporter {
         graph.node = g.nodes
         graph.initializer = g.initializers
         graph.input = [valueInfo(inputName, shape: g.spatialShape(network.tensors[0]))]
+            + extraInputs.map { valueInfo("input_\($0)", shape: g.spatialShape(network.tensors[$0])) }
         graph.output = [valueInfo(outputName, shape: g.outputShape)]
         var m = Onnx_ModelProto()
         m.irVersion = 8   // the IR version ONNX pairs with opset 17
@@ -85,7 +96,13 @@ struct GraphWriter {
 
     func spatialShape(_ t: TensorShape) -> [Int] { oneD ? [1, t.c, t.w] : [1, t.c, t.h, t.w] }
 
-    mutating func fresh(_ hint: String) -> String { counter += 1; return "\(hint)_\(counter)" }
+    /// Nodes are named "L<layer>.<what>_<n>": a runtime's profile (ONNX
+    /// Runtime keeps the name on fused nodes) maps back to IR layers.
+    var layerIndex = -1
+    mutating func fresh(_ hint: String) -> String {
+        counter += 1
+        return layerIndex >= 0 ? "L\(layerIndex).\(hint)_\(counter)" : "\(hint)_\(counter)"
+    }
 
     @discardableResult
     mutating func node(_ op: String, _ inputs: [String], _ hint: String, _ attrs: [Onnx_AttributeProto] = []) -> String {
@@ -167,6 +184,8 @@ struct GraphWriter {
     }
 
     mutating func layer(_ i: Int, _ l: Layer, parameters p: [[Float]]) throws {
+        layerIndex = i
+        defer { layerIndex = -1 }
         let a = l.attrs
         let prefix = "layer\(i)"
         func need(_ n: Int) throws {

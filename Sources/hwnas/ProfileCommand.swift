@@ -10,14 +10,15 @@ struct ProfileCommand: ParsableCommand {
     struct CPU: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cpu",
-            abstract: "Time every (operator, shape) of a space on this CPU (float32, OpenBLAS) and write a cpu-lut profile.",
-            discussion: "The space decides the input size; give --space-option input_size=64 (nb201, fbnet) or a space file for another.")
+            abstract: "Time every (operator, shape) of a space on this CPU and write a cpu-lut profile.",
+            discussion: "--runtime executor (default) times hwnas's own float32 executor (OpenBLAS); --runtime onnxruntime times each layer exported to ONNX in ONNX Runtime (python3 with onnxruntime; tools/onnxruntime/ort_timer.py), the runtime people deploy, and records its version in the provenance. The space decides the input size; give --space-option input_size=64 (nb201, fbnet) or a space file for another.")
 
         @Option(help: "Search space: a name in search-spaces/, a .yaml path, or a space plugin id.") var space: String
         @Option(name: .customLong("space-option"), help: "Option KEY=VALUE for the space's plugin (repeatable).")
         var spaceOptions: [String] = []
         @Option(help: "Output profile (.yaml); the table goes next to it as <stem>.lut.csv.") var out: String
-        @Option(help: "OpenBLAS threads.") var threads = 1
+        @Option(help: "Where to time: executor (hwnas's, OpenBLAS) or onnxruntime.") var runtime: RuntimeChoice = .executor
+        @Option(help: "Threads (OpenBLAS's, or ONNX Runtime's intra-op threads).") var threads = 1
         @Option(help: "Measured runs per operator.") var repeats = 30
         @Option(help: "Unmeasured runs before measuring.") var warmup = 5
         @Option(help: "Random networks whose layers join the table.") var sampleNetworks = 200
@@ -42,7 +43,7 @@ struct ProfileCommand: ParsableCommand {
                 try OutputFile.check(out, flag: "--out")
                 let registry = paths.registry()
                 let s = try SpaceCatalog.load(space, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
-                let p = try CPULatencyProfiler(space: s, registry: registry, settings: st)
+                let p = try CPULatencyProfiler(space: s, registry: registry, settings: st, runtime: try runtime.make(threads: threads))
                 let t0 = Date()
                 var lut = try p.measure { done, total in
                     if done % 10 == 0 || done == total { FileHandle.standardError.write(Data("\rmeasured \(done)/\(total) operator configurations".utf8)) }

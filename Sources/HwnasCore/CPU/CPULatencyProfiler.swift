@@ -1,5 +1,6 @@
 // `hwnas profile cpu`: measures every (operator, shape) a space's networks
-// contain on this CPU and writes an OperatorLUT plus a hardware profile.
+// contain on this CPU, in a LatencyRuntime (hwnas's executor or ONNX
+// Runtime), and writes an OperatorLUT plus a hardware profile.
 //
 // Which configurations: the union over networks of the space, from the
 // "uniform" genotypes (every dim the same choice: covers each choice at each
@@ -35,10 +36,13 @@ public struct CPULatencyProfiler {
     public let space: SearchSpace
     public let settings: CPUProfileSettings
     public let networks: NetworkFactory
+    public let runtime: LatencyRuntime
 
-    public init(space: SearchSpace, registry: PluginRegistry, settings: CPUProfileSettings) throws {
+    /// `runtime` nil: hwnas's executor with settings.threads.
+    public init(space: SearchSpace, registry: PluginRegistry, settings: CPUProfileSettings, runtime: LatencyRuntime? = nil) throws {
         self.space = space; self.settings = settings
         networks = try NetworkFactory(space: space, registry: registry)
+        self.runtime = runtime ?? ExecutorLatencyRuntime(threads: settings.threads)
     }
 
     public func randomGenotypes(_ n: Int, seed: UInt64) -> [[Int32]] {
@@ -63,24 +67,24 @@ public struct CPULatencyProfiler {
 
     /// Measures every configuration; `progress` gets (done, total).
     public func measure(progress: (Int, Int) -> Void = { _, _ in }) throws -> OperatorLUT {
-        CPUExecutor.setThreads(settings.threads)
         let configs = try configurations()
         var byNetwork: [[Int32]: [(OperatorKey, Int)]] = [:], netOrder: [[Int32]] = []
         for c in configs {
             if byNetwork[c.network] == nil { netOrder.append(c.network) }
             byNetwork[c.network, default: []].append((c.key, c.layer))
         }
-        var lut = OperatorLUT(), done = 0
+        var rows: [OperatorKey: OperatorLUT.Entry] = [:], done = 0
         for g in netOrder {
-            let ex = try CPUExecutor(try network(g), seed: settings.seed)
-            try ex.run()
-            for (key, layer) in byNetwork[g]! {
-                lut.entries[key] = .init(samples: try ex.time(layer: layer, warmup: settings.warmup, repeats: settings.repeats))
+            let todo = byNetwork[g]!
+            let samples = try runtime.timeLayers(try network(g), layers: todo.map(\.1), warmup: settings.warmup,
+                                                 repeats: settings.repeats, seed: settings.seed)
+            for ((key, _), s) in zip(todo, samples) {
+                rows[key] = .init(samples: s)
                 done += 1
                 progress(done, configs.count)
             }
         }
-        return lut
+        return OperatorLUT(entries: rows)
     }
 
     /// Share (%) of `count` fresh random networks whose every layer is in
@@ -95,8 +99,7 @@ public struct CPULatencyProfiler {
     /// End-to-end median of one network (ms).
     public func measureNetwork(_ g: [Int32]) throws -> (median: Double, layers: [OperatorKey]) {
         let net = try network(g)
-        let ex = try CPUExecutor(net, seed: settings.seed)
-        let s = try ex.time(warmup: settings.warmup, repeats: settings.repeats)
+        let s = try runtime.timeNetwork(net, warmup: settings.warmup, repeats: settings.repeats, seed: settings.seed)
         return (OperatorLUT.Entry(samples: s).medianMs, net.layers.map(OperatorKey.init))
     }
 
@@ -138,14 +141,13 @@ public struct CPULatencyProfiler {
         let y = """
         # Written by `hwnas profile cpu`; see docs/lut-format.md and docs/cpu-latency.md.
         name: \(stem)
-        description: "\(space.name) float32 CPU latency lookup table (\(Self.cpuModel), \(settings.threads) thread(s))"
+        description: "\(space.name) float32 CPU latency lookup table (\(Self.cpuModel), \(settings.threads) thread(s), \(runtime.name))"
         \(inputLines)provenance:
           tool: hwnas profile cpu
           date: "\(ISO8601DateFormatter().string(from: Date()))"
           cpu: "\(Self.cpuModel)"
           logical_cpus: \(ProcessInfo.processInfo.activeProcessorCount)
-          threads: \(settings.threads)
-          blas: "\(CPUExecutor.blasConfig)"
+        \(runtime.provenance.map { "  \($0.key): \($0.value)" }.joined(separator: "\n"))
           space: \(space.name)
           configurations: \(lut.entries.count)
           warmup: \(settings.warmup)

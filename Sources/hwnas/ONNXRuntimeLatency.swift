@@ -1,0 +1,148 @@
+// Latencies measured in ONNX Runtime, the runtime people deploy: networks
+// and single layers are exported to ONNX (deployed form, the executor's
+// weights) and timed by tools/onnxruntime/ort_timer.py, one long-lived
+// Python process (why Python: see that file). A single layer timed alone
+// pays ORT's per-call cost (InferenceSession.run) that a network pays once:
+// it is measured on an Identity model and taken out of every layer sample.
+import Foundation
+import HwnasCore
+import HwnasLUT
+import HwnasONNX
+import HwnasOps
+
+final class ONNXRuntimeLatency: LatencyRuntime {
+    let threads: Int
+    let version: String
+    let callOverheadMs: Double
+    private let process = Process()
+    private let input: FileHandle
+    private let output: FileHandle
+    private var buffer = Data()
+    private let folder: String
+    private var counter = 0
+
+    /// The helper script: HWNAS_ORT_TIMER, else tools/onnxruntime/ort_timer.py
+    /// in the current folder, HWNAS_HOME or above the binary.
+    static func helperPath() throws -> String {
+        if let p = ProcessInfo.processInfo.environment["HWNAS_ORT_TIMER"] { return p }
+        for dir in Locations.dataDirectories(named: "tools") {
+            let p = dir + "/onnxruntime/ort_timer.py"
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        throw HwnasError("--runtime onnxruntime: tools/onnxruntime/ort_timer.py not found (run from the hwnas folder or set HWNAS_HOME)")
+    }
+
+    init(threads: Int) throws {
+        self.threads = threads
+        let helper = try Self.helperPath()
+        folder = NSTemporaryDirectory() + "hwnas-ort-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", helper]
+        process.standardInput = inPipe; process.standardOutput = outPipe; process.standardError = errPipe
+        do { try process.run() } catch { throw HwnasError("--runtime onnxruntime: cannot start python3 \(helper): \(error)") }
+        input = inPipe.fileHandleForWriting
+        output = outPipe.fileHandleForReading
+        var hello: [String: Any]
+        do { hello = try Self.readLine(output, &buffer) } catch {
+            let why = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").last.map(String.init) ?? "no message"
+            throw HwnasError("--runtime onnxruntime: \(helper) did not start: \(why) (python3 -m pip install onnxruntime onnx)")
+        }
+        version = hello["onnxruntime"] as? String ?? "unknown"
+        let samples = try Self.samples(try Self.ask(["type": "overhead", "threads": threads, "warmup": 50, "repeats": 200], input, output, &buffer))
+        callOverheadMs = OperatorLUT.Entry(samples: samples).medianMs
+    }
+
+    deinit {
+        try? input.close()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    var name: String { "onnxruntime" }
+    var provenance: [(key: String, value: String)] {
+        [("runtime", "onnxruntime"), ("runtime_version", "\"\(version)\""), ("threads", "\(threads)"),
+         ("execution_provider", "CPUExecutionProvider"),
+         ("call_overhead_ms", String(format: "%.4f", callOverheadMs))]
+    }
+
+    static func readLine(_ h: FileHandle, _ buffer: inout Data) throws -> [String: Any] {
+        while true {
+            if let nl = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<nl]
+                buffer.removeSubrange(buffer.startIndex...nl)
+                guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    throw HwnasError("onnxruntime helper: unreadable line \(String(decoding: line, as: UTF8.self).prefix(200))")
+                }
+                return obj
+            }
+            let more = h.availableData
+            if more.isEmpty { throw HwnasError("onnxruntime helper: ended") }
+            buffer.append(more)
+        }
+    }
+
+    static func ask(_ req: [String: Any], _ input: FileHandle, _ output: FileHandle, _ buffer: inout Data) throws -> [String: Any] {
+        var line = try JSONSerialization.data(withJSONObject: req)
+        line.append(0x0A)
+        do { try input.write(contentsOf: line) } catch { throw HwnasError("onnxruntime helper: ended (\(error))") }
+        return try readLine(output, &buffer)
+    }
+
+    static func samples(_ answer: [String: Any]) throws -> [Double] {
+        if let m = answer["message"] as? String { throw HwnasError("onnxruntime: \(m)") }
+        guard let s = answer["samples_ms"] as? [Double], !s.isEmpty else { throw HwnasError("onnxruntime helper: no samples in \(answer)") }
+        return s
+    }
+
+    /// Exports `network` and asks the helper to time ("time") or profile it.
+    func request(_ network: Network, type: String, warmup: Int, repeats: Int, seed: UInt64) throws -> [String: Any] {
+        counter += 1
+        let path = "\(folder)/m\(counter).onnx"
+        let ex = try CPUExecutor(network, batch: 1, seed: seed)
+        let model = try ONNXExporter.model(network, parameters: (0..<network.layers.count).map { ex.deployedParameters($0) },
+                                           name: "timed", producerVersion: HwnasVersion.string)
+        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let answer = try Self.ask(["type": type, "model": path, "threads": threads, "warmup": warmup,
+                                   "repeats": repeats, "seed": Int(seed % (1 << 31))], input, output, &buffer)
+        _ = try Self.samples(answer)
+        return answer
+    }
+
+    func timeNetwork(_ network: Network, warmup: Int, repeats: Int, seed: UInt64) throws -> [Double] {
+        try Self.samples(try request(network, type: "time", warmup: warmup, repeats: repeats, seed: seed))
+    }
+
+    /// Each layer exported as a network of its own (its inputs are graph
+    /// inputs) and timed alone, less the per-call cost a network pays once.
+    /// In a whole network ORT fuses some layers together (an activation or
+    /// an add into a convolution) and converts convolutions to its blocked
+    /// NCHWc layout with reorders between: what a sum of layers misses is
+    /// fitted by the profile's calibration (scale and network overhead).
+    /// (Attributing the kernel times of ORT's own profiler to layers was
+    /// tried: a fused kernel carries one layer's name, leaving the other at
+    /// zero in the table.)
+    func timeLayers(_ network: Network, layers: [Int], warmup: Int, repeats: Int, seed: UInt64) throws -> [[Double]] {
+        try layers.map { i in
+            try Self.samples(try request(Self.alone(network.layers[i], in: network), type: "time", warmup: warmup,
+                                         repeats: repeats, seed: seed))
+                .map { max($0 - callOverheadMs, 0.0001) }
+        }
+    }
+
+    /// Layer `l` cut out of `net`: input 0, its second input (if any) 1.
+    static func alone(_ l: Layer, in net: Network) -> Network {
+        var c = l
+        var tensors = [l.inShape]
+        c.input = 0
+        if l.input2 >= 0 {
+            if l.input2 == l.input { c.input2 = 0 } else { tensors.append(net.tensors[l.input2]); c.input2 = 1 }
+        }
+        c.output = tensors.count
+        tensors.append(l.outShape)
+        return Network(tensors: tensors, layers: [c], spatialDims: net.spatialDims)
+    }
+}
