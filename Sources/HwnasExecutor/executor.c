@@ -31,7 +31,7 @@ static void fast_float_mode(void) {}
 
 typedef enum op_kind {
     OP_CONV, OP_INVERTED_RESIDUAL, OP_AVG_POOL, OP_MAX_POOL, OP_IDENTITY, OP_ZERO,
-    OP_ADD, OP_GLOBAL_AVG_POOL, OP_LINEAR, OP_RELU, OP_BATCHNORM, OP_SQUEEZE_EXCITE
+    OP_ADD, OP_GLOBAL_AVG_POOL, OP_LINEAR, OP_RELU, OP_BATCHNORM, OP_SQUEEZE_EXCITE, OP_CONCAT
 } op_kind;
 
 /* What an operator name means: its kind and, for ABI 1.0 records (which
@@ -62,6 +62,7 @@ static const op_spec kOps[] = {
     {"batchnorm", OP_BATCHNORM, 0, 1, 1}, /* stand-alone BN + ReLU (nb201 head) */
     {"relu", OP_RELU, 0, 0, 0},
     {"squeeze_excite", OP_SQUEEZE_EXCITE, 0, 0, 0}, /* needs a 1.1 record (hidden_c) */
+    {"concat", OP_CONCAT, 0, 0, 0},       /* input's channels, then input2's */
     /* aliases */
     {"conv_bn", OP_CONV, 0, 1, 0},
     {"conv", OP_CONV, 0, 0, 0},
@@ -439,7 +440,14 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
                   l->input, ti->c, ti->h, ti->w, l->output, to->c, to->h, to->w);
         return -1;
     }
-    if (l->input2 >= 0) {
+    if (l->input2 >= 0 && kind == OP_CONCAT) {
+        const hwnas_tensor *t2 = &ex->shapes[l->input2];
+        if (t2->c + l->in_c != l->out_c || t2->h != l->out_h || t2->w != l->out_w || l->in_h != l->out_h || l->in_w != l->out_w) {
+            set_error(err, cap, "layer %u (%s): %dx%dx%d and %dx%dx%d do not concatenate to %dx%dx%d", index, name,
+                      l->in_c, l->in_h, l->in_w, t2->c, t2->h, t2->w, l->out_c, l->out_h, l->out_w);
+            return -1;
+        }
+    } else if (l->input2 >= 0) {
         const hwnas_tensor *t2 = &ex->shapes[l->input2];
         if (t2->c != l->out_c || t2->h != l->out_h || t2->w != l->out_w) {
             set_error(err, cap, "layer %u (%s): second input %d is %dx%dx%d, output is %dx%dx%d", index, name,
@@ -526,6 +534,9 @@ static int prepare_layer(hwnas_executor *ex, uint32_t index, const hwnas_layer *
         if (kind == OP_ADD && l->input2 < 0) { set_error(err, cap, "layer %u (add): needs input2", index); return -1; }
         return 0;
     case OP_ZERO:
+        return 0;
+    case OP_CONCAT:
+        if (l->input2 < 0) { set_error(err, cap, "layer %u (concat): needs input2", index); return -1; }
         return 0;
     case OP_GLOBAL_AVG_POOL:
         if (l->out_c != l->in_c || l->out_h != 1 || l->out_w != 1) {
@@ -743,6 +754,14 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
         if (out != in) memcpy(out, in, sizeof(float) * out_n);
         add_inplace(out, ex->tensors[l->input2], out_n);
         break;
+    case OP_CONCAT: {
+        const size_t in2_sz = out_sz - in_sz;
+        for (int b = 0; b < ex->batch; b++) {
+            memcpy(out + b * out_sz, in + b * in_sz, sizeof(float) * in_sz);
+            memcpy(out + b * out_sz + in_sz, ex->tensors[l->input2] + b * in2_sz, sizeof(float) * in2_sz);
+        }
+        break;
+    }
     case OP_GLOBAL_AVG_POOL:
         for (int b = 0; b < ex->batch; b++) global_avg_pool(in + b * in_sz, l->in_c, l->in_h * l->in_w, out + b * out_sz);
         break;

@@ -241,6 +241,8 @@ struct GraphWriter {
             x = node("ConstantOfShape", [shapeConstant(outFlat ? [1, l.outShape.c] : spatialShape(l.outShape))], "zero")
         case "add":
             x = node("Add", [x, matching(l.input2, flat: outFlat)], "add")
+        case "concat":
+            x = node("Concat", [x, matching(l.input2, flat: outFlat)], "concat", [ONNXAttr.int("axis", 1)])
         case "batchnorm":
             try need(2)
             let dims = outFlat ? [l.outShape.c] : (oneD ? [l.outShape.c, 1] : [l.outShape.c, 1, 1])
@@ -291,7 +293,7 @@ struct GraphWriter {
                                          "avgpool", "maxpool", "global_avgpool", "squeeze_excite"]
     static let exportableOps = ["conv2d", "conv2d_nobias", "relu_conv_bn", "pwconv2d", "dwconv2d", "inverted_residual",
                                 "avgpool", "maxpool", "global_avgpool", "linear", "identity", "zero", "add", "batchnorm",
-                                "relu", "squeeze_excite"]
+                                "relu", "squeeze_excite", "concat"]
 
     /// Renames the output tensor's producer to "output".
     mutating func finish() throws {

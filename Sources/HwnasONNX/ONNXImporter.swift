@@ -20,7 +20,7 @@ public struct ImportedModel: Sendable {
 public enum ONNXImporter {
     public static let supportedOps = [
         "Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid",
-        "Mul", "Add", "AveragePool", "MaxPool", "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Identity",
+        "Mul", "Add", "Concat", "AveragePool", "MaxPool", "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Identity",
         "Dropout", "Constant", "Transpose (of a channel shuffle)",
     ]
 
@@ -157,7 +157,7 @@ struct GraphReader {
         tensors.append(out)
         var l = Layer(op: op, kernel: attrs.kernelW, stride: attrs.strideW, groups: groups, input: v.tensor, input2: input2,
                       output: id, inShape: tensors[v.tensor], outShape: out, cell: graph.node[k].name, attrs: attrs)
-        l.flags = input2 >= 0 && op != "add" ? [.residual] : []
+        l.flags = input2 >= 0 && op != "add" && op != "concat" ? [.residual] : []
         // Element-wise layers may write over an input that dies there, as
         // hwnas's spaces mark them (the memory planner decides).
         if Self.inPlaceOps.contains(op) { l.flags.insert(.inPlace) }
@@ -221,6 +221,8 @@ struct GraphReader {
             try add(k)
         case "Mul":
             try mul(k)
+        case "Concat":
+            try concat(k)
         case "AveragePool", "MaxPool":
             try pool(k)
         case "GlobalAveragePool":
@@ -486,6 +488,36 @@ struct GraphReader {
             return
         }
         addLayer(k, "add", input: a, input2: b.tensor, out: tensors[a.tensor], flat: a.flat)
+    }
+
+    /// Concat along channels; more than two inputs chain as pairs.
+    mutating func concat(_ k: Int) throws {
+        let n = graph.node[k]
+        let rank = spatialDims + 2
+        let axis = int(n, "axis", 1)
+        guard axis == 1 || axis == 1 - rank, n.input.count >= 2 else {
+            throw fail(k, "only a concatenation of two or more inputs along the channels (axis 1) is supported")
+        }
+        var acc = try value(k, n.input[0])
+        for (i, name) in n.input.dropFirst().enumerated() {
+            let b = try value(k, name)
+            let sa = tensors[acc.tensor], sb = tensors[b.tensor]
+            guard sa.h == sb.h, sa.w == sb.w, acc.flat == b.flat else {
+                throw fail(k, "inputs \(sa) and \(sb) differ in size (only channels may differ)")
+            }
+            let out = TensorShape(c: sa.c + sb.c, h: sa.h, w: sa.w)
+            if i + 2 < n.input.count {
+                // An intermediate pair: a tensor of its own.
+                let id = tensors.count
+                tensors.append(out)
+                writer[id] = layers.count
+                layers.append(Layer(op: "concat", input: acc.tensor, input2: b.tensor, output: id, inShape: sa, outShape: out,
+                                    cell: n.name, attrs: LayerAttributes()))
+                acc = GraphValue(tensor: id, flat: acc.flat)
+            } else {
+                addLayer(k, "concat", input: acc, input2: b.tensor, out: out, flat: acc.flat)
+            }
+        }
     }
 
     mutating func mul(_ k: Int) throws {

@@ -22,7 +22,7 @@ public struct BuiltinOperators: OperatorInference {
     public static let opNames: [String] = [
         "conv2d", "conv2d_nobias", "relu_conv_bn", "dwconv2d", "pwconv2d", "inverted_residual",
         "avgpool", "maxpool", "global_avgpool", "linear", "identity", "zero", "add", "batchnorm",
-        "squeeze_excite",
+        "squeeze_excite", "concat",
     ]
 
     public func infer(_ q: OpQuery) throws -> OpInfo {
@@ -65,6 +65,10 @@ public struct BuiltinOperators: OperatorInference {
         case "identity", "zero", "add":
             guard q.outC == 0 || q.outC == q.inC else { throw OpError.invalidShape("\(q.op): cannot change channels") }
             return OpInfo(outC: q.inC, outH: q.inH, outW: q.inW, macs: 0, weightElems: 0, biasElems: 0)
+        case "concat":
+            // input's channels, then input2's (outC - inC of them): a copy.
+            guard q.outC > q.inC else { throw OpError.invalidShape("concat: out_c \(q.outC) must exceed in_c \(q.inC) (the second input's channels)") }
+            return OpInfo(outC: q.outC, outH: q.inH, outW: q.inW, macs: 0, weightElems: 0, biasElems: 0)
         case "batchnorm":
             // Stand-alone per-channel scale and shift (BN + ReLU after an add).
             guard q.outC == 0 || q.outC == q.inC else { throw OpError.invalidShape("batchnorm: cannot change channels") }

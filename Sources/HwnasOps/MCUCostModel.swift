@@ -74,7 +74,7 @@ public struct MCUCostModel: Sendable {
         case "dwconv2d": return .depthwise
         case "linear": return .linear
         case "avgpool", "maxpool", "global_avgpool": return .pool
-        case "add", "batchnorm", "zero", "squeeze_excite": return .eltwise
+        case "add", "batchnorm", "zero", "squeeze_excite", "concat": return .eltwise
         case "identity": return .free
         default: return nil   // conv2d, relu_conv_bn, pwconv2d, ... and ops of other sets
         }

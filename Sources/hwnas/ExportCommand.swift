@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import HwnasCore
+import HwnasOps
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,7 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var space: SpaceOptions
     @Option(help: "Canonical architecture string.") var arch: String?
-    @Option(help: "An ONNX model to read instead (--format json: the IR hwnas reads from it).") var model: String?
+    @Option(help: "An ONNX model to read instead: --format json writes the IR hwnas reads from it, --format onnx that IR again with hwnas's weights.") var model: String?
     @Option(help: "onnx or json (the IR). Default: from the --output extension.") var format: ExportFormat?
     @Option(help: "File to write (.onnx or .json).") var output: String
     @Option(help: "Weights: init (the executor's deterministic initialisation) or zeros.") var weights: ExportWeights = .`init`
@@ -21,7 +22,6 @@ struct ExportCommand: ParsableCommand {
 
     func validate() throws {
         if (arch == nil) == (model == nil) { throw ValidationError("give --arch (an architecture of --space) or --model (an ONNX file), not both") }
-        if model != nil && resolvedFormat != .json { throw ValidationError("--model goes with --format json (the network IR read from the model)") }
         if format == nil && ExportFormat(path: output) == nil {
             throw ValidationError("--output \(output): cannot tell the format from the extension; give --format onnx or json")
         }
@@ -34,26 +34,25 @@ struct ExportCommand: ParsableCommand {
         try reportingErrors {
             try OutputFile.check(output, flag: "--output")
             if let testData { try checkFolder(testData) }
+            let export = NetworkExport(weights: weights, seed: seed)
+            let net: Network, name: String, about: [String: String]
             if let model {
+                // A model read back: the IR hwnas understood, or that IR
+                // written again with hwnas's weights (checkable in any runtime).
                 let imported = try ImportedNetwork.load(model)
-                var object = NetworkIRJSON.object(imported.network.network)
-                object["model"] = model
-                object["params"] = Int(imported.network.network.params)
-                object["macs"] = Int(imported.network.network.macs)
-                if !imported.notes.isEmpty { object["notes"] = imported.notes }
-                try OutputFile.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
-                                     to: output, flag: "--output")
-                print("wrote \(output) (json, the network IR of \(model))")
-                return
+                net = imported.network.network; name = imported.label; about = ["model": model]
+                if !imported.notes.isEmpty { FileHandle.standardError.write(Data("note: \(imported.notes.joined(separator: "; "))\n".utf8)) }
+            } else {
+                let registry = paths.registry()
+                let s = try space.load(registry)
+                let g = s.canonicalize(try s.parse(arch!))
+                net = try NetworkExport.network(g, space: s, registry: registry)
+                name = s.name; about = ["space": s.name, "arch": s.canonical(g)]
             }
-            let registry = paths.registry()
-            let s = try space.load(registry)
-            let g = try s.parse(arch!)
-            let export = NetworkExport(space: s, registry: registry, weights: weights, seed: seed)
-            try OutputFile.write(try export.data(g, format: resolvedFormat), to: output, flag: "--output")
-            var lines = ["wrote \(output) (\(resolvedFormat.rawValue), \(s.name), \(s.canonical(g)))"]
+            try OutputFile.write(try export.data(net, format: resolvedFormat, name: name, about: about), to: output, flag: "--output")
+            var lines = ["wrote \(output) (\(resolvedFormat.rawValue), \(about.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))"]
             if let testData {
-                let (input, out) = try export.testData(g)
+                let (input, out) = try export.testData(net, name: name)
                 try OutputFile.write(input, to: testData + "/input_0.pb", flag: "--test-data")
                 try OutputFile.write(out, to: testData + "/output_0.pb", flag: "--test-data")
                 lines.append("wrote \(testData)/input_0.pb and \(testData)/output_0.pb")

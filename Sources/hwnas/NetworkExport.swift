@@ -1,6 +1,7 @@
-// Writes one architecture of a space as a file another tool reads: an ONNX
-// model (deployed form, BN folded) or the IR as JSON. Shared by
-// `hwnas export` and `hwnas search --export-best`.
+// Writes a network as a file another tool reads: an ONNX model (deployed
+// form, BN folded) or the IR as JSON. Shared by `hwnas export` (an
+// architecture of a space, or a model read back) and `hwnas search
+// --export-best`.
 import ArgumentParser
 import Foundation
 import HwnasCore
@@ -27,32 +28,31 @@ enum ExportWeights: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct NetworkExport {
-    let space: SearchSpace
-    let registry: PluginRegistry
     var weights: ExportWeights = .`init`
     var seed: UInt64 = 0
 
-    /// The file for canonical genotype `g`.
-    func data(_ g: [Int32], format: ExportFormat) throws -> Data {
+    /// The network of canonical genotype `g` of `space`.
+    static func network(_ g: [Int32], space: SearchSpace, registry: PluginRegistry) throws -> Network {
         guard space.buildsNetworks else {
             throw HwnasError("space \(space.name) builds no networks (its plugin '\(space.plugin.id)' names no operator set): nothing to export")
         }
-        let cnet = try NetworkFactory(space: space, registry: registry).build(g)
-        let net = cnet.network
-        let arch = space.canonical(g)
+        return try NetworkFactory(space: space, registry: registry).build(g).network
+    }
+
+    /// The file for `net`; `about` goes into the JSON's keys (space, arch
+    /// or model) and the ONNX model's doc string.
+    func data(_ net: Network, format: ExportFormat, name: String, about: [String: String]) throws -> Data {
         switch format {
         case .json:
             var object = NetworkIRJSON.object(net)
-            object["space"] = space.name
-            object["arch"] = arch
+            for (k, v) in about { object[k] = v }
             object["params"] = Int(net.params)
             object["macs"] = Int(net.macs)
             return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         case .onnx:
-            let params = try parameters(net)
-            let model = try ONNXExporter.model(net, parameters: params, name: "\(space.name)",
-                                               producerVersion: HwnasVersion.string,
-                                               docString: "hwnas export: space \(space.name), arch \(arch), weights \(weights.rawValue) (seed \(seed)), batch norm folded")
+            let doc = about.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let model = try ONNXExporter.model(net, parameters: try parameters(net), name: name, producerVersion: HwnasVersion.string,
+                                               docString: "hwnas export: \(doc), weights \(weights.rawValue) (seed \(seed)), batch norm folded")
             return try model.serializedData()
         }
     }
@@ -67,13 +67,12 @@ struct NetworkExport {
 
     /// The executor's input and output for the exported weights (batch 1),
     /// as ONNX TensorProto files: what a runtime must reproduce.
-    func testData(_ g: [Int32]) throws -> (input: Data, output: Data) {
+    func testData(_ net: Network, name: String) throws -> (input: Data, output: Data) {
         guard weights == .`init` else { throw HwnasError("--test-data: needs --weights init (the executor runs its own weights)") }
-        let net = try NetworkFactory(space: space, registry: registry).build(g).network
         let ex = try CPUExecutor(net, batch: 1, seed: seed)
         try ex.run()
         let model = try ONNXExporter.model(net, parameters: (0..<net.layers.count).map { ex.deployedParameters($0) },
-                                           name: space.name, producerVersion: HwnasVersion.string)
+                                           name: name, producerVersion: HwnasVersion.string)
         return (try ONNXExporter.tensorFile(ex.tensor(0), like: model.graph.input[0]),
                 try ONNXExporter.tensorFile(ex.tensor(net.outputTensor), like: model.graph.output[0]))
     }

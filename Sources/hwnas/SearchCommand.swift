@@ -116,8 +116,10 @@ struct SearchCommand: ParsableCommand {
             return
         }
         try reportingErrors {
-            let export = NetworkExport(space: space, registry: registry)
-            try OutputFile.write(try export.data(best.genotype, format: format), to: exportBest, flag: "--export-best")
+            let g = space.canonicalize(best.genotype)
+            let net = try NetworkExport.network(g, space: space, registry: registry)
+            let data = try NetworkExport().data(net, format: format, name: space.name, about: ["space": space.name, "arch": space.canonical(g)])
+            try OutputFile.write(data, to: exportBest, flag: "--export-best")
             print("export: \(exportBest) (\(format.rawValue))")
         }
     }

@@ -74,12 +74,26 @@ import Testing
                                     + (exporter == "dynamo" ? ["--dynamo"] : []))
             #expect(r.status == 0, "\(r.out)\n\(r.err)")
             let expected = try TestSupport.readJSON("\(dir)/expected.json") as! [String: [String: Int]]
-            for name in ["cnn2d", "mlp", "cnn1d", "cnn2d_bn"] where FileManager.default.fileExists(atPath: "\(dir)/\(name).onnx") {
+            var cases: [[String: Any]] = []
+            for name in ["cnn2d", "mlp", "cnn1d", "inception", "cnn2d_bn"] where FileManager.default.fileExists(atPath: "\(dir)/\(name).onnx") {
                 let m = try Self.metrics(["--model", "\(dir)/\(name).onnx", "--profile", "stm32f746"])
                 #expect(m["params"] == Double(expected[name]!["params"]!), "\(exporter) \(name): \(m) vs \(expected[name]!)")
                 #expect(m["macs"] == Double(expected[name]!["macs"]!), "\(exporter) \(name): \(m) vs \(expected[name]!)")
                 for k in ["peak_sram_kb", "flash_kb", "latency_ms"] { #expect((m[k] ?? 0) > 0, "\(exporter) \(name): no \(k) in \(m)") }
+                // The IR read from the model, written again with hwnas's
+                // weights: ONNX Runtime computes what hwnas's executor does
+                // (the importer's reading of every op is the runtime's).
+                let data = "\(dir)/\(name)-td"
+                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+                let re = try TestSupport.hwnasRun(["export", "--model", "\(dir)/\(name).onnx", "--output", "\(dir)/\(name)-hwnas.onnx", "--test-data", data])
+                #expect(re.status == 0, "\(re.err)")
+                cases.append(["model": "\(dir)/\(name)-hwnas.onnx", "test_data": data, "params": expected[name]!["params"]!])
             }
+            let list = "\(dir)/cases.json"
+            try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: list))
+            let check = try Self.python([TestSupport.repoRoot + "/Tests/HwnasTests/fixtures/onnx_check.py", list])
+            let results = check.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(results.count == cases.count && results.allSatisfy { $0["ok"] as? Bool == true }, "\(check.out)\n\(check.err)")
             let bad = try TestSupport.hwnasRun(["cost", "--model", "\(dir)/unsupported.onnx", "--profile", "stm32f746"])
             #expect(bad.status == 1 && bad.err.contains("(Softmax): unsupported op type; supported: Conv"), "\(bad.err)")
             #expect(bad.err.split(separator: "\n").count == 1, "\(bad.err)")

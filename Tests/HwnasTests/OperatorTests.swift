@@ -80,10 +80,14 @@ import Testing
         #expect(throws: OpError.self) { try ops.infer(OpQuery(op: "conv2d", inC: 3, inH: 8, inW: 8, outC: 4, kernel: 3, stride: 0)) }
         #expect(throws: OpError.self) { try ops.infer(OpQuery(op: "avgpool", inC: 3, inH: 4, inW: 4, outC: 6, kernel: 2, stride: 2)) }
         #expect(throws: OpError.self) { try ops.infer(OpQuery(op: "linear", inC: 3, inH: 1, inW: 1)) }
+        // concat needs the output's channels (more than its first input's).
+        #expect(throws: OpError.self) { try ops.infer(OpQuery(op: "concat", inC: 4, inH: 2, inW: 2, outC: 4)) }
+        #expect((try? ops.infer(OpQuery(op: "concat", inC: 4, inH: 2, inW: 2, outC: 7)))?.output == TensorShape(c: 7, h: 2, w: 2))
         #expect(BuiltinOperators.opNames.count == Set(BuiltinOperators.opNames).count)
         for op in BuiltinOperators.opNames {   // every advertised op answers a plain query
             #expect(throws: Never.self) {
-                var q = OpQuery(op: op, inC: 4, inH: 4, inW: 4, outC: op == "linear" ? 2 : 0, kernel: 1, expansion: 1)
+                // linear's outputs; concat's output channels (input2 brings the rest)
+                var q = OpQuery(op: op, inC: 4, inH: 4, inW: 4, outC: op == "linear" ? 2 : op == "concat" ? 6 : 0, kernel: 1, expansion: 1)
                 q.hiddenC = 2   // squeeze_excite's squeezed width; ignored by the others
                 return try ops.infer(q)
             }

@@ -31,6 +31,7 @@
  * convs always carry BN, its expand and depthwise a ReLU). Channel shuffle
  * with g groups is ShuffleNet's: view the c channels as (g, c/g), transpose,
  * flatten, i.e. output channel j*g + i = input channel i*(c/g) + j.
+ * concat copies input's channels, then input2's (same h and w).
  * squeeze_excite (c x h x w -> same): m = mean over h*w, z =
  * hidden_activation(W1 m + b1), gate = gate_activation(W2 z + b2), y = x *
  * gate per channel, then the layer's `activation`.
