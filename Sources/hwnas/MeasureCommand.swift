@@ -9,14 +9,15 @@ struct MeasureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure",
         abstract: "Measure random networks end to end and report the profile's latency prediction error (MAPE, within 10%/5%).",
-        discussion: "--runtime (default: the one the profile was measured in, from its provenance) runs the networks in hwnas's executor or in ONNX Runtime. --model net.onnx measures one ONNX model instead (and compares with --profile's prediction when given).")
+        discussion: "--runtime and --device (default: what the profile was measured in, from its provenance) run the networks in hwnas's executor, ONNX Runtime or PyTorch, on the CPU or a CUDA GPU. --model net.onnx measures one ONNX model instead (and compares with --profile's prediction when given).")
 
     @Option(help: "Search space: a name in search-spaces/, a .yaml path, or a space plugin id.") var space: String?
     @Option(help: "An ONNX model to measure instead of random networks of --space.") var model: String?
     @Option(name: .customLong("space-option"), help: "Option KEY=VALUE for the space's plugin (repeatable).")
     var spaceOptions: [String] = []
     @Option(help: "Hardware profile (name or path) whose cost models predict latency_ms.") var profile: String?
-    @Option(help: "Where to run: executor or onnxruntime (default: the profile's runtime).") var runtime: RuntimeChoice?
+    @Option(help: "Where to run: executor, onnxruntime or torch (default: the profile's runtime).") var runtime: RuntimeChoice?
+    @Option(help: "cpu or cuda (default: the profile's device).") var device: DeviceChoice?
     @Option(help: "Networks to run.") var samples = 50
     @Option(help: "Seed of the network sample.") var seed: UInt64 = 99
     @Option(help: "Measured runs per network.") var repeats = 10
@@ -37,7 +38,8 @@ struct MeasureCommand: ParsableCommand {
             let registry = paths.registry()
             let loaded = try profile.map(HardwareProfile.load)
             let nThreads = threads ?? loaded.flatMap { Int($0.provenance["threads"] ?? "") } ?? 1
-            let rt = try (runtime ?? loaded.map(RuntimeChoice.init(profile:)) ?? .executor).make(threads: nThreads)
+            let rt = try (runtime ?? loaded.map(RuntimeChoice.init(profile:)) ?? .executor)
+                .make(device: device ?? loaded.map(DeviceChoice.init(profile:)) ?? .cpu, threads: nThreads)
             if let model { return try measureModel(model, profile: loaded, runtime: rt, registry: registry) }
             let s = try SpaceCatalog.load(space!, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
             let p = loaded!

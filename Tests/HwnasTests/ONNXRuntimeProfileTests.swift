@@ -1,6 +1,8 @@
 // Latency tables measured in ONNX Runtime (`hwnas profile cpu --runtime
-// onnxruntime`) and networks measured there (`hwnas measure --runtime
-// onnxruntime`, `--model`), end to end through tools/onnxruntime/ort_timer.py.
+// onnxruntime`) and in PyTorch (`hwnas profile gpu --runtime torch`, run
+// here with --device cpu: the GPU pipeline without a GPU), and networks
+// measured there (`hwnas measure --runtime ...`, `--model`), end to end
+// through tools/timers/onnx_timer.py.
 import Foundation
 import Testing
 
@@ -15,7 +17,8 @@ import Testing
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
         let yaml = try String(contentsOfFile: profile, encoding: .utf8)
         #expect(yaml.contains("runtime: onnxruntime") && yaml.contains("runtime_version: \"\(version)\"") && yaml.contains("threads: 1"), "\(yaml)")
-        #expect(yaml.contains("description: \"nb201 float32 CPU latency lookup table") && yaml.contains("onnxruntime)\""), "\(yaml)")
+        #expect(yaml.contains("description: \"nb201 float32 latency lookup table (CPU ") && yaml.contains("onnxruntime)\""), "\(yaml)")
+        #expect(yaml.contains("tool: hwnas profile cpu") && yaml.contains("execution_provider: \"CPUExecutionProvider\""), "\(yaml)")
         // Every convolution got a time from ORT's profiler (attributed by node name).
         let csv = try String(contentsOfFile: "\(dir)/ort-nb201.lut.csv", encoding: .utf8)
         let convs = csv.split(separator: "\n").filter { $0.hasPrefix("relu_conv_bn,") }
@@ -49,7 +52,27 @@ import Testing
 
     @Test func aMissingRuntimeIsOneLine() throws {
         let r = try TestSupport.hwnasRun(["measure", "--model", "/nonexistent.onnx", "--runtime", "onnxruntime"],
-                                         env: ["HWNAS_ORT_TIMER": "/nonexistent/ort_timer.py"])
+                                         env: ["HWNAS_TIMER": "/nonexistent/onnx_timer.py"])
         #expect(r.status == 1 && r.err.hasPrefix("hwnas: error: --runtime onnxruntime:") && r.err.split(separator: "\n").count == 1, "\(r.err)")
+    }
+
+    /// tools/gpu-lut's pipeline (hwnas profile gpu) on CPU torch: the same
+    /// exports, timed as PyTorch modules; unchanged on a CUDA GPU.
+    @Test func gpuPipelineRunsOnCPUTorch() throws {
+        let dir = TestSupport.tempDir("torch-profile")
+        let profile = "\(dir)/torch-nb201.yaml"
+        let r = try TestSupport.hwnasRun(["profile", "gpu", "--device", "cpu", "--space", "nb201", "--out", profile,
+                                          "--sample-networks", "10", "--calibrate", "3", "--repeats", "5", "--warmup", "2"])
+        #expect(r.status == 0, "\(r.out)\n\(r.err)")
+        let yaml = (try? String(contentsOfFile: profile, encoding: .utf8)) ?? ""
+        #expect(yaml.contains("runtime: torch") && yaml.contains("device: \"cpu\"") && yaml.contains("tool: hwnas profile gpu"), "\(yaml)")
+        let m = try TestSupport.hwnasRun(["measure", "--space", "nb201", "--profile", profile, "--samples", "3", "--repeats", "3"])
+        #expect(m.status == 0 && m.out.contains("profile torch-nb201, torch, 1 thread(s), 3 networks"), "\(m.out)\n\(m.err)")
+        // Where no GPU is, --device cuda is one line, not a traceback.
+        let probe = try TestSupport.run("/usr/bin/env", ["python3", "-c", "import torch; print(torch.cuda.is_available())"])
+        if probe.out.contains("False") {
+            let cuda = try TestSupport.hwnasRun(["profile", "gpu", "--space", "micronas-1d", "--out", "\(dir)/x.yaml"])
+            #expect(cuda.status == 1 && cuda.err.contains("no CUDA device here") && cuda.err.split(separator: "\n").count == 1, "\(cuda.err)")
+        }
     }
 }

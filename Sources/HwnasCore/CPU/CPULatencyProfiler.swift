@@ -29,6 +29,8 @@ public struct CPUProfileSettings: Sendable {
     public var sampleNetworks = 200
     public var calibrate = 30
     public var seed: UInt64 = 1
+    /// The command, for the provenance.
+    public var tool = "hwnas profile cpu"
     public init() {}
 }
 
@@ -139,11 +141,11 @@ public struct CPULatencyProfiler {
             inputLines = "input:\n  channels: \(i[0])\n  height: \(i[1])\n  width: \(i[2])\n"
         }
         let y = """
-        # Written by `hwnas profile cpu`; see docs/lut-format.md and docs/cpu-latency.md.
+        # Written by `\(settings.tool)`; see docs/lut-format.md and docs/cpu-latency.md.
         name: \(stem)
-        description: "\(space.name) float32 CPU latency lookup table (\(Self.cpuModel), \(settings.threads) thread(s), \(runtime.name))"
+        description: "\(space.name) float32 latency lookup table (\(runtime.deviceDescription), \(settings.threads) thread(s), \(runtime.name))"
         \(inputLines)provenance:
-          tool: hwnas profile cpu
+          tool: \(settings.tool)
           date: "\(ISO8601DateFormatter().string(from: Date()))"
           cpu: "\(Self.cpuModel)"
           logical_cpus: \(ProcessInfo.processInfo.activeProcessorCount)

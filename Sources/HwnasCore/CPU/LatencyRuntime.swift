@@ -8,6 +8,9 @@ import HwnasOps
 public protocol LatencyRuntime: AnyObject {
     /// "executor", "onnxruntime".
     var name: String { get }
+    /// What the times were measured on, for a profile's description
+    /// ("CPU AMD EPYC", "GPU NVIDIA H200").
+    var deviceDescription: String { get }
     /// Lines for the profile's provenance (runtime, its version, threads, ...).
     var provenance: [(key: String, value: String)] { get }
     /// Samples (ms) of each of `layers` of `network`, each layer timed alone.
@@ -26,6 +29,7 @@ public final class ExecutorLatencyRuntime: LatencyRuntime {
     }
 
     public var name: String { "executor" }
+    public var deviceDescription: String { "CPU \(CPULatencyProfiler.cpuModel)" }
     public var provenance: [(key: String, value: String)] {
         [("runtime", "hwnas executor"), ("threads", "\(threads)"), ("blas", "\"\(CPUExecutor.blasConfig)\"")]
     }

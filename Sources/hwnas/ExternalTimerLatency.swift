@@ -1,7 +1,7 @@
-// Latencies measured in ONNX Runtime, the runtime people deploy: networks
-// and single layers are exported to ONNX (deployed form, the executor's
-// weights) and timed by tools/onnxruntime/ort_timer.py, one long-lived
-// Python process (why Python: see that file). A single layer timed alone
+// Latencies measured in a runtime people deploy: networks and single layers
+// are exported to ONNX (deployed form, the executor's weights) and timed by
+// tools/timers/onnx_timer.py, one long-lived Python process (why Python: see
+// that file), in ONNX Runtime or PyTorch, on the CPU or a CUDA GPU. A single layer timed alone
 // pays ORT's per-call cost (InferenceSession.run) that a network pays once:
 // it is measured on an Identity model and taken out of every layer sample.
 import Foundation
@@ -10,9 +10,12 @@ import HwnasLUT
 import HwnasONNX
 import HwnasOps
 
-final class ONNXRuntimeLatency: LatencyRuntime {
+final class ExternalTimerLatency: LatencyRuntime {
     let threads: Int
+    let backend: String
     let version: String
+    let device: String
+    let helperProvenance: [(key: String, value: String)]
     let callOverheadMs: Double
     private let process = Process()
     private let input: FileHandle
@@ -21,36 +24,42 @@ final class ONNXRuntimeLatency: LatencyRuntime {
     private let folder: String
     private var counter = 0
 
-    /// The helper script: HWNAS_ORT_TIMER, else tools/onnxruntime/ort_timer.py
-    /// in the current folder, HWNAS_HOME or above the binary.
-    static func helperPath() throws -> String {
-        if let p = ProcessInfo.processInfo.environment["HWNAS_ORT_TIMER"] { return p }
+    /// The helper script: HWNAS_TIMER, else tools/timers/onnx_timer.py in the
+    /// current folder, HWNAS_HOME or above the binary.
+    static func helperPath(_ backend: String) throws -> String {
+        if let p = ProcessInfo.processInfo.environment["HWNAS_TIMER"] { return p }
         for dir in Locations.dataDirectories(named: "tools") {
-            let p = dir + "/onnxruntime/ort_timer.py"
+            let p = dir + "/timers/onnx_timer.py"
             if FileManager.default.fileExists(atPath: p) { return p }
         }
-        throw HwnasError("--runtime onnxruntime: tools/onnxruntime/ort_timer.py not found (run from the hwnas folder or set HWNAS_HOME)")
+        throw HwnasError("--runtime \(backend): tools/timers/onnx_timer.py not found (run from the hwnas folder or set HWNAS_HOME)")
     }
 
-    init(threads: Int) throws {
+    /// `backend`: onnxruntime or torch; `device`: cpu or cuda.
+    init(backend: String, device: String, threads: Int) throws {
         self.threads = threads
-        let helper = try Self.helperPath()
+        self.backend = backend
+        let helper = try Self.helperPath(backend)
         folder = NSTemporaryDirectory() + "hwnas-ort-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", helper]
+        process.arguments = ["python3", helper, "--backend", backend, "--device", device]
         process.standardInput = inPipe; process.standardOutput = outPipe; process.standardError = errPipe
-        do { try process.run() } catch { throw HwnasError("--runtime onnxruntime: cannot start python3 \(helper): \(error)") }
+        do { try process.run() } catch { throw HwnasError("--runtime \(backend): cannot start python3 \(helper): \(error)") }
         input = inPipe.fileHandleForWriting
         output = outPipe.fileHandleForReading
         var hello: [String: Any]
         do { hello = try Self.readLine(output, &buffer) } catch {
             let why = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 .split(separator: "\n").last.map(String.init) ?? "no message"
-            throw HwnasError("--runtime onnxruntime: \(helper) did not start: \(why) (python3 -m pip install onnxruntime onnx)")
+            let hint = why.contains("No module named") ? " (python3 -m pip install -r tools/requirements-ci.txt)" : ""
+            throw HwnasError("--runtime \(backend): \(helper) did not start: \(why)\(hint)")
         }
-        version = hello["onnxruntime"] as? String ?? "unknown"
+        version = hello["version"] as? String ?? "unknown"
+        self.device = hello["device"] as? String ?? device
+        helperProvenance = ((hello["provenance"] as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }
+            .map { ($0.key, "\"\($0.value)\"") }
         let samples = try Self.samples(try Self.ask(["type": "overhead", "threads": threads, "warmup": 50, "repeats": 200], input, output, &buffer))
         callOverheadMs = OperatorLUT.Entry(samples: samples).medianMs
     }
@@ -61,11 +70,14 @@ final class ONNXRuntimeLatency: LatencyRuntime {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    var name: String { "onnxruntime" }
+    var name: String { backend }
+    var deviceDescription: String {
+        device.hasPrefix("cuda") ? "GPU \(helperProvenance.first { $0.key == "gpu" }?.value.replacingOccurrences(of: "\"", with: "") ?? device)"
+            : "CPU \(CPULatencyProfiler.cpuModel)"
+    }
     var provenance: [(key: String, value: String)] {
-        [("runtime", "onnxruntime"), ("runtime_version", "\"\(version)\""), ("threads", "\(threads)"),
-         ("execution_provider", "CPUExecutionProvider"),
-         ("call_overhead_ms", String(format: "%.4f", callOverheadMs))]
+        [("runtime", backend), ("runtime_version", "\"\(version)\""), ("device", "\"\(device)\""), ("threads", "\(threads)")]
+            + helperProvenance + [("call_overhead_ms", String(format: "%.4f", callOverheadMs))]
     }
 
     static func readLine(_ h: FileHandle, _ buffer: inout Data) throws -> [String: Any] {
@@ -74,12 +86,12 @@ final class ONNXRuntimeLatency: LatencyRuntime {
                 let line = buffer[buffer.startIndex..<nl]
                 buffer.removeSubrange(buffer.startIndex...nl)
                 guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                    throw HwnasError("onnxruntime helper: unreadable line \(String(decoding: line, as: UTF8.self).prefix(200))")
+                    throw HwnasError("timer helper: unreadable line \(String(decoding: line, as: UTF8.self).prefix(200))")
                 }
                 return obj
             }
             let more = h.availableData
-            if more.isEmpty { throw HwnasError("onnxruntime helper: ended") }
+            if more.isEmpty { throw HwnasError("timer helper: ended") }
             buffer.append(more)
         }
     }
@@ -87,13 +99,13 @@ final class ONNXRuntimeLatency: LatencyRuntime {
     static func ask(_ req: [String: Any], _ input: FileHandle, _ output: FileHandle, _ buffer: inout Data) throws -> [String: Any] {
         var line = try JSONSerialization.data(withJSONObject: req)
         line.append(0x0A)
-        do { try input.write(contentsOf: line) } catch { throw HwnasError("onnxruntime helper: ended (\(error))") }
+        do { try input.write(contentsOf: line) } catch { throw HwnasError("timer helper: ended (\(error))") }
         return try readLine(output, &buffer)
     }
 
     static func samples(_ answer: [String: Any]) throws -> [Double] {
-        if let m = answer["message"] as? String { throw HwnasError("onnxruntime: \(m)") }
-        guard let s = answer["samples_ms"] as? [Double], !s.isEmpty else { throw HwnasError("onnxruntime helper: no samples in \(answer)") }
+        if let m = answer["message"] as? String { throw HwnasError("timer: \(m)") }
+        guard let s = answer["samples_ms"] as? [Double], !s.isEmpty else { throw HwnasError("timer helper: no samples in \(answer)") }
         return s
     }
 
