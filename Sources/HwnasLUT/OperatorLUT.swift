@@ -125,12 +125,31 @@ public struct OperatorLUT: Sendable {
         entries[k] ?? (k.attrs.isEmpty ? nil : entries[k.withoutAttributes]) ?? deployedEntries[k.deployed]
     }
 
+    /// The median of `k`: its row, or, for a layer with a residual add the
+    /// table has no row for, the layer without it plus the table's `add` of
+    /// its output (the same computation written as two layers, as nb201
+    /// writes its sums and a model read from ONNX may not).
+    public func medianMs(_ k: OperatorKey) -> Double? {
+        if let e = entry(k) { return e.medianMs }
+        guard k.residual else { return nil }
+        var base = k
+        base.residual = false
+        let add = OperatorKey(op: "add", inC: k.outC, inH: k.outH, inW: k.outW, outC: k.outC, outH: k.outH, outW: k.outW,
+                              kernel: 0, stride: 1, groups: 1, expansion: 0, residual: false,
+                              attrs: k.attrs.isEmpty ? "" : OperatorKey.attributes(
+                                kernelH: 0, kernelW: 0, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, pads: (0, 0, 0, 0),
+                                preActivation: 0, activation: 0, batchNorm: false, shuffleGroups: 0, hiddenC: 0,
+                                hiddenActivation: 0, gateActivation: 0))
+        guard let b = entry(base), let a = entry(add) else { return nil }
+        return b.medianMs + a.medianMs
+    }
+
     /// scale * (sum of the layers' medians) + the overhead terms.
     public func predict(_ keys: [OperatorKey]) -> Prediction {
         var sum = 0.0
         for k in keys {
-            guard let e = entry(k) else { return .missing(k) }
-            sum += e.medianMs
+            guard let m = medianMs(k) else { return .missing(k) }
+            sum += m
         }
         return .latency(scale * sum + networkOverheadMs + perLayerOverheadMs * Double(keys.count))
     }
