@@ -62,15 +62,6 @@ extension CPUExecutor {
         return Array(UnsafeBufferPointer(start: p, count: n))
     }
 
-    /// Overwrites the input tensor (batch x c x h x w floats).
-    public func setInput(_ values: [Float]) throws {
-        var n = 0
-        guard let p = hwnas_executor_tensor(raw, 0, &n), n == values.count else {
-            throw HwnasError("executor: the input takes \(n) values, got \(values.count)")
-        }
-        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: n) }
-    }
-
     func param(_ layer: Int, _ which: Int) -> [Float]? {
         var n = 0
         guard let p = hwnas_executor_param(raw, UInt32(layer), UInt32(which), &n) else { return nil }
