@@ -7,14 +7,14 @@ import HwnasOps
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write one architecture as an ONNX model (batch norm folded) or its network IR as JSON.",
+        abstract: "Write one architecture as an ONNX model (batch norm folded), its network IR as JSON, or an int8 TFLite flatbuffer.",
         discussion: "The ONNX model (opset 17, input 'input', output 'output', static shapes) carries the executor's deterministic weights (--weights init, seeded by --seed) or zeros; its float initializers are exactly the `params` hwnas cost reports. --test-data DIR also writes DIR/input_0.pb and DIR/output_0.pb (ONNX TensorProto): hwnas's own output for its input, which any runtime should reproduce.")
 
     @OptionGroup var space: SpaceOptions
     @Option(help: "Canonical architecture string.") var arch: String?
     @Option(help: "An ONNX model to read instead: --format json writes the IR hwnas reads from it, --format onnx that IR again with hwnas's weights.") var model: String?
-    @Option(help: "onnx or json (the IR). Default: from the --output extension.") var format: ExportFormat?
-    @Option(help: "File to write (.onnx or .json).") var output: String
+    @Option(help: "onnx, json (the IR) or tflite (int8, for TFLite Micro; python3 with tflite-micro). Default: from the --output extension.") var format: ExportFormat?
+    @Option(help: "File to write (.onnx, .json or .tflite).") var output: String
     @Option(help: "Weights: init (the executor's deterministic initialisation) or zeros.") var weights: ExportWeights = .`init`
     @Option(help: "Seed of the initial weights and of the test input.") var seed: UInt64 = 0
     @Option(name: .customLong("test-data"), help: "Folder for input_0.pb and output_0.pb (ONNX only).") var testData: String?

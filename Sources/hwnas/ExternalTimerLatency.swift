@@ -24,22 +24,11 @@ final class ExternalTimerLatency: LatencyRuntime {
     private let folder: String
     private var counter = 0
 
-    /// The helper script: HWNAS_TIMER, else tools/timers/onnx_timer.py in the
-    /// current folder, HWNAS_HOME or above the binary.
-    static func helperPath(_ backend: String) throws -> String {
-        if let p = ProcessInfo.processInfo.environment["HWNAS_TIMER"] { return p }
-        for dir in Locations.dataDirectories(named: "tools") {
-            let p = dir + "/timers/onnx_timer.py"
-            if FileManager.default.fileExists(atPath: p) { return p }
-        }
-        throw HwnasError("--runtime \(backend): tools/timers/onnx_timer.py not found (run from the hwnas folder or set HWNAS_HOME)")
-    }
-
     /// `backend`: onnxruntime or torch; `device`: cpu or cuda.
     init(backend: String, device: String, threads: Int) throws {
         self.threads = threads
         self.backend = backend
-        let helper = try Self.helperPath(backend)
+        let helper = try ToolScript.path("timers/onnx_timer.py", override: "HWNAS_TIMER", for: "--runtime \(backend)")
         folder = NSTemporaryDirectory() + "hwnas-ort-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()

@@ -9,13 +9,15 @@ import HwnasONNX
 import HwnasOps
 
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
-    case onnx, json
+    /// ONNX (float32, BN folded), the IR as JSON, or an int8 TFLite flatbuffer.
+    case onnx, json, tflite
 
     /// The format a file name asks for, or nil.
     init?(path: String) {
         switch (path as NSString).pathExtension.lowercased() {
         case "onnx": self = .onnx
         case "json": self = .json
+        case "tflite": self = .tflite
         default: return nil
         }
     }
@@ -54,7 +56,24 @@ struct NetworkExport {
             let model = try ONNXExporter.model(net, parameters: try parameters(net), name: name, producerVersion: HwnasVersion.string,
                                                docString: "hwnas export: \(doc), weights \(weights.rawValue) (seed \(seed)), batch norm folded")
             return try model.serializedData()
+        case .tflite:
+            return try tflite(net)
         }
+    }
+
+    /// The int8 TFLite flatbuffer of `net`, written by tools/tflm/ir_to_tflite.py
+    /// from the IR (the ops TFLite's converter emits; synthetic quantisation).
+    func tflite(_ net: Network) throws -> Data {
+        let script = try ToolScript.path("tflm/ir_to_tflite.py", override: "HWNAS_TFLITE_WRITER", for: "--format tflite")
+        let dir = NSTemporaryDirectory() + "hwnas-tflite-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try JSONSerialization.data(withJSONObject: NetworkIRJSON.object(net)).write(to: URL(fileURLWithPath: dir + "/net.json"))
+        try ToolScript.run(script, [dir + "/net.json", dir + "/net.tflite", "--seed", "\(seed)"], for: "--format tflite")
+        guard let data = FileManager.default.contents(atPath: dir + "/net.tflite") else {
+            throw HwnasError("--format tflite: \(script) wrote no file")
+        }
+        return data
     }
 
     /// Deployed parameters of every layer: the executor's, or zeros of the same sizes.

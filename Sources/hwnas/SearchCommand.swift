@@ -45,7 +45,7 @@ struct SearchCommand: ParsableCommand {
     var keepFailed = false
     @Option(help: "Draw the evaluated points, the Pareto front and the constraint (SVG).")
     var plot: String?
-    @Option(name: .customLong("export-best"), help: "Write the best architecture here when the search ends: .onnx (model, batch norm folded, initial weights) or .json (its network IR).")
+    @Option(name: .customLong("export-best"), help: "Write the best architecture here when the search ends: .onnx (model, batch norm folded, initial weights), .json (its network IR) or .tflite (int8).")
     var exportBest: String?
     @Flag(help: "No progress lines.")
     var quiet = false
@@ -59,7 +59,7 @@ struct SearchCommand: ParsableCommand {
         guard budget >= 1, budget <= 1_000_000_000 else { throw ValidationError("--budget must be in 1...1000000000, got \(budget)") }
         guard pluginTimeout >= 0, pluginTimeout.isFinite else { throw ValidationError("--plugin-timeout must be a number of seconds >= 0") }
         if let exportBest, ExportFormat(path: exportBest) == nil {
-            throw ValidationError("--export-best \(exportBest): give a .onnx or .json file name")
+            throw ValidationError("--export-best \(exportBest): give a .onnx, .json or .tflite file name")
         }
     }
 
