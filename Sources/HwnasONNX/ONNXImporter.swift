@@ -29,6 +29,7 @@ public enum ONNXImporter {
         do { model = try Onnx_ModelProto(serializedBytes: data) } catch {
             throw ONNXError("\(name): not an ONNX model (\(error))")
         }
+        guard model.hasGraph else { throw ONNXError("\(name): not an ONNX model (no graph in it)") }
         var r = try GraphReader(model.graph, name: name)
         try r.run()
         return ImportedModel(network: try r.finish(), notes: r.notes)
@@ -75,6 +76,10 @@ struct GraphReader {
         self.name = name
         for t in graph.initializer { initializers[t.name] = t }
         for (k, n) in graph.node.enumerated() {
+            // Every node the walk reads has an input and an output.
+            guard n.opType == "Constant" || !(n.input.first ?? "").isEmpty, !(n.output.first ?? "").isEmpty else {
+                throw ONNXError("\(name): node '\(n.name.isEmpty ? "#\(k)" : n.name)' (\(n.opType)): no input or no output")
+            }
             for i in n.input where !i.isEmpty { readers[i, default: 0] += 1; consumers[i, default: []].append(k) }
             for o in n.output where !o.isEmpty { producer[o] = k }
         }
@@ -345,7 +350,9 @@ struct GraphReader {
         let s = tensors[v.tensor]
         guard n.input.count > 1, let w = constant(n.input[1]) else { throw fail(k, "the weight must be a constant") }
         let wd = w.dims.map(Int.init)
-        guard wd.count == spatialDims + 2 else { throw fail(k, "weight of rank \(wd.count) for a \(spatialDims)-D input") }
+        guard wd.count == spatialDims + 2, wd.allSatisfy({ $0 > 0 }) else {
+            throw fail(k, "weight \(wd) does not fit a \(spatialDims)-D input (rank \(spatialDims + 2), positive sizes)")
+        }
         let groups = int(n, "group", 1)
         guard groups >= 1, s.c % groups == 0, wd[1] * groups == s.c, wd[0] % groups == 0 else {
             throw fail(k, "weight \(wd) with group \(groups) does not fit \(s.c) input channels")
@@ -439,7 +446,7 @@ struct GraphReader {
     mutating func linear(_ k: Int) throws {
         let n = graph.node[k]
         let v = try value(k, n.input[0])
-        guard n.input.count > 1, let w = constant(n.input[1]), w.dims.count == 2 else {
+        guard n.input.count > 1, let w = constant(n.input[1]), w.dims.count == 2, w.dims.allSatisfy({ $0 > 0 }) else {
             throw fail(k, "the second input must be a constant 2-D weight")
         }
         let transB = n.opType == "Gemm" && int(n, "transB", 0) == 1
@@ -449,8 +456,8 @@ struct GraphReader {
         guard Int64(fin) == s.elements else {
             throw fail(k, "weight \(w.dims) takes \(fin) features, its input \(s) has \(s.elements)")
         }
-        if n.opType == "MatMul", !v.flat, s.h * s.w > 1 {
-            throw fail(k, "MatMul over a \(s) feature map: flatten it first (only [batch, features] inputs are supported)")
+        if !v.flat, s.h * s.w > 1 || n.opType == "Gemm" {
+            throw fail(k, "\(n.opType) over a \(s) feature map: flatten it first (only [batch, features] inputs are supported)")
         }
         addLayer(k, "linear", input: v, out: TensorShape(c: fout, h: 1, w: 1), flat: true)
     }

@@ -26,6 +26,9 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("--output \(output): cannot tell the format from the extension; give --format onnx or json")
         }
         if testData != nil && resolvedFormat != .onnx { throw ValidationError("--test-data goes with --format onnx") }
+        if weights == .zeros && resolvedFormat != .onnx {
+            throw ValidationError("--weights zeros goes with --format onnx (json carries no weights; tflite's int8 weights are synthetic, seeded by --seed)")
+        }
     }
 
     var resolvedFormat: ExportFormat { format ?? ExportFormat(path: output) ?? .onnx }

@@ -102,6 +102,30 @@ import Testing
         }
     }
 
+    @Test func malformedModelsAreOneLine() throws {
+        let dir = TestSupport.tempDir("bad-onnx")
+        let r = try Self.python([TestSupport.repoRoot + "/Tests/HwnasTests/fixtures/bad_onnx.py", dir])
+        #expect(r.status == 0, "\(r.err)")
+        let expected = [
+            "noinput": "(Relu): no input or no output",
+            "negdims": "(Conv): weight [4, -3, 3, 3] does not fit a 2-D input",
+            "group0": "with group 0 does not fit 3 input channels",
+            "stride0": "strides, dilations and pads must be positive",
+            "kernel0": "kernel must be >= 1",
+            "bigpool": "(MaxPool): window 9x9 is larger than its padded input",
+            "wrongout": "output 'y' is not computed by a supported layer",
+            "gemm4d": "(Gemm): Gemm over a 3x8x8 feature map: flatten it first",
+            "concat_axis2": "along the channels (axis 1)",
+            "garbage": "not an ONNX model",
+            "empty": "not an ONNX model (no graph in it)",
+        ]
+        for (name, fragment) in expected {
+            let c = try TestSupport.hwnasRun(["cost", "--model", "\(dir)/\(name).onnx", "--profile", "stm32f746"])
+            #expect(c.status == 1 && c.err.hasPrefix("hwnas: error: \(dir)/\(name).onnx: ") && c.err.contains(fragment), "\(name): \(c.err)")
+            #expect(c.err.split(separator: "\n").count == 1 && !c.signaled && c.out.isEmpty, "\(name): \(c.out) \(c.err)")
+        }
+    }
+
     @Test func searchExportsItsBestAndRefusesBadExportPaths() throws {
         let dir = TestSupport.tempDir("export-best")
         let base = ["search", "--space", "micronas-1d", "--budget", "3", "--quiet", "--evaluator", "naswot", "--output", "\(dir)/r.json"]
@@ -121,7 +145,7 @@ import Testing
         let missing = try TestSupport.hwnasRun(base + ["--export-best", "/nonexistent-dir/best.onnx"])
         #expect(missing.status == 1 && missing.err.contains("--export-best /nonexistent-dir/best.onnx: the folder /nonexistent-dir does not exist"), "\(missing.err)")
         let ext = try TestSupport.hwnasRun(base + ["--export-best", "\(dir)/best.pt"])
-        #expect(ext.status != 0 && ext.err.contains("give a .onnx or .json file name"), "\(ext.err)")
+        #expect(ext.status != 0 && ext.err.contains("give a .onnx, .json or .tflite file name"), "\(ext.err)")
         let zeros = try TestSupport.hwnasRun(["export", "--space", "micronas-1d", "--arch", arch, "--output", "\(dir)/z.onnx", "--weights", "zeros"])
         #expect(zeros.status == 0, "\(zeros.err)")
         let z = try Self.python(["-c", "import onnx, numpy as np, sys; from onnx import numpy_helper; m = onnx.load(sys.argv[1]); print(max(float(np.abs(numpy_helper.to_array(t)).max()) for t in m.graph.initializer))", "\(dir)/z.onnx"])
