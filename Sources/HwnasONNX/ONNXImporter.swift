@@ -30,7 +30,7 @@ public enum ONNXImporter {
             throw ONNXError("\(name): not an ONNX model (\(error))")
         }
         guard model.hasGraph else { throw ONNXError("\(name): not an ONNX model (no graph in it)") }
-        var r = try GraphReader(model.graph, name: name)
+        var r = try GraphReader(model.graph, name: name, fromHwnas: model.producerName == "hwnas")
         try r.run()
         return ImportedModel(network: try r.finish(), notes: r.notes)
     }
@@ -63,6 +63,11 @@ struct GraphReader {
     var squeezeAt: [Int: SqueezeExcite] = [:]
     /// The layer that wrote each tensor.
     var writer: [Int: Int] = [:]
+    /// A model hwnas exported names its nodes "L<layer>.": which nodes form
+    /// one IR layer is then known, not guessed (the layer index per node,
+    /// and per IR layer the index of the node that made it).
+    let nodeLayer: [Int?]
+    var layerHint: [Int?] = []
 
     struct SqueezeExcite {
         var input: String
@@ -71,9 +76,13 @@ struct GraphReader {
         var gateAct: Activation
     }
 
-    init(_ graph: Onnx_GraphProto, name: String) throws {
+    init(_ graph: Onnx_GraphProto, name: String, fromHwnas: Bool = false) throws {
         self.graph = graph
         self.name = name
+        nodeLayer = graph.node.map { n in
+            guard fromHwnas, n.name.hasPrefix("L"), let dot = n.name.firstIndex(of: ".") else { return nil }
+            return Int(n.name[n.name.index(after: n.name.startIndex)..<dot])
+        }
         for t in graph.initializer { initializers[t.name] = t }
         for (k, n) in graph.node.enumerated() {
             // Every node the walk reads has an input and an output.
@@ -168,15 +177,18 @@ struct GraphReader {
         if Self.inPlaceOps.contains(op) { l.flags.insert(.inPlace) }
         writer[id] = layers.count
         layers.append(l)
+        layerHint.append(nodeLayer[k])
         let r = GraphValue(tensor: id, flat: flat)
         values[graph.node[k].output[0]] = r
         return r
     }
 
-    /// The layer that wrote `v` when this node may join it: its output is
-    /// read by this node alone and not a graph output.
-    func joinable(_ input: String, _ v: GraphValue) -> Int? {
+    /// The layer that wrote `v` when node `k` may join it: its output is
+    /// read by this node alone and not a graph output (and, in a model hwnas
+    /// exported, the node belongs to that layer).
+    func joinable(_ k: Int, _ input: String, _ v: GraphValue) -> Int? {
         guard readers[input] == 1, let j = writer[v.tensor], !graph.output.contains(where: { $0.name == input }) else { return nil }
+        if let mine = nodeLayer[k], let theirs = layerHint[j], mine != theirs { return nil }
         return j
     }
 
@@ -248,7 +260,7 @@ struct GraphReader {
         }
         let v = try value(k, n.input[0])
         // After a layer nothing else reads: the layer's own activation.
-        if let j = joinable(n.input[0], v), layers[j].attrs.activation == .none, layers[j].attrs.shuffleGroups <= 1 {
+        if let j = joinable(k, n.input[0], v), layers[j].attrs.activation == .none, layers[j].attrs.shuffleGroups <= 1 {
             layers[j].attrs.activation = act
             alias(k, v)
             return
@@ -274,7 +286,7 @@ struct GraphReader {
                 throw fail(k, "scale, bias, mean and variance must be constants of \(c) values")
             }
         }
-        if let j = joinable(n.input[0], v), Self.convOps.contains(layers[j].op), !layers[j].attrs.batchNorm,
+        if let j = joinable(k, n.input[0], v), Self.convOps.contains(layers[j].op), !layers[j].attrs.batchNorm,
            layers[j].attrs.activation == .none, !layers[j].flags.contains(.residual) {
             layers[j].attrs.batchNorm = true
             if layers[j].op == "conv2d_nobias" { layers[j].op = "conv2d" }
@@ -432,7 +444,7 @@ struct GraphReader {
               let back = constant(graph.node[r].input[1]), try ONNXTensor.ints(back) == spatial else { return false }
         absorbed.formUnion([t, r])
         let groups = Int(target[1])
-        if let j = joinable(n.input[0], v), layers[j].attrs.shuffleGroups <= 1 {
+        if let j = joinable(k, n.input[0], v), layers[j].attrs.shuffleGroups <= 1 {
             layers[j].attrs.shuffleGroups = groups
             values[graph.node[r].output[0]] = v
         } else {
@@ -470,7 +482,7 @@ struct GraphReader {
         if let b = constant(n.input[1]) ?? constant(n.input[0]) {
             let x = constant(n.input[1]) != nil ? n.input[0] : n.input[1]
             let v = try value(k, x)
-            guard let j = joinable(x, v), ["linear", "batchnorm"].contains(layers[j].op), !layers[j].flags.contains(.residual),
+            guard let j = joinable(k, x, v), ["linear", "batchnorm"].contains(layers[j].op), !layers[j].flags.contains(.residual),
                   layers[j].attrs.activation == .none, b.dims.reduce(1, *) == Int64(layers[j].outShape.c) else {
                 throw fail(k, "adding a constant is supported only as the bias of a MatMul or the shift after a per-channel scale")
             }
@@ -486,7 +498,7 @@ struct GraphReader {
         // written before it, and the layer is a convolution (how hwnas's
         // spaces and most exporters write residual blocks). Other sums
         // (nb201's node sums, shortcut + layer(x)) are add layers.
-        if let j = joinable(n.input[0], a), Self.convOps.contains(layers[j].op), !layers[j].flags.contains(.residual),
+        if let j = joinable(k, n.input[0], a), Self.convOps.contains(layers[j].op), !layers[j].flags.contains(.residual),
            layers[j].input2 < 0, layers[j].attrs.activation == .none, layers[j].attrs.shuffleGroups <= 1,
            (writer[b.tensor] ?? -1) < j {
             layers[j].input2 = b.tensor
@@ -518,6 +530,7 @@ struct GraphReader {
                 let id = tensors.count
                 tensors.append(out)
                 writer[id] = layers.count
+                layerHint.append(nodeLayer[k])
                 layers.append(Layer(op: "concat", input: acc.tensor, input2: b.tensor, output: id, inShape: sa, outShape: out,
                                     cell: n.name, attrs: LayerAttributes()))
                 acc = GraphValue(tensor: id, flat: acc.flat)
@@ -552,7 +565,7 @@ struct GraphReader {
             if let p = producer[g], graph.node[p].opType == "Sigmoid", graph.node[p].input[0] == x, readers[g] == 1 {
                 let v = try value(k, x)
                 var a = LayerAttributes(); a.activation = .swish
-                if let j = joinable(x, v), readers[x] == 2, layers[j].attrs.activation == .none {
+                if let j = joinable(k, x, v), readers[x] == 2, layers[j].attrs.activation == .none {
                     // x is read by the Sigmoid and this Mul only.
                     layers[j].attrs.activation = .swish
                     alias(k, v)
