@@ -5,9 +5,11 @@
 // after a layer that nothing else reads joins that layer, a Relu read only
 // by one convolution becomes its pre_activation (NAS-Bench-201's
 // ReLU-Conv-BN), GlobalAveragePool-Conv-act-Conv-gate-Mul is one
-// squeeze_excite layer. Shapes are inferred here from the input's static
-// shape; an unsupported op or a dynamic dimension is one error naming the
-// node, its op type and the supported list.
+// squeeze_excite layer. In a model hwnas exported, node names ("L<layer>.")
+// say which nodes form one layer, and the network comes back layer for
+// layer. Shapes are inferred here from the input's static shape; an
+// unsupported op or a dynamic dimension is one error naming the node, its
+// op type and the supported list.
 import Foundation
 import HwnasOps
 

@@ -1,9 +1,9 @@
 // Latencies measured in a runtime people deploy: networks and single layers
 // are exported to ONNX (deployed form, the executor's weights) and timed by
 // tools/timers/onnx_timer.py, one long-lived Python process (why Python: see
-// that file), in ONNX Runtime or PyTorch, on the CPU or a CUDA GPU. A single layer timed alone
-// pays ORT's per-call cost (InferenceSession.run) that a network pays once:
-// it is measured on an Identity model and taken out of every layer sample.
+// that file), in ONNX Runtime or PyTorch, on the CPU or a CUDA GPU. A layer
+// timed alone pays the runtime's per-call cost that a network pays once: it
+// is measured on an Identity model and taken out of every layer sample.
 import Foundation
 import HwnasCore
 import HwnasLUT
