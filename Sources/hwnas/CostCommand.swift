@@ -39,6 +39,9 @@ struct CostCommand: ParsableCommand {
                 var notes = costs.explain(network: imported.network, label: imported.label)
                 if !imported.notes.isEmpty { notes["import"] = imported.notes.joined(separator: "; ") }
                 for w in costs.warnings { notes["warning", default: ""] += w }
+                if costs.named(row).isEmpty {
+                    notes["hwnas"] = "profile \(p.name)'s cost models price nothing for this model (their notes say why: a table keyed by architectures knows only its own, a lookup table only the layers it measured)"
+                }
                 try printJSON(Output(model: model, profile: p.name, metrics: costs.named(row), notes: notes))
                 return
             }

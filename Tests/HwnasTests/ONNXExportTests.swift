@@ -97,6 +97,9 @@ import Testing
             let bad = try TestSupport.hwnasRun(["cost", "--model", "\(dir)/unsupported.onnx", "--profile", "stm32f746"])
             #expect(bad.status == 1 && bad.err.contains("(Softmax): unsupported op type; supported: Conv"), "\(bad.err)")
             #expect(bad.err.split(separator: "\n").count == 1, "\(bad.err)")
+            // A profile whose tables know architectures, not layers: no numbers, and a note saying so.
+            let table = try TestSupport.hwnasRun(["cost", "--model", "\(dir)/cnn2d.onnx", "--profile", "raspi4"])
+            #expect(table.status == 0 && table.out.contains("\"metrics\" : {\n\n  }") && table.out.contains("price nothing for this model"), "\(table.out) \(table.err)")
             let dynamic = try TestSupport.hwnasRun(["cost", "--model", "\(dir)/dynamic.onnx", "--profile", "stm32f746"])
             #expect(dynamic.status == 1 && dynamic.err.contains("dimension 2 is dynamic ('height')"), "\(dynamic.err)")
         }
