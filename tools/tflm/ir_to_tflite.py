@@ -108,7 +108,7 @@ class Writer:
         return {"relu": AF.RELU, "relu6": AF.RELU6}.get(act)
 
     # --- windows
-    def padding(self, x, l, name, pool=False):
+    def padding(self, x, l, name):
         """SAME or VALID when it gives the IR's output size, else PAD then VALID."""
         ih, iw = l["in_h"], l["in_w"]
         kh, kw = l["kernel_h"] or 1, l["kernel_w"] or 1
@@ -128,7 +128,8 @@ class Writer:
         self.op(OP.PAD, [x, p], [y], tfl.BuiltinOptions.PadOptions, tfl.PadOptionsT())
         return y, tfl.Padding.VALID
 
-    def conv(self, x, cin, cout, groups, l, name, act, bias=True):
+    def conv(self, x, cin, cout, groups, l, name, fused, bias=True):
+        """`fused`: the ActivationFunctionType to fuse (None: none)."""
         x, pad = self.padding(x, l, name)
         kh, kw = l["kernel_h"] or 1, l["kernel_w"] or 1
         out = self.act_tensor([1, l["out_h"], l["out_w"], cout], name)
@@ -145,7 +146,7 @@ class Writer:
         o.padding = pad
         o.strideH, o.strideW = l["stride_h"] or 1, l["stride_w"] or 1
         o.dilationHFactor, o.dilationWFactor = l["dilation_h"] or 1, l["dilation_w"] or 1
-        o.fusedActivationFunction = self.fused(act) or AF.NONE
+        o.fusedActivationFunction = fused or AF.NONE
         return self.op(code, [x, w, b], [out], otype, o)
 
     def layer(self, i, l):
@@ -164,12 +165,12 @@ class Writer:
             mid = cin * max(l["expansion"], 1)
             one = dict(l, kernel_h=1, kernel_w=1, stride_h=1, stride_w=1, dilation_h=1, dilation_w=1,
                        pad_top=0, pad_left=0, pad_bottom=0, pad_right=0, out_h=l["in_h"], out_w=l["in_w"])
-            y = self.conv(x, cin, mid, max(l["groups"], 1), one, name + "_expand", "relu")
-            y = self.conv(y, mid, mid, mid, dict(l, in_c=mid), name + "_dw", "relu")
+            y = self.conv(x, cin, mid, max(l["groups"], 1), one, name + "_expand", AF.RELU)
+            y = self.conv(y, mid, mid, mid, dict(l, in_c=mid), name + "_dw", AF.RELU)
             proj = dict(one, in_h=l["out_h"], in_w=l["out_w"], out_h=l["out_h"], out_w=l["out_w"])
             y = self.conv(y, mid, cout, max(l["groups"], 1), proj, name + "_project", fuse)
         elif op in ("avgpool", "maxpool"):
-            x, pad = self.padding(x, l, name, pool=True)
+            x, pad = self.padding(x, l, name)
             o = tfl.Pool2DOptionsT()
             o.padding = pad
             o.strideH, o.strideW = l["stride_h"] or 1, l["stride_w"] or 1
@@ -177,7 +178,6 @@ class Writer:
             o.fusedActivationFunction = fuse or AF.NONE
             code = OP.AVERAGE_POOL_2D if op == "avgpool" else OP.MAX_POOL_2D
             y = self.op(code, [x], [self.act_tensor([1, l["out_h"], l["out_w"], cout], name)], tfl.BuiltinOptions.Pool2DOptions, o)
-            fuse = o.fusedActivationFunction if fuse else None
         elif op == "global_avgpool":
             y = self.mean(x, name)
             fuse = None
@@ -213,7 +213,7 @@ class Writer:
             one = dict(l, kernel_h=1, kernel_w=1, stride_h=1, stride_w=1, dilation_h=1, dilation_w=1,
                        pad_top=0, pad_left=0, pad_bottom=0, pad_right=0, in_h=1, in_w=1, out_h=1, out_w=1)
             hidden = l["hidden_activation"]
-            z = self.conv(z, cin, s, 1, one, name + "_reduce", hidden)
+            z = self.conv(z, cin, s, 1, one, name + "_reduce", self.fused(hidden))
             if not self.fused(hidden):
                 z = self.activation(hidden, z, name + "_hidden")
             z = self.conv(z, s, cin, 1, one, name + "_expand", None)
@@ -233,7 +233,7 @@ class Writer:
             o.fusedActivationFunction = self.fused(act) or AF.NONE
             y = self.op(OP.ADD, [y, self.values[l["input2"]]], [self.act_tensor(self.shape(y), name + "_residual")],
                         tfl.BuiltinOptions.AddOptions, o)
-            fuse = o.fusedActivationFunction if self.fused(act) else None
+            fuse = self.fused(act)
         if act not in ("none", None) and not fuse:
             y = self.activation(act, y, name + "_act")
         if l["shuffle_groups"] > 1:
