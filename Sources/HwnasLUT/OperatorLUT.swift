@@ -85,10 +85,10 @@ public struct OperatorLUT: Sendable {
         }
     }
 
-    public var entries: [OperatorKey: Entry] { didSet { deployedEntries = Self.deployedIndex(entries) } }
+    public let entries: [OperatorKey: Entry]
     /// The rows under their deployed keys (OperatorKey.deployed); when two
     /// rows share one, the smaller key's counts (deterministic).
-    private var deployedEntries: [OperatorKey: Entry]
+    private let deployedEntries: [OperatorKey: Entry]
     /// Added once per network.
     public var networkOverheadMs: Double
     /// Added once per layer.
@@ -171,14 +171,14 @@ public struct OperatorLUT: Sendable {
         let cols = try (OperatorKey.columns.filter { $0 != "attrs" } + ["median_ms"]).map { try t.column($0) }
         let attrsColumn = t.header.firstIndex(of: "attrs")
         let optional = ["p10_ms", "p90_ms", "mad_ms", "repeats"].map { t.header.firstIndex(of: $0) }
-        var lut = OperatorLUT()
-        var rows: [OperatorKey: Entry] = [:]   // assigned once: `entries` re-indexes on every change
+        var rows: [OperatorKey: Entry] = [:]
+        var network = 0.0, perLayer = 0.0, scale = 1.0
         for (i, row) in t.rows.enumerated() {
             let median = try t.number(row[cols[12]], line: i + 2, column: "median_ms")
             switch row[cols[0]] {
-            case "__network__": lut.networkOverheadMs = median; continue
-            case "__per_layer__": lut.perLayerOverheadMs = median; continue
-            case "__scale__": lut.scale = median; continue
+            case "__network__": network = median; continue
+            case "__per_layer__": perLayer = median; continue
+            case "__scale__": scale = median; continue
             default: break
             }
             let ints = try (1..<12).map { c -> Int in
@@ -198,8 +198,7 @@ public struct OperatorLUT: Sendable {
             rows[key] = Entry(medianMs: median, p10Ms: opt[0], p90Ms: opt[1], madMs: opt[2],
                                      repeats: Int(opt[3].isNaN ? 0 : opt[3]))
         }
-        lut.entries = rows
-        return lut
+        return OperatorLUT(entries: rows, networkOverheadMs: network, perLayerOverheadMs: perLayer, scale: scale)
     }
 }
 

@@ -199,7 +199,7 @@ struct GraphWriter {
         x = try activation(a.preActivation, x)
         var outFlat = flat.contains(l.input) && !Self.windowOps.contains(l.op)
         switch l.op {
-        case "conv2d", "conv2d_nobias", "relu_conv_bn", "pwconv2d", "dwconv2d":
+        case let op where BuiltinOperators.convolutionOps.contains(op):
             try need(1)
             let groups = l.op == "dwconv2d" ? l.inShape.c : max(l.groups, 1)
             let attrs = convAttributes(kh: a.kernelH, kw: a.kernelW, sh: a.strideH, sw: a.strideW, dh: a.dilationH, dw: a.dilationW,
@@ -289,11 +289,11 @@ struct GraphWriter {
         return spatial(id)
     }
 
-    static let windowOps: Set<String> = ["conv2d", "conv2d_nobias", "relu_conv_bn", "pwconv2d", "dwconv2d", "inverted_residual",
-                                         "avgpool", "maxpool", "global_avgpool", "squeeze_excite"]
-    static let exportableOps = ["conv2d", "conv2d_nobias", "relu_conv_bn", "pwconv2d", "dwconv2d", "inverted_residual",
-                                "avgpool", "maxpool", "global_avgpool", "linear", "identity", "zero", "add", "batchnorm",
-                                "relu", "squeeze_excite", "concat"]
+    /// Ops that read a [1, c, h, w] feature map (a flattened input is reshaped back).
+    static let windowOps = BuiltinOperators.convolutionOps.union(["inverted_residual", "avgpool", "maxpool", "global_avgpool",
+                                                                  "squeeze_excite"])
+    /// The core operator set, and the executor's stand-alone `relu`.
+    static let exportableOps = BuiltinOperators.opNames + ["relu"]
 
     /// Renames the output tensor's producer to "output".
     mutating func finish() throws {

@@ -288,7 +288,7 @@ struct GraphReader {
                 throw fail(k, "scale, bias, mean and variance must be constants of \(c) values")
             }
         }
-        if let j = joinable(k, n.input[0], v), Self.convOps.contains(layers[j].op), !layers[j].attrs.batchNorm,
+        if let j = joinable(k, n.input[0], v), BuiltinOperators.convolutionOps.contains(layers[j].op), !layers[j].attrs.batchNorm,
            layers[j].attrs.activation == .none, !layers[j].flags.contains(.residual) {
             layers[j].attrs.batchNorm = true
             if layers[j].op == "conv2d_nobias" { layers[j].op = "conv2d" }
@@ -299,7 +299,6 @@ struct GraphReader {
     }
 
     static let inPlaceOps: Set<String> = ["add", "batchnorm", "squeeze_excite"]
-    static let convOps: Set<String> = ["conv2d", "conv2d_nobias", "pwconv2d", "dwconv2d", "relu_conv_bn"]
 
     /// Kernel, strides, dilations and pads of a Conv or pool node for the
     /// input `s`, auto_pad resolved; pads grow at the end for ceil_mode.
@@ -500,7 +499,7 @@ struct GraphReader {
         // written before it, and the layer is a convolution (how hwnas's
         // spaces and most exporters write residual blocks). Other sums
         // (nb201's node sums, shortcut + layer(x)) are add layers.
-        if let j = joinable(k, n.input[0], a), Self.convOps.contains(layers[j].op), !layers[j].flags.contains(.residual),
+        if let j = joinable(k, n.input[0], a), BuiltinOperators.convolutionOps.contains(layers[j].op), !layers[j].flags.contains(.residual),
            layers[j].input2 < 0, layers[j].attrs.activation == .none, layers[j].attrs.shuffleGroups <= 1,
            (writer[b.tensor] ?? -1) < j {
             layers[j].input2 = b.tensor

@@ -25,6 +25,10 @@ public struct BuiltinOperators: OperatorInference {
         "squeeze_excite", "concat",
     ]
 
+    /// The single convolutions (a window, groups, a bias or not): one
+    /// computation under the names the spaces give it.
+    public static let convolutionOps: Set<String> = ["conv2d", "conv2d_nobias", "relu_conv_bn", "pwconv2d", "dwconv2d"]
+
     public func infer(_ q: OpQuery) throws -> OpInfo {
         guard q.inC > 0, q.inH > 0, q.inW > 0 else { throw OpError.invalidShape("\(q.op): input \(q.input) must be positive") }
         switch q.op {

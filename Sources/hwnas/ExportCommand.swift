@@ -52,13 +52,15 @@ struct ExportCommand: ParsableCommand {
                 net = try NetworkExport.network(g, space: s, registry: registry)
                 name = s.name; about = ["space": s.name, "arch": s.canonical(g)]
             }
-            try OutputFile.write(try export.data(net, format: resolvedFormat, name: name, about: about), to: output, flag: "--output")
             var lines = ["wrote \(output) (\(resolvedFormat.rawValue), \(about.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))"]
             if let testData {
-                let (input, out) = try export.testData(net, name: name)
-                try OutputFile.write(input, to: testData + "/input_0.pb", flag: "--test-data")
-                try OutputFile.write(out, to: testData + "/output_0.pb", flag: "--test-data")
+                let (model, test) = try export.onnx(net, name: name, doc: NetworkExport.doc(about), testData: true)
+                try OutputFile.write(model, to: output, flag: "--output")
+                try OutputFile.write(test!.input, to: testData + "/input_0.pb", flag: "--test-data")
+                try OutputFile.write(test!.output, to: testData + "/output_0.pb", flag: "--test-data")
                 lines.append("wrote \(testData)/input_0.pb and \(testData)/output_0.pb")
+            } else {
+                try OutputFile.write(try export.data(net, format: resolvedFormat, name: name, about: about), to: output, flag: "--output")
             }
             print(lines.joined(separator: "\n"))
         }

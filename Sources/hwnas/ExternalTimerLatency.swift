@@ -7,7 +7,6 @@
 import Foundation
 import HwnasCore
 import HwnasLUT
-import HwnasONNX
 import HwnasOps
 
 final class ExternalTimerLatency: LatencyRuntime {
@@ -38,12 +37,10 @@ final class ExternalTimerLatency: LatencyRuntime {
         do { try process.run() } catch { throw HwnasError("--runtime \(backend): cannot start python3 \(helper): \(error)") }
         input = inPipe.fileHandleForWriting
         output = outPipe.fileHandleForReading
-        var hello: [String: Any]
+        let hello: [String: Any]
         do { hello = try Self.readLine(output, &buffer) } catch {
-            let why = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .split(separator: "\n").last.map(String.init) ?? "no message"
-            let hint = why.contains("No module named") ? " (python3 -m pip install -r tools/requirements-ci.txt)" : ""
-            throw HwnasError("--runtime \(backend): \(helper) did not start: \(why)\(hint)")
+            throw ToolScript.failure(stderr: errPipe.fileHandleForReading.readDataToEndOfFile(),
+                                     prefix: "--runtime \(backend): \(helper) did not start: ")
         }
         version = hello["version"] as? String ?? "unknown"
         self.device = hello["device"] as? String ?? device
@@ -98,23 +95,19 @@ final class ExternalTimerLatency: LatencyRuntime {
         return s
     }
 
-    /// Exports `network` and asks the helper to time ("time") or profile it.
-    func request(_ network: Network, type: String, warmup: Int, repeats: Int, seed: UInt64) throws -> [String: Any] {
+    /// Samples (ms) of `network`, exported to ONNX with the executor's weights.
+    func time(_ network: Network, warmup: Int, repeats: Int, seed: UInt64) throws -> [Double] {
         counter += 1
         let path = "\(folder)/m\(counter).onnx"
-        let ex = try CPUExecutor(network, batch: 1, seed: seed)
-        let model = try ONNXExporter.model(network, parameters: (0..<network.layers.count).map { ex.deployedParameters($0) },
-                                           name: "timed", producerVersion: HwnasVersion.string)
-        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        let model = try NetworkExport(seed: seed).onnx(network, name: "timed", doc: "").model
+        try model.write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let answer = try Self.ask(["type": type, "model": path, "threads": threads, "warmup": warmup,
-                                   "repeats": repeats, "seed": Int(seed % (1 << 31))], input, output, &buffer)
-        _ = try Self.samples(answer)
-        return answer
+        return try Self.samples(try Self.ask(["type": "time", "model": path, "threads": threads, "warmup": warmup,
+                                              "repeats": repeats, "seed": Int(seed % (1 << 31))], input, output, &buffer))
     }
 
     func timeNetwork(_ network: Network, warmup: Int, repeats: Int, seed: UInt64) throws -> [Double] {
-        try Self.samples(try request(network, type: "time", warmup: warmup, repeats: repeats, seed: seed))
+        try time(network, warmup: warmup, repeats: repeats, seed: seed)
     }
 
     /// Each layer exported as a network of its own (its inputs are graph
@@ -128,8 +121,7 @@ final class ExternalTimerLatency: LatencyRuntime {
     /// zero in the table.)
     func timeLayers(_ network: Network, layers: [Int], warmup: Int, repeats: Int, seed: UInt64) throws -> [[Double]] {
         try layers.map { i in
-            try Self.samples(try request(Self.alone(network.layers[i], in: network), type: "time", warmup: warmup,
-                                         repeats: repeats, seed: seed))
+            try time(Self.alone(network.layers[i], in: network), warmup: warmup, repeats: repeats, seed: seed)
                 .map { max($0 - callOverheadMs, 0.0001) }
         }
     }

@@ -40,7 +40,7 @@ struct MeasureCommand: ParsableCommand {
             let nThreads = threads ?? loaded.flatMap { Int($0.provenance["threads"] ?? "") } ?? 1
             let rt = try (runtime ?? loaded.map(RuntimeChoice.init(profile:)) ?? .executor)
                 .make(device: device ?? loaded.map(DeviceChoice.init(profile:)) ?? .cpu, threads: nThreads)
-            if let model { return try measureModel(model, profile: loaded, runtime: rt, registry: registry) }
+            if let model { return try measureModel(model, profile: loaded, runtime: rt, threads: nThreads, registry: registry) }
             let s = try SpaceCatalog.load(space!, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
             let p = loaded!
             var st = CPUProfileSettings()
@@ -66,13 +66,13 @@ struct MeasureCommand: ParsableCommand {
     }
 
     /// One ONNX model: its median in the runtime, and the profile's prediction.
-    func measureModel(_ path: String, profile: HardwareProfile?, runtime rt: LatencyRuntime, registry: PluginRegistry) throws {
+    func measureModel(_ path: String, profile: HardwareProfile?, runtime rt: LatencyRuntime, threads: Int, registry: PluginRegistry) throws {
         let imported = try ImportedNetwork.load(path)
         let net = imported.network.network
         let samples = try rt.timeNetwork(net, warmup: warmup, repeats: repeats, seed: seed)
         let m = OperatorLUT.Entry(samples: samples)
-        var line = String(format: "%@: %.4f ms median (p10 %.4f, p90 %.4f) in %@, %@ thread(s), %d runs",
-                          path, m.medianMs, m.p10Ms, m.p90Ms, rt.name, rt.provenance.first { $0.key == "threads" }?.value ?? "?", repeats)
+        var line = String(format: "%@: %.4f ms median (p10 %.4f, p90 %.4f) in %@, %d thread(s), %d runs",
+                          path, m.medianMs, m.p10Ms, m.p90Ms, rt.name, threads, repeats)
         if let profile {
             let costs = try HardwareCosts(profile: profile, space: nil, cspace: imported.cspace, registry: registry, networks: nil)
             if let col = costs.metricNames.firstIndex(of: "latency_ms"),

@@ -52,13 +52,33 @@ struct NetworkExport {
             object["macs"] = Int(net.macs)
             return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         case .onnx:
-            let doc = about.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            let model = try ONNXExporter.model(net, parameters: try parameters(net), name: name, producerVersion: HwnasVersion.string,
-                                               docString: "hwnas export: \(doc), weights \(weights.rawValue) (seed \(seed)), batch norm folded")
-            return try model.serializedData()
+            return try onnx(net, name: name, doc: Self.doc(about)).model
         case .tflite:
             return try tflite(net)
         }
+    }
+
+    /// What was exported (space and arch, or model), for the ONNX doc string.
+    static func doc(_ about: [String: String]) -> String {
+        about.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
+    /// The ONNX model of `net` with the executor's weights (or zeros of the
+    /// same sizes); with `testData`, also the executor's input and output for
+    /// those weights (batch 1) as ONNX TensorProto files: what a runtime must
+    /// reproduce. One executor gives both.
+    func onnx(_ net: Network, name: String, doc: String, testData: Bool = false) throws
+        -> (model: Data, test: (input: Data, output: Data)?) {
+        if testData && weights != .`init` { throw HwnasError("--test-data: needs --weights init (the executor runs its own weights)") }
+        let ex = try CPUExecutor(net, batch: 1, seed: seed)
+        var parameters = (0..<net.layers.count).map { ex.deployedParameters($0) }
+        if weights == .zeros { parameters = parameters.map { $0.map { [Float](repeating: 0, count: $0.count) } } }
+        let model = try ONNXExporter.model(net, parameters: parameters, name: name, producerVersion: HwnasVersion.string,
+                                           docString: "hwnas export: \(doc)\(doc.isEmpty ? "" : ", ")weights \(weights.rawValue) (seed \(seed)), batch norm folded")
+        guard testData else { return (try model.serializedData(), nil) }
+        try ex.run()
+        return (try model.serializedData(), (try ONNXExporter.tensorFile(ex.tensor(0), like: model.graph.input[0]),
+                                              try ONNXExporter.tensorFile(ex.tensor(net.outputTensor), like: model.graph.output[0])))
     }
 
     /// The int8 TFLite flatbuffer of `net`, written by tools/tflm/ir_to_tflite.py
@@ -74,25 +94,5 @@ struct NetworkExport {
             throw HwnasError("--format tflite: \(script) wrote no file")
         }
         return data
-    }
-
-    /// Deployed parameters of every layer: the executor's, or zeros of the same sizes.
-    func parameters(_ net: Network) throws -> [[[Float]]] {
-        let ex = try CPUExecutor(net, batch: 1, seed: seed)
-        let p = (0..<net.layers.count).map { ex.deployedParameters($0) }
-        guard weights == .zeros else { return p }
-        return p.map { $0.map { [Float](repeating: 0, count: $0.count) } }
-    }
-
-    /// The executor's input and output for the exported weights (batch 1),
-    /// as ONNX TensorProto files: what a runtime must reproduce.
-    func testData(_ net: Network, name: String) throws -> (input: Data, output: Data) {
-        guard weights == .`init` else { throw HwnasError("--test-data: needs --weights init (the executor runs its own weights)") }
-        let ex = try CPUExecutor(net, batch: 1, seed: seed)
-        try ex.run()
-        let model = try ONNXExporter.model(net, parameters: (0..<net.layers.count).map { ex.deployedParameters($0) },
-                                           name: name, producerVersion: HwnasVersion.string)
-        return (try ONNXExporter.tensorFile(ex.tensor(0), like: model.graph.input[0]),
-                try ONNXExporter.tensorFile(ex.tensor(net.outputTensor), like: model.graph.output[0]))
     }
 }

@@ -25,10 +25,14 @@ enum ToolScript {
         do { try p.run() } catch { throw HwnasError("\(flag): cannot start python3 \(script): \(error)") }
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no message"
-            let hint = last.contains("No module named") ? " (python3 -m pip install -r tools/requirements-ci.txt)" : ""
-            throw HwnasError("\(flag): \(last)\(hint)")
-        }
+        guard p.terminationStatus == 0 else { throw failure(stderr: data, prefix: "\(flag): ") }
+    }
+
+    /// A helper's failure in one line: the last line it wrote to stderr,
+    /// and how to install what it imports when that is what is missing.
+    static func failure(stderr: Data, prefix: String) -> HwnasError {
+        let last = String(decoding: stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no message"
+        let hint = last.contains("No module named") ? " (python3 -m pip install -r tools/requirements-ci.txt)" : ""
+        return HwnasError(prefix + last + hint)
     }
 }
