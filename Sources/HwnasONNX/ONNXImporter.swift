@@ -269,8 +269,8 @@ struct GraphReader {
         }
         // A ReLU read by one convolution alone: that convolution's pre_activation.
         let out = n.output[0]
-        if act == .relu, readers[out] == 1, let c = graph.node.indices.first(where: { graph.node[$0].input.first == out }),
-           graph.node[c].opType == "Conv", !graph.output.contains(where: { $0.name == out }) {
+        if act == .relu, readers[out] == 1, let c = consumers[out]?.first, graph.node[c].opType == "Conv",
+           graph.node[c].input.first == out, !graph.output.contains(where: { $0.name == out }) {
             deferred[out] = (n.input[0], act)
             return
         }
@@ -475,13 +475,19 @@ struct GraphReader {
         addLayer(k, "linear", input: v, out: TensorShape(c: fout, h: 1, w: 1), flat: true)
     }
 
+    /// A two-input node's constant operand and the other input's name.
+    func constantOperand(_ n: Onnx_NodeProto) -> (x: String, constant: Onnx_TensorProto)? {
+        if let c = constant(n.input[1]) { return (n.input[0], c) }
+        if let c = constant(n.input[0]) { return (n.input[1], c) }
+        return nil
+    }
+
     mutating func add(_ k: Int) throws {
         let n = graph.node[k]
         guard n.input.count == 2 else { throw fail(k, "needs two inputs") }
         // MatMul + bias: the bias joins the linear layer; a per-channel
         // shift after a per-channel scale: the batchnorm layer's shift.
-        if let b = constant(n.input[1]) ?? constant(n.input[0]) {
-            let x = constant(n.input[1]) != nil ? n.input[0] : n.input[1]
+        if let (x, b) = constantOperand(n) {
             let v = try value(k, x)
             guard let j = joinable(k, x, v), ["linear", "batchnorm"].contains(layers[j].op), !layers[j].flags.contains(.residual),
                   layers[j].attrs.activation == .none, b.dims.reduce(1, *) == Int64(layers[j].outShape.c) else {
@@ -552,8 +558,7 @@ struct GraphReader {
             return
         }
         // x * per-channel constant: a stand-alone batch norm's scale.
-        if let c = constant(n.input[1]) ?? constant(n.input[0]) {
-            let x = constant(n.input[1]) != nil ? n.input[0] : n.input[1]
+        if let (x, c) = constantOperand(n) {
             let v = try value(k, x)
             guard c.dims.reduce(1, *) == Int64(tensors[v.tensor].c) else {
                 throw fail(k, "multiplying by a constant is supported only per channel (\(tensors[v.tensor].c) values)")
@@ -563,7 +568,7 @@ struct GraphReader {
         }
         // x * sigmoid(x): swish.
         for (x, g) in [(n.input[0], n.input[1]), (n.input[1], n.input[0])] {
-            if let p = producer[g], graph.node[p].opType == "Sigmoid", graph.node[p].input[0] == x, readers[g] == 1 {
+            if swishGate(x: x, gate: g) != nil {
                 let v = try value(k, x)
                 var a = LayerAttributes(); a.activation = .swish
                 if let j = joinable(k, x, v), readers[x] == 2, layers[j].attrs.activation == .none {
@@ -591,12 +596,18 @@ struct GraphReader {
                     squeezeAt[k] = found.info
                     break
                 }
-                if let p = producer[g], graph.node[p].opType == "Sigmoid", graph.node[p].input[0] == x, readers[g] == 1 {
+                if let p = swishGate(x: x, gate: g) {
                     absorbed.insert(p)
                     break
                 }
             }
         }
+    }
+
+    /// The Sigmoid node of x * sigmoid(x) when `gate` is sigmoid(x), read by the Mul alone.
+    func swishGate(x: String, gate: String) -> Int? {
+        guard let p = producer[gate], graph.node[p].opType == "Sigmoid", graph.node[p].input[0] == x, readers[gate] == 1 else { return nil }
+        return p
     }
 
     func squeezeExcite(x: String, gate: String) -> (nodes: Set<Int>, info: SqueezeExcite)? {
