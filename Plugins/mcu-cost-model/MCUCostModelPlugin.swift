@@ -83,6 +83,11 @@ final class MCUPluginModel: CostModel {
         let b = batch.raw.pointee
         return try (0..<Int(b.count)).map { i in
             guard let net = b.networks[i] else { throw PluginError("mcu: candidate \(i) (\(batch.archString(i))) has no network") }
+            guard model.profile.runtime == .ideal else {
+                do { return try model.metrics(Self.network(NetworkView(net))) } catch {
+                    throw PluginError("mcu: candidate \(i) (\(batch.archString(i))): runtime \(model.profile.runtime.rawValue): \(error)")
+                }
+            }
             try scratch.pointee.fill(net)
             return model.metrics(&scratch.pointee.summary)
         }
@@ -91,7 +96,9 @@ final class MCUPluginModel: CostModel {
     func explain(_ batch: CandidateBatch) throws -> String? {
         try checkNetworks(batch)
         guard let view = batch.networks.first ?? nil else { return nil }
-        return model.explain(Self.network(view))
+        do { return try model.explain(Self.network(view)) } catch {
+            throw PluginError("mcu: \(batch.archString(0)): runtime \(model.profile.runtime.rawValue): \(error)")
+        }
     }
 
     static func network(_ v: NetworkView) -> Network {
@@ -102,8 +109,21 @@ final class MCUPluginModel: CostModel {
                           inShape: TensorShape(c: l.inC, h: l.inH, w: l.inW),
                           outShape: TensorShape(c: l.outC, h: l.outH, w: l.outW),
                           flags: LayerFlags(rawValue: l.flags), params: l.params, macs: l.macs,
-                          weightElems: l.weightElems, biasElems: l.biasElems, cell: l.cell)
+                          weightElems: l.weightElems, biasElems: l.biasElems, cell: l.cell, attrs: attributes(l))
                 }, spatialDims: v.spatialDims)
+    }
+
+    /// The exact-IR attributes; a 1.0 record has none: its square window
+    /// with "same" padding, as the 1.0 ABI defines it.
+    static func attributes(_ l: NetworkView.Layer) -> LayerAttributes {
+        guard l.hasAttributes else { return .square(kernel: l.kernel, stride: l.stride) }
+        func act(_ v: Int32) -> Activation { Activation(rawValue: v) ?? .none }
+        return LayerAttributes(kernelH: l.kernelH, kernelW: l.kernelW, strideH: l.strideH, strideW: l.strideW,
+                               dilationH: l.dilationH, dilationW: l.dilationW, padTop: l.padTop, padLeft: l.padLeft,
+                               padBottom: l.padBottom, padRight: l.padRight, preActivation: act(l.preActivation),
+                               activation: act(l.activation), batchNorm: l.batchNorm == HWNAS_BN_FOLDED,
+                               shuffleGroups: l.shuffleGroups, hiddenC: l.hiddenC,
+                               hiddenActivation: act(l.hiddenActivation), gateActivation: act(l.gateActivation))
     }
 }
 
@@ -122,8 +142,12 @@ let mcuOptions: [OptionSpec] = {
         .double("cycles_per_elem_eltwise", d.cyclesPerElementEltwise, big, "cycles per element of elementwise work"),
         .double("layer_overhead_cycles", 0, big, "fixed cycles per layer"),
         .double("layer_overhead_bytes", 0, big, "flash bytes per layer"),
+        .string("runtime", MCURuntime.tflm.rawValue, choices: MCURuntime.allCases.map(\.rawValue), "memory layout priced: tflm (TensorFlow Lite Micro's arena and .tflite file) or ideal (perfect packing, a lower bound)"),
+        OptionSpec(key: "pointer_bytes", kind: .string, defaultValue: "4", help: "tflm: pointer size of the target, 4 (32-bit MCU) or 8 (TFLM's 64-bit host build)", choices: ["4", "8"]),
+        .string("tflm_kernels", TFLMKernels.reference.rawValue, choices: TFLMKernels.allCases.map(\.rawValue),
+                "tflm: kernel library, reference or cmsis-nn (adds CMSIS-NN's im2col scratch buffers to the arena)"),
         .double("runtime_flash_kb", 0, big, "the runtime's code"),
-        .double("runtime_sram_kb", 0, big, "the runtime's own SRAM"),
+        .double("runtime_sram_kb", 0, big, "SRAM the runtime needs besides the arena (tflm) or in all (ideal)"),
         .double("active_power_mw", nil, big, "active power: energy = power x latency"),
         .double("energy_pj_per_mac", nil, big, "energy per MAC (when no active power)"),
         .string("core", nil, "the core, informational"),
@@ -132,7 +156,7 @@ let mcuOptions: [OptionSpec] = {
 
 private let plugin = PluginExport(costModels: [
     CostModelKind(PluginDescriptor(id: "mcu", name: "Microcontroller (int8) cost model",
-                                   description: "peak SRAM from tensor liveness, flash (int8 weights, int32 biases), latency from cycles per MAC; options clock_mhz, cycles_per_mac_*, ...",
+                                   description: "peak SRAM (TFLM's arena, or ideal packing), flash (the .tflite file + runtime code), latency from cycles per MAC; options clock_mhz, runtime, cycles_per_mac_*, ...",
                                    options: mcuOptions)) { _, o, logger in
         try MCUPluginModel(options: o, logger: logger)
     },

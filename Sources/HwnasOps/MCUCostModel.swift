@@ -1,8 +1,14 @@
 // The MCU cost model's formulas (int8 inference on a microcontroller):
-//   peak SRAM = max over layers of live activation bytes (int8: 1 byte per
-//               element, MemoryPlanner) + runtime_sram_kb
-//   flash     = weights x 1 B (int8) + biases x 4 B (int32)
-//               + layers x layer_overhead_bytes + runtime_flash_kb
+//   runtime tflm (default): TensorFlow Lite Micro's memory, for the ops an
+//               int8 conversion holds (TFLMGraph):
+//     peak SRAM = tensor arena (TFLM's greedy planner) + persistent
+//                 allocations (TFLMArena) + runtime_sram_kb (outside the arena)
+//     flash     = the .tflite file (TFLiteFileSize) + runtime_flash_kb
+//   runtime ideal: a lower bound
+//     peak SRAM = max over layers of live activation bytes (int8: 1 byte per
+//                 element, MemoryPlanner, in place where allowed) + runtime_sram_kb
+//     flash     = weights x 1 B (int8) + biases x 4 B (int32)
+//                 + layers x layer_overhead_bytes + runtime_flash_kb
 //   cycles    = sum over layers of MACs x cycles_per_mac(op class)
 //               + elementwise elements x cycles_per_elem_eltwise + layer_overhead_cycles
 //   latency   = cycles / clock
@@ -14,7 +20,10 @@ public enum OpClass: String, Sendable, CaseIterable {
 
 public struct MCUEstimate: Sendable {
     public var peakSRAMBytes: Int64        // activations + runtime
+    /// runtime ideal: the layer and tensors at the peak.
     public var activationPeak: LayerMemory?
+    /// runtime tflm: the arena's head and tail.
+    public var arena: TFLMArenaEstimate?
     public var flashBytes: Int64
     public var cycles: Double
     public var latencyMs: Double
@@ -35,12 +44,20 @@ public struct MCUCostModel: Sendable {
     }
     var hasEnergy: Bool { profile.activePowerMW != nil || profile.energyPJPerMAC != nil }
 
-    public func metrics(_ n: Network) -> [Double] {
+    /// Throws OpError when the runtime has no form for an operator (tflm).
+    public func metrics(_ n: Network) throws -> [Double] {
+        guard profile.runtime == .ideal else {
+            let e = try estimate(n)
+            var out = [e.peakSRAMKB, e.flashKB, e.latencyMs, Double(e.params), Double(e.macs)]
+            if hasEnergy { out.append(e.energyMJ ?? .nan) }
+            return out
+        }
         var s = MCUNetworkSummary(n)
         return metrics(&s)
     }
 
-    /// The metrics from a summary (the plugin's fast path; metricNames order).
+    /// The metrics of runtime ideal from a summary (the plugin's fast path;
+    /// metricNames order).
     public func metrics(_ s: inout MCUNetworkSummary) -> [Double] {
         let activations = s.peakBytes()
         var cycles = 0.0, weights: Int64 = 0, biases: Int64 = 0, params: Int64 = 0, macs: Int64 = 0
@@ -116,26 +133,40 @@ public struct MCUCostModel: Sendable {
         return weights + Int64(overhead.rounded(.up))
     }
 
-    public func estimate(_ n: Network) -> MCUEstimate {
-        let peak = MemoryPlanner.peak(n)
-        let activations = peak?.bytes ?? n.tensors.first.map { $0.elements } ?? 0
+    var runtimeSRAMBytes: Int64 { Int64((profile.runtimeSRAMKB * 1024).rounded(.up)) }
+
+    public func estimate(_ n: Network) throws -> MCUEstimate {
         let cycles = n.layers.reduce(0.0) { $0 + self.cycles($1) }
         let latencyMs = cycles / (profile.clockMHz * 1_000)
         let energy = self.energy(latencyMs: latencyMs, macs: n.macs)
-        return MCUEstimate(peakSRAMBytes: activations + Int64((profile.runtimeSRAMKB * 1024).rounded(.up)),
-                           activationPeak: peak, flashBytes: flashBytes(n), cycles: cycles, latencyMs: latencyMs,
-                           energyMJ: energy, params: n.params, macs: n.macs)
+        switch profile.runtime {
+        case .tflm:
+            let g = try TFLMGraph(n)
+            let arena = TFLMArena.estimate(g, layout: profile.tflmLayout, kernels: profile.tflmKernels)
+            return MCUEstimate(peakSRAMBytes: arena.totalBytes + runtimeSRAMBytes, activationPeak: nil, arena: arena,
+                               flashBytes: g.fileBytes + Int64((profile.runtimeFlashKB * 1024).rounded(.up)),
+                               cycles: cycles, latencyMs: latencyMs, energyMJ: energy, params: n.params, macs: n.macs)
+        case .ideal:
+            let peak = MemoryPlanner.peak(n)
+            let activations = peak?.bytes ?? n.tensors.first.map { $0.elements } ?? 0
+            return MCUEstimate(peakSRAMBytes: activations + runtimeSRAMBytes, activationPeak: peak, arena: nil,
+                               flashBytes: flashBytes(n), cycles: cycles, latencyMs: latencyMs,
+                               energyMJ: energy, params: n.params, macs: n.macs)
+        }
     }
 
     /// Which layer and tensors set the SRAM peak, plus flash and latency shares.
-    public func explain(_ n: Network) -> String {
-        let e = estimate(n)
+    public func explain(_ n: Network) throws -> String {
+        let e = try estimate(n)
         func kb(_ b: Int64) -> String { formatKB(Double(b) / 1024) }
         var lines: [String] = []
         var head = "peak SRAM \(formatKB(e.peakSRAMKB)) KB"
         if let cap = profile.sramKB { head += " of \(formatKB(cap)) KB" }
+        head += " (runtime \(profile.runtime.rawValue)\(profile.runtime == .tflm ? ", \(profile.pointerBytes * 8)-bit, \(profile.tflmKernels.rawValue) kernels" : ""))"
         lines.append(head)
-        if let p = e.activationPeak {
+        if let a = e.arena {
+            lines += explainArena(a, n)
+        } else if let p = e.activationPeak {
             let l = n.layers[p.layer]
             lines.append("  set at layer \(p.layer) \(l.op) [\(l.cell.isEmpty ? "-" : l.cell)] \(l.inShape) -> \(l.outShape): activations \(kb(p.bytes)) KB + runtime \(formatKB(profile.runtimeSRAMKB)) KB")
             for t in p.live where t.bytes > 0 || t.role == .outputInPlace {
@@ -152,7 +183,11 @@ public struct MCUCostModel: Sendable {
         }
         var flash = "flash \(formatKB(e.flashKB)) KB"
         if let cap = profile.flashKB { flash += " of \(formatKB(cap)) KB" }
-        flash += ": weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(n.layers.count) layers x \(Int(profile.layerOverheadBytes)) B, runtime \(formatKB(profile.runtimeFlashKB)) KB"
+        if let a = e.arena {
+            flash += ": .tflite \(kb(e.flashBytes - Int64((profile.runtimeFlashKB * 1024).rounded(.up)))) KB (weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(a.opCount) ops, \(a.tensorCount) tensors), runtime \(formatKB(profile.runtimeFlashKB)) KB"
+        } else {
+            flash += ": weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(n.layers.count) layers x \(Int(profile.layerOverheadBytes)) B, runtime \(formatKB(profile.runtimeFlashKB)) KB"
+        }
         lines.append(flash)
         lines.append("latency \(formatMs(e.latencyMs)) ms at \(formatKB(profile.clockMHz)) MHz (\(n.macs) MACs)")
         var byClass: [OpClass: Double] = [:]
@@ -164,6 +199,19 @@ public struct MCUCostModel: Sendable {
         if !shares.isEmpty { lines.append("  cycles by op class: " + shares.joined(separator: ", ")) }
         if let en = e.energyMJ { lines.append("energy \(formatMs(en)) mJ") }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension MCUCostModel {
+    /// The TFLM arena in TFLM's own terms: tensor arena (head), persistent (tail).
+    func explainArena(_ a: TFLMArenaEstimate, _ n: Network) -> [String] {
+        func kb(_ b: Int64) -> String { formatKB(Double(b) / 1024) }
+        let l = n.layers.indices.contains(a.liveAtLayer) ? n.layers[a.liveAtLayer] : nil
+        let where_ = "TFLM op \(a.liveAtOp) \(a.liveKernel?.rawValue ?? "-")" + (l.map { " of layer \(a.liveAtLayer) \($0.op) [\($0.cell.isEmpty ? "-" : $0.cell)]" } ?? "")
+        var lines = ["  tensor arena \(kb(a.headBytes)) KB: \(a.plannedCount) buffers (int8 tensors\(a.scratchCount > 0 ? ", \(a.scratchCount) kernel scratch" : ""); 16-byte aligned) placed by TFLM's greedy planner; at most \(kb(a.liveBytes)) KB are alive at once (\(where_)), so the planner's layout adds \(kb(a.headBytes - a.liveBytes)) KB"]
+        lines.append("  persistent \(kb(a.tailBytes)) KB: \(a.tensorCount) tensors x \(profile.tflmLayout.evalTensor) B \(kb(a.evalTensorBytes)) KB, \(a.opCount) ops x \(profile.tflmLayout.node) B \(kb(a.nodeBytes)) KB, op data \(kb(a.opDataBytes)) KB, per-channel multipliers and shifts \(kb(a.perChannelBytes)) KB, interpreter \(kb(a.fixedBytes)) KB")
+        if profile.runtimeSRAMKB > 0 { lines.append("  outside the arena: runtime_sram_kb \(formatKB(profile.runtimeSRAMKB)) KB") }
+        return lines
     }
 }
 

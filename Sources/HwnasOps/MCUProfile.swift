@@ -1,7 +1,24 @@
 // What the MCU cost model knows about one microcontroller. Built from the
 // string options of a hardware profile's `mcu:` section.
 
+/// How the inference runtime lays out memory: what peak SRAM and flash mean.
+public enum MCURuntime: String, Sendable, Hashable, CaseIterable {
+    /// TensorFlow Lite Micro: its greedy-planned tensor arena plus its
+    /// persistent allocations; flash is the .tflite file (TFLMGraph, TFLMArena).
+    case tflm
+    /// An ideal runtime: perfectly packed live tensors, in-place layers
+    /// where the IR allows (MemoryPlanner), a flat runtime_sram_kb; flash
+    /// is weights + biases + layer_overhead_bytes per layer. A lower bound.
+    case ideal
+}
+
 public struct MCUProfile: Sendable, Hashable {
+    /// The runtime whose memory layout is priced, and (tflm) the target's
+    /// pointer size: 4 on a 32-bit MCU, 8 for TFLM's 64-bit host build.
+    public var runtime: MCURuntime = .tflm
+    public var pointerBytes: Int = 4
+    /// tflm: the kernel library (its scratch buffers).
+    public var tflmKernels: TFLMKernels = .reference
     /// Capacities (informational: constraints are set on the command line).
     public var sramKB: Double?
     public var flashKB: Double?
@@ -29,6 +46,7 @@ public struct MCUProfile: Sendable, Hashable {
         "model", "sram_kb", "flash_kb", "clock_mhz", "cycles_per_mac_conv", "cycles_per_mac_dwconv",
         "cycles_per_mac_linear", "cycles_per_mac_pool", "cycles_per_elem_eltwise", "layer_overhead_cycles",
         "layer_overhead_bytes", "runtime_flash_kb", "runtime_sram_kb", "active_power_mw", "energy_pj_per_mac", "core",
+        "runtime", "pointer_bytes", "tflm_kernels",
     ]
 
     public init(clockMHz: Double, cyclesPerMACConv: Double = 1, cyclesPerMACDepthwise: Double = 2,
@@ -71,7 +89,28 @@ public struct MCUProfile: Sendable, Hashable {
                   runtimeSRAMKB: try number("runtime_sram_kb") ?? 0,
                   sramKB: try number("sram_kb"), flashKB: try number("flash_kb"),
                   activePowerMW: try number("active_power_mw"), energyPJPerMAC: try number("energy_pj_per_mac"))
+        if let r = options["runtime"]?.trimmingCharacters(in: " \t") {
+            guard let v = MCURuntime(rawValue: r) else {
+                throw MCUProfileError("option 'runtime' must be one of \(MCURuntime.allCases.map(\.rawValue).joined(separator: ", ")), got '\(r)'")
+            }
+            runtime = v
+        }
+        if let p = options["pointer_bytes"]?.trimmingCharacters(in: " \t") {
+            guard let v = Int(p), TFLMLayout.forPointerBytes(v) != nil else {
+                throw MCUProfileError("option 'pointer_bytes' must be 4 (a 32-bit MCU) or 8 (TFLM's 64-bit host build), got '\(p)'")
+            }
+            pointerBytes = v
+        }
+        if let k = options["tflm_kernels"]?.trimmingCharacters(in: " \t") {
+            guard let v = TFLMKernels(rawValue: k) else {
+                throw MCUProfileError("option 'tflm_kernels' must be one of \(TFLMKernels.allCases.map(\.rawValue).joined(separator: ", ")), got '\(k)'")
+            }
+            tflmKernels = v
+        }
     }
+
+    /// TFLM's struct sizes on this target.
+    public var tflmLayout: TFLMLayout { TFLMLayout.forPointerBytes(pointerBytes) ?? .mcu32 }
 
     /// Option keys this profile does not understand (likely typos).
     public static func unknownKeys(_ options: [String: String]) -> [String] {

@@ -97,15 +97,18 @@ import Testing
         }
     }
 
+    /// Runtime ideal: the formulas spelled out in the tests below.
     func profile() -> MCUProfile {
-        MCUProfile(clockMHz: 100, cyclesPerMACConv: 2, cyclesPerMACDepthwise: 3, cyclesPerMACLinear: 1,
+        var p = MCUProfile(clockMHz: 100, cyclesPerMACConv: 2, cyclesPerMACDepthwise: 3, cyclesPerMACLinear: 1,
                    cyclesPerMACPool: 1, cyclesPerElementEltwise: 2, layerOverheadCycles: 10, layerOverheadBytes: 100,
                    runtimeFlashKB: 1, runtimeSRAMKB: 2, sramKB: 320, flashKB: 1024, activePowerMW: 50)
+        p.runtime = .ideal
+        return p
     }
 
     @Test func flashLatencyAndEnergyOfTheChain() throws {
         let n = try chain()
-        let e = MCUCostModel(profile: profile()).estimate(n)
+        let e = try MCUCostModel(profile: profile()).estimate(n)
         // weights 216 + 32 + 8 = 256 B int8; biases (8 + 4 + 2) * 4 = 56 B;
         // 4 layers * 100 B; runtime 1024 B: 1,736 B.
         #expect(e.flashBytes == 1_736)
@@ -119,7 +122,7 @@ import Testing
         #expect(e.peakSRAMBytes == 768 + 2048)
         let m = MCUCostModel(profile: profile())
         #expect(m.metricNames == ["peak_sram_kb", "flash_kb", "latency_ms", "params", "macs", "energy_mj"])
-        #expect(m.metrics(n)[0] == Double(768 + 2048) / 1024)
+        #expect(try m.metrics(n)[0] == Double(768 + 2048) / 1024)
     }
 
     @Test func depthwiseAndResidualCyclesUseTheirOwnFigures() throws {
@@ -133,7 +136,7 @@ import Testing
     }
 
     @Test func explainNamesThePeakLayerAndTensors() throws {
-        let text = MCUCostModel(profile: profile()).explain(try chain())
+        let text = try MCUCostModel(profile: profile()).explain(try chain())
         #expect(text.contains("peak SRAM 2.8 KB of 320.0 KB"))
         #expect(text.contains("layer 1 conv2d"))
         #expect(text.contains("t1 8x8x8 int8 0.5 KB (input)"))
@@ -149,6 +152,10 @@ import Testing
         #expect(throws: MCUProfileError.self) { try MCUProfile(options: [:]) }
         #expect(throws: MCUProfileError.self) { try MCUProfile(options: ["clock_mhz": "fast"]) }
         #expect(throws: MCUProfileError.self) { try MCUProfile(options: ["clock_mhz": "64", "sram_kb": "-1"]) }
+        #expect(try MCUProfile(options: ["clock_mhz": "64"]).runtime == .tflm)
+        #expect(try MCUProfile(options: ["clock_mhz": "64", "runtime": "ideal", "pointer_bytes": "8"]).pointerBytes == 8)
+        #expect { try MCUProfile(options: ["clock_mhz": "64", "runtime": "tflite"]) } throws: { "\($0)".contains("'runtime' must be one of tflm, ideal") }
+        #expect { try MCUProfile(options: ["clock_mhz": "64", "pointer_bytes": "2"]) } throws: { "\($0)".contains("'pointer_bytes' must be 4") }
         #expect(MCUProfile.unknownKeys(["clock_mhz": "1", "clok": "2"]) == ["clok"])
     }
 }
