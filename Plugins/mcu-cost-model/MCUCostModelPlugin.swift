@@ -140,6 +140,7 @@ let mcuOptions: [OptionSpec] = {
         .double("cycles_per_mac_linear", d.cyclesPerMACLinear, big, "cycles per MAC of linear layers"),
         .double("cycles_per_mac_pool", d.cyclesPerMACPool, big, "cycles per window read of pools"),
         .double("cycles_per_elem_eltwise", d.cyclesPerElementEltwise, big, "cycles per element of elementwise work"),
+        .double("cycles_per_output", 0, big, "cycles per output element of convolutions and linears (requantisation)"),
         .double("layer_overhead_cycles", 0, big, "fixed cycles per layer"),
         .double("layer_overhead_bytes", 0, big, "flash bytes per layer"),
         .string("runtime", MCURuntime.tflm.rawValue, choices: MCURuntime.allCases.map(\.rawValue), "memory layout priced: tflm (TensorFlow Lite Micro's arena and .tflite file) or ideal (perfect packing, a lower bound)"),

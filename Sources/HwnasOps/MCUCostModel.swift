@@ -10,6 +10,7 @@
 //     flash     = weights x 1 B (int8) + biases x 4 B (int32)
 //                 + layers x layer_overhead_bytes + runtime_flash_kb
 //   cycles    = sum over layers of MACs x cycles_per_mac(op class)
+//               + outputs of convs and linears x cycles_per_output
 //               + elementwise elements x cycles_per_elem_eltwise + layer_overhead_cycles
 //   latency   = cycles / clock
 //   energy    = active power x latency, or MACs x energy per MAC
@@ -112,9 +113,9 @@ public struct MCUCostModel: Sendable {
         let p = profile
         var c = p.layerOverheadCycles
         switch l.opClass {
-        case .conv: c += Double(l.macs) * p.cyclesPerMACConv
-        case .depthwise: c += Double(l.macs) * p.cyclesPerMACDepthwise
-        case .linear: c += Double(l.macs) * p.cyclesPerMACLinear
+        case .conv: c += Double(l.macs) * p.cyclesPerMACConv + Double(l.outElements) * p.cyclesPerOutput
+        case .depthwise: c += Double(l.macs) * p.cyclesPerMACDepthwise + Double(l.outElements) * p.cyclesPerOutput
+        case .linear: c += Double(l.macs) * p.cyclesPerMACLinear + Double(l.outElements) * p.cyclesPerOutput
         case .pool: c += Double(l.macs) * p.cyclesPerMACPool
         case .eltwise: c += Double(max(l.macs, l.outElements)) * p.cyclesPerElementEltwise
         case .free: break

@@ -30,6 +30,9 @@ public struct MCUProfile: Sendable, Hashable {
     public var cyclesPerMACPool: Double
     /// Cycles per element of elementwise work (add, residual add, batchnorm, zero fill).
     public var cyclesPerElementEltwise: Double
+    /// Cycles per output element of a convolution or linear layer
+    /// (requantise, clamp, store): what makes thin layers cost more per MAC.
+    public var cyclesPerOutput: Double = 0
     /// Fixed cycles per layer (kernel call, requantisation setup).
     public var layerOverheadCycles: Double
     /// Flash bytes per layer for its description (shapes, quantisation params).
@@ -44,7 +47,7 @@ public struct MCUProfile: Sendable, Hashable {
 
     public static let knownKeys: Set<String> = [
         "model", "sram_kb", "flash_kb", "clock_mhz", "cycles_per_mac_conv", "cycles_per_mac_dwconv",
-        "cycles_per_mac_linear", "cycles_per_mac_pool", "cycles_per_elem_eltwise", "layer_overhead_cycles",
+        "cycles_per_mac_linear", "cycles_per_mac_pool", "cycles_per_elem_eltwise", "cycles_per_output", "layer_overhead_cycles",
         "layer_overhead_bytes", "runtime_flash_kb", "runtime_sram_kb", "active_power_mw", "energy_pj_per_mac", "core",
         "runtime", "pointer_bytes", "tflm_kernels",
     ]
@@ -89,6 +92,7 @@ public struct MCUProfile: Sendable, Hashable {
                   runtimeSRAMKB: try number("runtime_sram_kb") ?? 0,
                   sramKB: try number("sram_kb"), flashKB: try number("flash_kb"),
                   activePowerMW: try number("active_power_mw"), energyPJPerMAC: try number("energy_pj_per_mac"))
+        cyclesPerOutput = try number("cycles_per_output") ?? 0
         if let r = options["runtime"]?.trimmingCharacters(in: " \t") {
             guard let v = MCURuntime(rawValue: r) else {
                 throw MCUProfileError("option 'runtime' must be one of \(MCURuntime.allCases.map(\.rawValue).joined(separator: ", ")), got '\(r)'")

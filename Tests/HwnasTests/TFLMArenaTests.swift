@@ -64,17 +64,29 @@ import Testing
         #expect(throws: OpError.unknownOp("mystery_op")) { try TFLMGraph(n) }
     }
 
-    /// Every sampled network of every shipped space (3 seeds), run in TFLM:
+    /// Every sampled network of every shipped space (3 seeds) and the MLPerf
+    /// Tiny models, run in TFLM:
     /// the 64-bit model within +10% / -5% of TFLM's arena, the flash
     /// estimate within 5% of the .tflite file; the 32-bit figure below the
     /// 64-bit one (smaller structs) but above the tensor arena alone.
+    /// The MLPerf Tiny models (ResNet-8, DS-CNN, MobileNetV1-0.25) built in
+    /// PyTorch and exported as ONNX into a fresh folder.
+    static func mlperfTinyModels() throws -> String {
+        let dir = TestSupport.tempDir("mlperf-tiny")
+        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/models.py", dir])
+        guard r.status == 0 else { throw ONNXExportTests.TestFailure("models.py: \(r.err)") }
+        return dir
+    }
+
     @Test func estimatesMatchTFLMOnEveryShippedSpace() throws {
+        let models = try Self.mlperfTinyModels()
         let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/tflm/arena_table.py",
                                                      "--hwnas", TestSupport.hwnas, "--seeds", "1,2,3", "--json",
-                                                     "--work", TestSupport.tempDir("tflm-arena")])
+                                                     "--work", TestSupport.tempDir("tflm-arena")]
+                                    + ["ic", "kws", "vww"].flatMap { ["--model", "\(models)/\($0).onnx"] })
         #expect(r.status == 0, "\(r.err)")
         let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(rows.count == 15, "\(r.out)\n\(r.err)")
+        #expect(rows.count == 18, "\(r.out)\n\(r.err)")
         for row in rows {
             let name = row["network"] as? String ?? "?"
             let ratio = try #require(row["ratio_tflm"] as? Double), flash = try #require(row["flash_ratio"] as? Double)
@@ -83,6 +95,22 @@ import Testing
             let m32 = try #require(row["tflm-32_sram_kb"] as? Double), m64 = try #require(row["tflm-64_sram_kb"] as? Double)
             let head = try #require(row["tflm_head_kb"] as? Double)
             #expect(m32 < m64 && m32 > head, "\(name): 32-bit \(m32) KB, 64-bit \(m64) KB, head \(head) KB")
+        }
+    }
+
+    /// The latency profiles calibrated on MLPerf Tiny (one model per board
+    /// and runtime) predict every held-back published figure within 20%.
+    @Test func mlperfTinyLatencyProfilesPredictHeldBackModels() throws {
+        let models = try Self.mlperfTinyModels()
+        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/calibrate.py",
+                                                     "--hwnas", TestSupport.hwnas, "--models", models, "--check", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.count == 15, "\(r.out)\n\(r.err)")
+        for row in rows {
+            let error = try #require(row["error"] as? Double), role = row["role"] as? String
+            let name = "\(row["profile"] ?? "?") \(row["model"] ?? "?")"
+            #expect(abs(error) <= (role == "calibration" ? 0.01 : 0.20), "\(name) (\(role ?? "")): \(error) (\(row))")
         }
     }
 }
