@@ -58,6 +58,11 @@ import Testing
         #expect(constBytes == want)
     }
 
+    @Test func kernelIndexIsThePositionInAllCases() {
+        #expect(TFLMKernel.allCases.enumerated().allSatisfy { $0.offset == $0.element.index })
+        #expect(TFLMLayout.mcu32.kernel[.conv2D] == 96 && TFLMLayout.host64.kernel.count == TFLMKernel.allCases.count)
+    }
+
     @Test func anOperatorWithNoTFLiteFormIsAnError() throws {
         var n = Network(tensors: [TensorShape(c: 4, h: 4, w: 4), TensorShape(c: 4, h: 4, w: 4)], layers: [])
         n.layers = [Layer(op: "mystery_op", input: 0, output: 1, inShape: n.tensors[0], outShape: n.tensors[1])]

@@ -29,19 +29,21 @@ public enum GreedyArenaPlanner {
         var offsets = [Int64](repeating: 0, count: n)
         var byOffset: [Int] = []          // placed buffers, ascending offset
         byOffset.reserveCapacity(n)
-        for id in order {
-            let want = buffers[id]
-            var candidate: Int64 = 0
-            var prior: Int? = nil
-            for other in byOffset where buffers[other].overlaps(want) {
-                if let p = prior { candidate = max(candidate, offsets[p] + buffers[p].size) }
-                if offsets[other] - candidate >= want.size { prior = nil; break }
-                prior = other
+        buffers.withUnsafeBufferPointer { b in
+            for id in order {
+                let want = b[id]
+                var candidate: Int64 = 0
+                var prior = -1
+                for other in byOffset where !(b[other].first > want.last || want.first > b[other].last) {
+                    if prior >= 0 { candidate = max(candidate, offsets[prior] + b[prior].size) }
+                    if offsets[other] - candidate >= want.size { prior = -1; break }
+                    prior = other
+                }
+                if prior >= 0 { candidate = max(candidate, offsets[prior] + b[prior].size) }
+                offsets[id] = candidate
+                let at = byOffset.firstIndex { offsets[$0] > candidate } ?? byOffset.count
+                byOffset.insert(id, at: at)
             }
-            if let p = prior { candidate = max(candidate, offsets[p] + buffers[p].size) }
-            offsets[id] = candidate
-            let at = byOffset.firstIndex { offsets[$0] > candidate } ?? byOffset.count
-            byOffset.insert(id, at: at)
         }
         var size: Int64 = 0
         for i in 0..<n { size = max(size, offsets[i] + buffers[i].size) }

@@ -23,7 +23,16 @@ public struct TFLMLayout: Sendable, Hashable {
     /// Interpreter, allocator, planner, persistent input/output tensors.
     public var fixed: Int64
     /// Per op by kernel: op data + builtin parameters (alignment included).
-    public var kernel: [TFLMKernel: Int64]
+    public var kernel: [TFLMKernel: Int64] { didSet { byIndex = Self.index(kernel) } }
+    /// `kernel` by TFLMKernel.index (estimates price thousands of networks a second).
+    private(set) var byIndex: [Int64]
+
+    public init(pointerBytes: Int, evalTensor: Int64, node: Int64, fixed: Int64, kernel: [TFLMKernel: Int64]) {
+        self.pointerBytes = pointerBytes; self.evalTensor = evalTensor; self.node = node; self.fixed = fixed
+        self.kernel = kernel; byIndex = Self.index(kernel)
+    }
+
+    static func index(_ k: [TFLMKernel: Int64]) -> [Int64] { TFLMKernel.allCases.map { k[$0] ?? 0 } }
 
     /// The host interpreter the tests run (tflite-micro 0.dev20261023182759,
     /// its RecordingMicroAllocator, built with TFLM's compression support):
@@ -129,7 +138,7 @@ public enum TFLMArena {
         let nodes = Int64(g.ops.count) * layout.node
         var opData: Int64 = 0, perChannel: Int64 = 0
         for op in g.ops {
-            opData += layout.kernel[op.kernel] ?? 0
+            opData += layout.byIndex[op.kernel.index]
             perChannel += 2 * align(4 * Int64(op.perChannel))   // multipliers and shifts, int32, 16-byte aligned each
         }
         // One ScratchBufferHandle (a pointer) per scratch buffer, in a 16-byte aligned array.

@@ -22,6 +22,28 @@ public enum TFLMKernel: String, Sendable, CaseIterable {
     case add = "ADD", mul = "MUL", relu = "RELU", relu6 = "RELU6", hardSwish = "HARD_SWISH", logistic = "LOGISTIC"
     case averagePool2D = "AVERAGE_POOL_2D", maxPool2D = "MAX_POOL_2D", mean = "MEAN", pad = "PAD"
     case concatenation = "CONCATENATION", reshape = "RESHAPE", transpose = "TRANSPOSE"
+
+    /// Position in allCases (a table index for per-kernel figures).
+    public var index: Int {
+        switch self {
+        case .conv2D: 0
+        case .depthwiseConv2D: 1
+        case .fullyConnected: 2
+        case .add: 3
+        case .mul: 4
+        case .relu: 5
+        case .relu6: 6
+        case .hardSwish: 7
+        case .logistic: 8
+        case .averagePool2D: 9
+        case .maxPool2D: 10
+        case .mean: 11
+        case .pad: 12
+        case .concatenation: 13
+        case .reshape: 14
+        case .transpose: 15
+        }
+    }
 }
 
 public struct TFLMTensor: Sendable, Hashable {
@@ -57,16 +79,18 @@ public struct TFLMGraph: Sendable {
 
     /// Lowers `n`; throws OpError.unknownOp for an operator with no TFLite form here.
     public init(_ n: Network) throws {
-        var values: [Int: Int] = [:]          // IR tensor -> TFLM tensor
+        var values = [Int](repeating: -1, count: n.tensors.count)   // IR tensor -> TFLM tensor
         let t0 = n.tensors[0]
         input = activation(Int64(t0.c) * Int64(t0.h) * Int64(t0.w))
         values[0] = input
         for (i, l) in n.layers.enumerated() {
-            guard let x = values[l.input] else { throw OpError.invalidShape("layer \(i) reads tensor \(l.input) before it is written") }
-            let second = l.input2 >= 0 ? values[l.input2] : nil
-            values[l.output] = try lower(i, l, x, second)
+            func value(_ t: Int) -> Int? { values.indices.contains(t) && values[t] >= 0 ? values[t] : nil }
+            guard let x = value(l.input), values.indices.contains(l.output) else {
+                throw OpError.invalidShape("layer \(i) reads tensor \(l.input) before it is written")
+            }
+            values[l.output] = try lower(i, l, x, l.input2 >= 0 ? value(l.input2) : nil)
         }
-        output = values[n.outputTensor] ?? input
+        output = values.indices.contains(n.outputTensor) && values[n.outputTensor] >= 0 ? values[n.outputTensor] : input
     }
 
     // MARK: tensors and ops
