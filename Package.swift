@@ -72,6 +72,10 @@ var targets: [Target] = [
     // the IR. onnx.pb.swift is generated once (tools/onnx-schema) and committed.
     .target(name: "HwnasONNX", dependencies: ["HwnasOps", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Sources/HwnasONNX", exclude: ["schema"]),
+    // The host API: hwnas's host driven from C or Python (cffi), header in
+    // CHwnasHostAPI/include/hwnas_host.h, built as libhwnas_host.so.
+    .target(name: "CHwnasHostAPI", path: "Sources/CHwnasHostAPI"),
+    .target(name: "HwnasHostAPI", dependencies: ["HwnasCore", "HwnasOps", "CHwnasHostAPI"], path: "Sources/HwnasHostAPI"),
     .executableTarget(name: "hwnas",
                       dependencies: ["HwnasCore", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/hwnas"),
@@ -82,6 +86,7 @@ var targets: [Target] = [
 var products: [Product] = [
     .executable(name: "hwnas", targets: ["hwnas"]),
     .library(name: "HwnasCore", targets: ["HwnasCore"]),
+    .library(name: "hwnas_host", type: .dynamic, targets: ["HwnasHostAPI"]),
 ]
 for p in plugins {
     let deps: [Target.Dependency] = ["CHwnasABI"] + (p.swift ? ["HwnasPluginSupport"] : []) + p.deps

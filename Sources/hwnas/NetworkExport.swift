@@ -46,11 +46,7 @@ struct NetworkExport {
     func data(_ net: Network, format: ExportFormat, name: String, about: [String: String]) throws -> Data {
         switch format {
         case .json:
-            var object = NetworkIRJSON.object(net)
-            for (k, v) in about { object[k] = v }
-            object["params"] = Int(net.params)
-            object["macs"] = Int(net.macs)
-            return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            return try NetworkIRJSON.document(net, about: about)
         case .onnx:
             return try onnx(net, name: name, doc: Self.doc(about)).model
         case .tflite:

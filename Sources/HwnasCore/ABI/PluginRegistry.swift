@@ -24,6 +24,10 @@ public final class PluginRegistry: @unchecked Sendable {
     /// Where it looked (an isolated plugin host loads from the same places).
     public let paths: [String]
 
+    /// hwnas's own host API library (Sources/HwnasHostAPI), built next to the
+    /// plugins: a folder scan skips it (it is the host, not a plugin).
+    public static let hostLibraryName = "libhwnas_host.so"
+
     public init(paths: [String]) {
         self.paths = paths
         var seenFiles = Set<String>()
@@ -36,7 +40,8 @@ public final class PluginRegistry: @unchecked Sendable {
             let files: [String]
             if isDir.boolValue {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: entry)) ?? []
-                files = names.filter { $0.hasSuffix(".so") }.sorted().map { (entry as NSString).appendingPathComponent($0) }
+                files = names.filter { $0.hasSuffix(".so") && $0 != Self.hostLibraryName }.sorted()
+                    .map { (entry as NSString).appendingPathComponent($0) }
             } else { files = [entry] }
             for f in files {
                 let real = (f as NSString).resolvingSymlinksInPath

@@ -1,9 +1,10 @@
 // The network IR as JSON: the field names of hwnas_layer (docs/network-ir.md),
 // the same object the command evaluator sends as `network` in each request.
+import Foundation
 import HwnasOps
 
-enum NetworkIRJSON {
-    static func object(_ n: Network) -> [String: Any] {
+public enum NetworkIRJSON {
+    public static func object(_ n: Network) -> [String: Any] {
         [
             "spatial_dims": n.spatialDims,
             "layers": n.layers.map { l -> [String: Any] in
@@ -27,5 +28,15 @@ enum NetworkIRJSON {
             },
             "tensors": n.tensors.map { ["c": $0.c, "h": $0.h, "w": $0.w] },
         ]
+    }
+
+    /// The file `hwnas export --format json` writes: the IR plus `about`
+    /// (space and arch, or model) and the network's params and MACs.
+    public static func document(_ n: Network, about: [String: String]) throws -> Data {
+        var object = object(n)
+        for (k, v) in about { object[k] = v }
+        object["params"] = Int(n.params)
+        object["macs"] = Int(n.macs)
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }
 }

@@ -1,0 +1,66 @@
+// One host API session (hwnas_host_session): the plugin registry, the spaces
+// it has loaded (by name and options) and the profile cost models opened
+// from it. The host API's functions (HostAPI.swift) are thin C wrappers over
+// this and over HwnasCore — the code `hwnas` itself runs.
+import Foundation
+import HwnasCore
+import HwnasOps
+
+final class HostSession {
+    let registry: PluginRegistry
+    let problems: UnsafeMutablePointer<CChar>
+    private var spaces: [String: SearchSpace] = [:]
+
+    init(pluginPaths: [String], libraryDirectory: String?) {
+        var extra = pluginPaths
+        if let env = ProcessInfo.processInfo.environment["HWNAS_PLUGIN_PATH"] {
+            extra += env.split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        }
+        if let dir = libraryDirectory { extra.append(dir) }
+        registry = PluginRegistry(paths: extra)
+        problems = strdup(registry.problems.map(\.description).joined(separator: "\n"))!
+    }
+
+    deinit { free(problems) }
+
+    /// A space by name, .yaml path or plugin id, with string options; one
+    /// instance per (space, options).
+    func space(_ name: String, options: [String: String]) throws -> SearchSpace {
+        let key = name + "\u{1}" + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1}")
+        if let s = spaces[key] { return s }
+        let s = try SpaceCatalog.load(name, registry: registry, overrides: options)
+        spaces[key] = s
+        return s
+    }
+
+    func networks(_ s: SearchSpace) throws -> NetworkFactory {
+        guard s.buildsNetworks else { throw HwnasError("space \(s.name) builds no networks (it names no operator set)") }
+        return try NetworkFactory(space: s, registry: registry)
+    }
+
+    func costs(profile: String, space s: SearchSpace) throws -> HardwareCosts {
+        let p = try HardwareProfile.load(profile)
+        return try HardwareCosts(profile: p, space: s, cspace: CSearchSpace(s), registry: registry,
+                                 networks: s.buildsNetworks ? try networks(s) : nil)
+    }
+}
+
+/// A profile's cost models over a space (hwnas_host_costs).
+final class HostCosts {
+    let space: SearchSpace
+    let costs: HardwareCosts
+    let names: [UnsafeMutablePointer<CChar>]
+
+    init(space: SearchSpace, costs: HardwareCosts) {
+        self.space = space; self.costs = costs
+        names = costs.metricNames.map { strdup($0)! }
+    }
+
+    deinit { names.forEach { free($0) } }
+
+    /// Rows in metricNames order, NaN where a model knows no value.
+    func estimate(_ genotypes: [[Int32]]) throws -> [[Double]] {
+        for g in genotypes { try space.validate(g) }
+        return try costs.costs(genotypes.map(space.canonicalize))
+    }
+}

@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""A PyTorch trainer for `hwnas search --evaluator command` (docs/evaluator-protocol.md).
+
+Every candidate is built exactly as the request's network IR says
+(docs/network-ir.md) with `hwnas.torch.build(network, batch_norm="train")`
+(convolutions + BatchNorm, trainable), trained on CPU on a real data set that
+ships inside a Python package (nothing is downloaded), and answered with its
+validation accuracy as the objective. Same structure as train_numpy.py: JSON
+lines on stdin/stdout, logs on stderr.
+
+Data sets (--dataset):
+
+  digits        scikit-learn's load_digits: 1797 8x8 grayscale digits, 10
+                classes; a fixed stratified split, 80% train (1437), 20%
+                validation (360). For a 2-D space with a 1x8x8 input, e.g.
+                  --space mcunet-mbv2 --space-option resolution=8 --space-option input_channels=1
+                  --space nb201 --space-option input_size=8 --space-option input_channels=1
+                A network whose input is larger than 8x8 gets the images
+                upsampled (bilinear) to its size, and a network with 3 input
+                channels gets the gray channel repeated; both are logged.
+  basicmotions  aeon's bundled UCR/UEA BasicMotions: 6 channels x 100 steps,
+                4 classes, its own split of 40 train / 40 test series (the
+                test split is the validation set). For micronas-1d as shipped
+                (its default input is 6 x 100, 4 classes); a network of
+                another length gets the series resampled (linear) to it.
+
+The network's classifier must have at least the data set's classes (extra
+outputs are never the target; they are logged). A mismatch that cannot be
+fixed (a 1-D network on images, fewer outputs than classes, another number of
+channels for a time series) is an error reply for that candidate, not a crash.
+
+Training: Adam (--lr) with a cosine schedule over all steps, cross entropy,
+--epochs (default: 6 for digits, 40 for basicmotions), --batch-size (64 /
+8); then the model in eval mode (BatchNorm running statistics) on the
+validation set. Deterministic given --seed and --threads: the candidate's
+weights and batch order come from (seed, arch) alone, so the same candidate
+gets the same accuracy in any worker, in any order. --max-seconds stops a
+candidate's training early (0: never); the answer then says so
+(time_limited 1, fractional epochs) and depends on the machine's speed.
+
+    hwnas search --space micronas-1d --profile stm32f746 \
+        --constraint "peak_sram_kb<=64" --constraint "flash_kb<=256" \
+        --evaluator command \
+        --evaluator-option command="python3 examples/trainer/train_torch.py --dataset basicmotions" \
+        --evaluator-option extra_metrics=train_seconds,epochs,train_loss,val_loss,trainable_params \
+        --budget 8 --parallel 2 --output run.json
+
+Reply metrics: train_seconds, epochs, steps, train_loss (last epoch's mean),
+val_loss, train_accuracy (last epoch, training mode), trainable_params,
+time_limited.
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+try:
+    import hwnas.torch as hwnas_torch
+except ImportError:   # not installed: the repository's python/ folder
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+    import hwnas.torch as hwnas_torch
+
+PROTOCOL = 1
+DEFAULTS = {"digits": {"epochs": 6, "batch_size": 64, "lr": 0.005},
+            "basicmotions": {"epochs": 40, "batch_size": 8, "lr": 0.005}}
+
+
+def log(msg):
+    print(f"[train_torch] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Data
+
+
+class Dataset:
+    """Train and validation tensors, [N, C, H, W] (images) or [N, C, W] (series)."""
+
+    def __init__(self, name, spatial_dims, classes, xt, yt, xv, yv):
+        self.name, self.spatial_dims, self.classes = name, spatial_dims, classes
+        self.xt, self.yt, self.xv, self.yv = xt, yt, xv, yv
+        self._cache = {}
+
+    def for_input(self, spatial_dims, shape):
+        """The data in the network's input shape (C, H, W) / (C, W), resized if needed."""
+        key = (spatial_dims, tuple(shape))
+        if key in self._cache:
+            return self._cache[key]
+        if spatial_dims != self.spatial_dims:
+            kind = "2-D images" if self.spatial_dims == 2 else "1-D series"
+            raise ValueError(f"{self.name} is {kind}; the network has spatial_dims {spatial_dims}")
+        xs = []
+        notes = []
+        for x in (self.xt, self.xv):
+            c = x.shape[1]
+            if shape[0] != c:
+                if self.spatial_dims == 2 and c == 1:
+                    x = x.repeat(1, shape[0], 1, 1)
+                    notes.append(f"gray channel repeated x{shape[0]}")
+                else:
+                    raise ValueError(f"{self.name} has {c} channels; the network takes {shape[0]}")
+            if tuple(x.shape[2:]) != tuple(shape[1:]):
+                mode = "bilinear" if self.spatial_dims == 2 else "linear"
+                notes.append(f"{mode} resize {tuple(x.shape[2:])} -> {tuple(shape[1:])}")
+                x = F.interpolate(x, size=tuple(shape[1:]), mode=mode, align_corners=False)
+            xs.append(x.contiguous())
+        if notes:
+            log(f"{self.name} for a network input {tuple(shape)}: {'; '.join(sorted(set(notes)))}")
+        self._cache[key] = (xs[0], xs[1])
+        return self._cache[key]
+
+
+def load_digits_data():
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    x = d.images.astype(np.float32) / 16.0
+    y = d.target.astype(np.int64)
+    rng = np.random.default_rng(0)               # the split is fixed, whatever --seed
+    val = np.zeros(len(y), bool)
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        val[rng.permutation(idx)[: int(round(0.2 * len(idx)))]] = True
+    mean, std = x[~val].mean(), x[~val].std()
+    x = (x - mean) / std
+    t = torch.from_numpy(x).unsqueeze(1)           # [N, 1, 8, 8]
+    yt = torch.from_numpy(y)
+    tr, va = torch.from_numpy(~val), torch.from_numpy(val)
+    return Dataset("digits", 2, 10, t[tr], yt[tr], t[va], yt[va])
+
+
+def load_basicmotions_data():
+    from aeon.datasets import load_basic_motions
+    xt, yt = load_basic_motions(split="train")
+    xv, yv = load_basic_motions(split="test")
+    labels = sorted(set(yt.tolist()) | set(yv.tolist()))
+    index = {l: i for i, l in enumerate(labels)}
+    xt, xv = xt.astype(np.float32), xv.astype(np.float32)      # [N, 6, 100]
+    mean = xt.mean(axis=(0, 2), keepdims=True)
+    std = xt.std(axis=(0, 2), keepdims=True) + 1e-6
+    xt, xv = (xt - mean) / std, (xv - mean) / std
+    to_y = lambda ys: torch.tensor([index[v] for v in ys.tolist()], dtype=torch.int64)
+    return Dataset("basicmotions", 1, len(labels), torch.from_numpy(xt), to_y(yt), torch.from_numpy(xv), to_y(yv))
+
+
+LOADERS = {"digits": load_digits_data, "basicmotions": load_basicmotions_data}
+
+
+# ---------------------------------------------------------------------------
+# Training
+
+
+def candidate_seed(seed, arch):
+    h = hashlib.sha256(f"{seed}:{arch}".encode()).digest()
+    return int.from_bytes(h[:8], "big") & ((1 << 63) - 1)
+
+
+def evaluate(model, x, y, batch=512):
+    model.eval()
+    correct, loss = 0, 0.0
+    with torch.no_grad():
+        for i in range(0, len(y), batch):
+            logits = model(x[i:i + batch]).flatten(1)
+            loss += float(F.cross_entropy(logits, y[i:i + batch], reduction="sum"))
+            correct += int((logits.argmax(1) == y[i:i + batch]).sum())
+    return correct / len(y), loss / len(y)
+
+
+def train(request, data, args):
+    network = request.get("network")
+    if not network:
+        raise ValueError("this trainer needs the network IR (a space that builds networks)")
+    seed = candidate_seed(args.seed, request.get("arch", ""))
+    torch.manual_seed(seed)
+    model = hwnas_torch.build(network, batch_norm="train")
+    n_params = hwnas_torch.count_parameters(model)
+    spatial_dims = model.spatial_dims
+    xt, xv = data.for_input(spatial_dims, model.input_shape)
+    yt, yv = data.yt, data.yv
+    out_c = network["tensors"][network["layers"][-1]["output"]]
+    n_out = out_c["c"] * out_c["h"] * out_c["w"]
+    if n_out < data.classes:
+        raise ValueError(f"the network has {n_out} outputs for {data.classes} classes "
+                         f"(give the space's classes option)")
+    if n_out > data.classes:
+        log(f"{request.get('arch')}: {n_out} outputs for {data.classes} classes (the extra ones are never a target)")
+
+    bs = args.batch_size
+    steps_per_epoch = max(1, len(yt) // bs) if len(yt) % bs < 2 else len(yt) // bs + 1
+    total = args.epochs * steps_per_epoch
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    gen = torch.Generator().manual_seed(seed)
+    start = time.perf_counter()
+    step, time_limited = 0, False
+    train_loss, train_acc = float("nan"), float("nan")
+    for epoch in range(args.epochs):
+        model.train()
+        order = torch.randperm(len(yt), generator=gen)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for b in range(steps_per_epoch):
+            idx = order[b * bs:(b + 1) * bs]
+            if len(idx) < 2:            # BatchNorm needs 2 samples per channel
+                continue
+            logits = model(xt[idx]).flatten(1)
+            loss = F.cross_entropy(logits, yt[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            loss_sum += float(loss) * len(idx)
+            correct += int((logits.argmax(1) == yt[idx]).sum())
+            seen += len(idx)
+            if args.max_seconds > 0 and time.perf_counter() - start > args.max_seconds:
+                time_limited = True
+                break
+        if seen:
+            train_loss, train_acc = loss_sum / seen, correct / seen
+        if not math.isfinite(train_loss):
+            raise ValueError(f"training diverged (loss {train_loss}) in epoch {epoch + 1}")
+        if time_limited:
+            break
+    train_seconds = time.perf_counter() - start
+    acc, val_loss = evaluate(model, xv, yv)
+    metrics = {"train_seconds": train_seconds, "epochs": step / steps_per_epoch, "steps": step,
+               "train_loss": train_loss, "val_loss": val_loss, "train_accuracy": train_acc,
+               "trainable_params": n_params, "time_limited": int(time_limited)}
+    return acc, metrics
+
+
+def send(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dataset", choices=sorted(LOADERS), default="digits")
+    ap.add_argument("--epochs", type=int, help="epochs per candidate (default: 6 digits, 40 basicmotions)")
+    ap.add_argument("--batch-size", type=int, help="mini-batch (default: 64 digits, 8 basicmotions)")
+    ap.add_argument("--lr", type=float, help="Adam learning rate, cosine-decayed to 0 (default 0.005)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of weights and batch order (with the arch)")
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
+    ap.add_argument("--max-seconds", type=float, default=0.0,
+                    help="stop a candidate's training after this long (0: never)")
+    args = ap.parse_args()
+    for k, v in DEFAULTS[args.dataset].items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    if args.epochs < 1 or args.batch_size < 2 or args.lr <= 0 or args.threads < 1:
+        ap.error("--epochs >= 1, --batch-size >= 2, --lr > 0 and --threads >= 1")
+    torch.set_num_threads(args.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    t0 = time.perf_counter()
+    data = LOADERS[args.dataset]()     # fails here, before hello, if the data set cannot load
+    log(f"{data.name}: {len(data.yt)} train, {len(data.yv)} validation, {data.classes} classes "
+        f"({time.perf_counter() - t0:.1f} s); epochs {args.epochs}, batch {args.batch_size}, lr {args.lr}, "
+        f"threads {args.threads}, worker {os.environ.get('HWNAS_WORKER_INDEX', '-')}")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        msg = json.loads(line)
+        kind = msg.get("type")
+        if kind == "hello":
+            send({"type": "hello", "protocol": PROTOCOL, "name": "train_torch"})
+        elif kind == "evaluate":
+            try:
+                acc, metrics = train(msg, data, args)
+            except Exception as e:  # report, do not die: the search goes on
+                log(f"{msg.get('arch')}: {type(e).__name__}: {e}")
+                send({"id": msg["id"], "error": f"{type(e).__name__}: {e}"})
+                continue
+            send({"id": msg["id"], "objective": acc, "metrics": metrics})
+            log(f"{msg.get('arch')}: accuracy {acc:.4f}, {metrics['trainable_params']} params, "
+                f"{metrics['epochs']:.1f} epochs in {metrics['train_seconds']:.2f} s")
+        # "cancel" and unknown types are ignored; EOF on stdin ends the program.
+
+
+if __name__ == "__main__":
+    main()

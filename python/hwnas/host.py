@@ -1,0 +1,219 @@
+"""hwnas's host from Python: cost models, strategies, spaces and networks,
+through the host API (libhwnas_host.so, C functions of hwnas_host.h) with
+cffi. The numbers are the ones `hwnas cost` prints: the same code computes
+them. Errors on the C side raise HwnasError with hwnas's one-line message.
+"""
+import json
+import threading
+
+import numpy as np
+
+from . import _native
+
+ERROR_CAPACITY = 4096
+
+
+class HwnasError(Exception):
+    """A host API call failed; the message says what and where."""
+
+
+_lock = threading.Lock()
+_lib = None
+
+
+def _native_lib():
+    global _lib
+    with _lock:
+        if _lib is None:
+            _lib = _native.load()
+        return _lib
+
+
+def _options(d):
+    if d is None:
+        return None
+    return json.dumps({str(k): (v if isinstance(v, str) else json.dumps(v) if isinstance(v, bool) else str(v))
+                       for k, v in d.items()}).encode()
+
+
+def _text(s):
+    return None if s is None else str(s).encode()
+
+
+class _Caller:
+    """Calls a host API function with an error buffer; raises on failure."""
+
+    def __init__(self):
+        self.ffi, self.lib, self.path = _native_lib()
+
+    def call(self, name, *args, failed):
+        err = self.ffi.new("char[]", ERROR_CAPACITY)
+        args = [self.ffi.NULL if a is None else a for a in args]
+        r = getattr(self.lib, name)(*args, err, ERROR_CAPACITY)
+        if failed(r):
+            raise HwnasError(self.ffi.string(err).decode(errors="replace") or f"{name} failed")
+        return r
+
+    def string(self, name, *args):
+        p = self.call(name, *args, failed=lambda r: r == self.ffi.NULL)
+        try:
+            return self.ffi.string(p).decode()
+        finally:
+            self.lib.hwnas_host_free(p)
+
+
+class Host:
+    """A session: every plugin library on the search path loaded.
+
+    plugin_path: extra folders or .so files (a list or ':'-separated), before
+    HWNAS_PLUGIN_PATH and the built-in plugins next to libhwnas_host.so.
+    home: a folder with hardware-profiles/ and search-spaces/ (default:
+    HWNAS_HOME, else the project libhwnas_host.so was built in)."""
+
+    def __init__(self, plugin_path=None, home=None):
+        self._c = _Caller()
+        if isinstance(plugin_path, (list, tuple)):
+            plugin_path = ":".join(map(str, plugin_path))
+        self._raw = self._c.call("hwnas_host_open", _text(plugin_path), _text(home), failed=lambda r: r == self._c.ffi.NULL)
+
+    def close(self):
+        if self._raw is not None:
+            self._c.lib.hwnas_host_close(self._raw)
+            self._raw = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def library(self):
+        """The libhwnas_host.so in use."""
+        return self._c.path
+
+    @property
+    def problems(self):
+        """Libraries on the search path that did not load, one line each."""
+        return [l for l in self._c.ffi.string(self._c.lib.hwnas_host_problems(self._raw)).decode().split("\n") if l]
+
+    def plugins(self):
+        return json.loads(self._c.string("hwnas_host_plugins_json", self._raw))
+
+    def space(self, space, space_options=None):
+        """{"name", "dims", "choices", "size", "builds_networks"}."""
+        return json.loads(self._c.string("hwnas_host_space_json", self._raw, _text(space), _options(space_options)))
+
+    def arch(self, space, genotype, space_options=None):
+        """The canonical architecture string of a genotype."""
+        g = np.ascontiguousarray(genotype, dtype=np.int32).ravel()
+        return self._c.string("hwnas_host_arch", self._raw, _text(space), _options(space_options),
+                              self._c.ffi.cast("const int32_t *", g.ctypes.data), len(g))
+
+    def network(self, space, arch, space_options=None):
+        """The exact network IR (the document `hwnas export --format json` writes)."""
+        return json.loads(self._c.string("hwnas_host_network_json", self._raw, _text(space), _options(space_options), _text(arch)))
+
+    def cost_model(self, profile, space, space_options=None):
+        return CostModel(self, profile, space, space_options)
+
+    def strategy(self, id, space, seed=1, budget=100, options=None, space_options=None, profile=None):
+        return Strategy(self, id, space, seed, budget, options, space_options, profile)
+
+
+class CostModel:
+    """The cost models of a hardware profile over a space.
+
+    estimate(archs) takes arch strings or an int32 genotype array [n, dims]
+    and returns float64 [n, len(metric_names)], NaN where a model knows no
+    value: the numbers `hwnas cost` prints."""
+
+    def __init__(self, host, profile, space, space_options=None):
+        self._host, self._c = host, host._c
+        self._raw = self._c.call("hwnas_host_costs_open", host._raw, _text(profile), _text(space), _options(space_options),
+                                 failed=lambda r: r == self._c.ffi.NULL)
+        lib = self._c.lib
+        self.metric_names = [self._c.ffi.string(lib.hwnas_host_costs_metric_name(self._raw, i)).decode()
+                             for i in range(lib.hwnas_host_costs_metric_count(self._raw))]
+        self.dims = lib.hwnas_host_costs_dims(self._raw)
+
+    def close(self):
+        if self._raw is not None:
+            self._c.lib.hwnas_host_costs_close(self._raw)
+            self._raw = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def estimate(self, archs):
+        m = len(self.metric_names)
+        if isinstance(archs, str):
+            archs = [archs]
+        if isinstance(archs, np.ndarray) and archs.dtype.kind in "iu" or (len(archs) and not isinstance(archs[0], str)):
+            g = np.ascontiguousarray(archs, dtype=np.int32)
+            if g.ndim == 1:
+                g = g.reshape(1, -1)
+            if g.shape[1] != self.dims:
+                raise HwnasError(f"genotypes have {g.shape[1]} values, the space has {self.dims} dims")
+            out = np.empty((g.shape[0], m), dtype=np.float64)
+            self._c.call("hwnas_host_costs_estimate_genotypes", self._raw, g.shape[0],
+                         self._c.ffi.cast("const int32_t *", g.ctypes.data), self._c.ffi.cast("double *", out.ctypes.data),
+                         failed=lambda r: r != 0)
+            return out
+        keep = [self._c.ffi.new("char[]", a.encode()) for a in archs]
+        arr = self._c.ffi.new("const char *[]", keep)
+        out = np.empty((len(keep), m), dtype=np.float64)
+        self._c.call("hwnas_host_costs_estimate_archs", self._raw, len(keep), arr, self._c.ffi.cast("double *", out.ctypes.data),
+                     failed=lambda r: r != 0)
+        return out
+
+
+class Strategy:
+    """A strategy plugin, ask/tell: ask(n) -> int32 genotypes [k, dims]
+    (k == 0 and .exhausted once it has nothing left); tell(genotypes,
+    objectives) with one objective per genotype, larger is better, NaN for
+    a failed evaluation."""
+
+    def __init__(self, host, id, space, seed, budget, options, space_options, profile):
+        self._host, self._c = host, host._c
+        self._raw = self._c.call("hwnas_host_strategy_open", host._raw, _text(id), _text(space), _options(space_options),
+                                 int(seed), int(budget), _options(options), _text(profile),
+                                 failed=lambda r: r == self._c.ffi.NULL)
+        self.dims = self._c.lib.hwnas_host_strategy_dims(self._raw)
+        self.exhausted = False
+
+    def close(self):
+        if self._raw is not None:
+            self._c.lib.hwnas_host_strategy_close(self._raw)
+            self._raw = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def ask(self, n=1):
+        out = np.zeros((max(int(n), 0), self.dims), dtype=np.int32)
+        count = self._c.ffi.new("uint32_t *")
+        r = self._c.call("hwnas_host_strategy_ask", self._raw, int(n), self._c.ffi.cast("int32_t *", out.ctypes.data), count,
+                         failed=lambda r: r < 0)
+        self.exhausted = r == 1
+        return out[:count[0]]
+
+    def tell(self, genotypes, objectives):
+        g = np.ascontiguousarray(genotypes, dtype=np.int32).reshape(-1, self.dims)
+        o = np.ascontiguousarray(objectives, dtype=np.float64).ravel()
+        if len(o) != len(g):
+            raise HwnasError(f"tell: {len(g)} genotypes but {len(o)} objectives")
+        self._c.call("hwnas_host_strategy_tell", self._raw, len(g), self._c.ffi.cast("const int32_t *", g.ctypes.data),
+                     self._c.ffi.cast("const double *", o.ctypes.data), failed=lambda r: r != 0)

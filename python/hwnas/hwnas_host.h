@@ -1,0 +1,1 @@
+../../Sources/CHwnasHostAPI/include/hwnas_host.h
