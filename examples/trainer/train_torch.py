@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A PyTorch trainer for `hwnas search --evaluator command` (docs/evaluator-protocol.md).
+r"""A PyTorch trainer for `hwnas search --evaluator command` (docs/evaluator-protocol.md).
 
 Every candidate is built exactly as the request's network IR says
 (docs/network-ir.md) with `hwnas.torch.build(network, batch_norm="train")`
@@ -11,10 +11,14 @@ lines on stdin/stdout, logs on stderr.
 Data sets (--dataset):
 
   digits        scikit-learn's load_digits: 1797 8x8 grayscale digits, 10
-                classes; a fixed stratified split, 80% train (1437), 20%
-                validation (360). For a 2-D space with a 1x8x8 input, e.g.
-                  --space mcunet-mbv2 --space-option resolution=8 --space-option input_channels=1
+                classes; a fixed stratified split (whatever --seed), 80%
+                train (1438), 20% validation (359). For a 2-D space with a
+                1x8x8 input, e.g.
                   --space nb201 --space-option input_size=8 --space-option input_channels=1
+                  --space mcunet-mbv2 --space-option resolution=8 --space-option input_channels=1
+                (on stm32f746, 4767 of nb201's 15625 networks at 8x8 fit
+                64 KB SRAM and 256 KB flash; no mcunet-mbv2 network does,
+                its flash starts at ~300 KB: give it flash_kb<=1024.)
                 A network whose input is larger than 8x8 gets the images
                 upsampled (bilinear) to its size, and a network with 3 input
                 channels gets the gray channel repeated; both are logged.
@@ -29,12 +33,16 @@ outputs are never the target; they are logged). A mismatch that cannot be
 fixed (a 1-D network on images, fewer outputs than classes, another number of
 channels for a time series) is an error reply for that candidate, not a crash.
 
-Training: Adam (--lr) with a cosine schedule over all steps, cross entropy,
---epochs (default: 6 for digits, 40 for basicmotions), --batch-size (64 /
-8); then the model in eval mode (BatchNorm running statistics) on the
-validation set. Deterministic given --seed and --threads: the candidate's
-weights and batch order come from (seed, arch) alone, so the same candidate
-gets the same accuracy in any worker, in any order. --max-seconds stops a
+Training: SGD with Nesterov momentum 0.9 (--optimizer adam: AdamW), --lr
+(default 0.05 for SGD, 0.005 for Adam), one epoch of linear warm-up then a
+cosine decay to 0, gradient norm clipped at --clip 5, cross entropy,
+--epochs (default: 6 for digits, 20 for basicmotions), --batch-size (64 /
+8; a last batch of 1 is dropped, BatchNorm needs 2); then the model in eval
+mode (BatchNorm running statistics) on the validation set.
+
+Deterministic given --seed and --threads: the candidate's weights and batch
+order come from (seed, arch) alone, so the same candidate gets the same
+accuracy in any worker, in any order. --max-seconds stops a
 candidate's training early (0: never); the answer then says so
 (time_limited 1, fractional epochs) and depends on the machine's speed.
 
@@ -44,6 +52,11 @@ candidate's training early (0: never); the answer then says so
         --evaluator-option command="python3 examples/trainer/train_torch.py --dataset basicmotions" \
         --evaluator-option extra_metrics=train_seconds,epochs,train_loss,val_loss,trainable_params \
         --budget 8 --parallel 2 --output run.json
+    hwnas search --space nb201 --space-option input_size=8 --space-option input_channels=1 \
+        --profile stm32f746 --constraint "peak_sram_kb<=64" --constraint "flash_kb<=256" \
+        --evaluator command \
+        --evaluator-option command="python3 examples/trainer/train_torch.py --dataset digits" \
+        --budget 8 --parallel 2 --output digits.json
 
 Reply metrics: train_seconds, epochs, steps, train_loss (last epoch's mean),
 val_loss, train_accuracy (last epoch, training mode), trainable_params,
@@ -68,8 +81,8 @@ except ImportError:   # not installed: the repository's python/ folder
     import hwnas.torch as hwnas_torch
 
 PROTOCOL = 1
-DEFAULTS = {"digits": {"epochs": 6, "batch_size": 64, "lr": 0.005},
-            "basicmotions": {"epochs": 40, "batch_size": 8, "lr": 0.005}}
+DEFAULTS = {"digits": {"epochs": 6, "batch_size": 64},
+            "basicmotions": {"epochs": 20, "batch_size": 8}}
 
 
 def log(msg):
@@ -194,8 +207,17 @@ def train(request, data, args):
     bs = args.batch_size
     steps_per_epoch = max(1, len(yt) // bs) if len(yt) % bs < 2 else len(yt) // bs + 1
     total = args.epochs * steps_per_epoch
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    if args.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    warm = min(steps_per_epoch, total // 4)     # linear warm-up over the first epoch, then cosine to 0
+
+    def lr_factor(s):
+        if s < warm:
+            return (s + 1) / (warm + 1)
+        return 0.5 * (1 + math.cos(math.pi * min(s - warm, total - warm) / max(1, total - warm)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     gen = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
     step, time_limited = 0, False
@@ -212,10 +234,12 @@ def train(request, data, args):
             loss = F.cross_entropy(logits, yt[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if args.clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
             opt.step()
             sched.step()
             step += 1
-            loss_sum += float(loss) * len(idx)
+            loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == yt[idx]).sum())
             seen += len(idx)
             if args.max_seconds > 0 and time.perf_counter() - start > args.max_seconds:
@@ -243,9 +267,13 @@ def send(obj):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dataset", choices=sorted(LOADERS), default="digits")
-    ap.add_argument("--epochs", type=int, help="epochs per candidate (default: 6 digits, 40 basicmotions)")
+    ap.add_argument("--epochs", type=int, help="epochs per candidate (default: 6 digits, 20 basicmotions)")
     ap.add_argument("--batch-size", type=int, help="mini-batch (default: 64 digits, 8 basicmotions)")
-    ap.add_argument("--lr", type=float, help="Adam learning rate, cosine-decayed to 0 (default 0.005)")
+    ap.add_argument("--lr", type=float, help="peak learning rate (default 0.05 sgd, 0.005 adam)")
+    ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+                    help="adam (AdamW) or sgd (momentum 0.9, Nesterov)")
+    ap.add_argument("--weight-decay", type=float, default=0.0)
+    ap.add_argument("--clip", type=float, default=5.0, help="gradient norm clip (0: none)")
     ap.add_argument("--seed", type=int, default=0, help="seed of weights and batch order (with the arch)")
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
     ap.add_argument("--max-seconds", type=float, default=0.0,
@@ -254,6 +282,8 @@ def main():
     for k, v in DEFAULTS[args.dataset].items():
         if getattr(args, k) is None:
             setattr(args, k, v)
+    if args.lr is None:
+        args.lr = 0.05 if args.optimizer == "sgd" else 0.005
     if args.epochs < 1 or args.batch_size < 2 or args.lr <= 0 or args.threads < 1:
         ap.error("--epochs >= 1, --batch-size >= 2, --lr > 0 and --threads >= 1")
     torch.set_num_threads(args.threads)
@@ -264,7 +294,7 @@ def main():
     t0 = time.perf_counter()
     data = LOADERS[args.dataset]()     # fails here, before hello, if the data set cannot load
     log(f"{data.name}: {len(data.yt)} train, {len(data.yv)} validation, {data.classes} classes "
-        f"({time.perf_counter() - t0:.1f} s); epochs {args.epochs}, batch {args.batch_size}, lr {args.lr}, "
+        f"({time.perf_counter() - t0:.1f} s); {args.optimizer} lr {args.lr}, epochs {args.epochs}, batch {args.batch_size}, "
         f"threads {args.threads}, worker {os.environ.get('HWNAS_WORKER_INDEX', '-')}")
     for line in sys.stdin:
         if not line.strip():

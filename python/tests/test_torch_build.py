@@ -2,7 +2,8 @@
 cost`, outputs against ONNX Runtime on hwnas's ONNX export (weights copied
 with load_onnx_weights) and against hwnas's own executor (--test-data).
 
-Needs the hwnas binary: env HWNAS_BIN (default <repo>/.build/release/hwnas)
+Needs the hwnas binary: env HWNAS_BIN (default <repo>/.build/release/hwnas,
+else .build/debug/hwnas)
 and HWNAS_HOME (default the repository root, for search-spaces/)."""
 import json
 import os
@@ -16,9 +17,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "python"))
 
-torch = pytest.importorskip("torch")
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import torch  # noqa: E402
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
@@ -29,11 +30,16 @@ torch.set_num_threads(1)   # small tensors: one thread is as fast, and steady on
 SPACES = ["nb201", "fbnet", "mcunet-mbv2", "micronas-1d", "ofa-mbv3"]
 
 
+def find_hwnas():
+    """The build conftest.py found (HWNAS_BIN, else .build/debug, else .build/release)."""
+    from conftest import HWNAS_BIN
+    return HWNAS_BIN
+
+
 @pytest.fixture(scope="session")
 def hwnas():
-    binary = os.environ.get("HWNAS_BIN", str(REPO / ".build" / "release" / "hwnas"))
-    if not os.path.isfile(binary):
-        pytest.skip(f"no hwnas binary at {binary} (set HWNAS_BIN)")
+    binary = find_hwnas()
+    assert os.path.isfile(binary), f"no hwnas binary at {binary}: run `swift build` or set HWNAS_BIN"
     env = dict(os.environ)
     env.setdefault("HWNAS_HOME", str(REPO))
 

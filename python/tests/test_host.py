@@ -1,0 +1,122 @@
+"""hwnas.Host (the host API through cffi) against the hwnas command: the same
+numbers, the same network IR, strategies' ask/tell, a Python strategy
+built into a plugin and run by `hwnas search`, errors as exceptions."""
+import json
+import math
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import hwnas
+from hwnas.plugin import build_strategy
+
+
+def cli(hwnas_bin, *args, check=True):
+    r = subprocess.run([hwnas_bin, *args], capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise AssertionError(f"hwnas {' '.join(args)}: {r.stderr}")
+    return r
+
+
+@pytest.fixture(scope="module")
+def host():
+    with hwnas.Host() as h:
+        yield h
+
+
+def sample(hwnas_bin, space, seed):
+    out = cli(hwnas_bin, "spaces", "show", space, "--seed", str(seed)).stdout
+    return next(l[len("sample: "):] for l in out.splitlines() if l.startswith("sample: "))
+
+
+@pytest.mark.parametrize("space,profile", [("nb201", "stm32f746"), ("mcunet-mbv2", "stm32f746"), ("micronas-1d", "nrf52840"),
+                                           ("fbnet", "raspi4")])
+def test_estimates_equal_hwnas_cost(host, hwnas_bin, space, profile):
+    cm = host.cost_model(profile, space)
+    archs = [sample(hwnas_bin, space, seed) for seed in range(1, 5)]
+    rows = cm.estimate(archs)
+    assert rows.shape == (4, len(cm.metric_names)) and rows.dtype == np.float64
+    for arch, row in zip(archs, rows):
+        want = json.loads(cli(hwnas_bin, "cost", "--space", space, "--arch", arch, "--profile", profile).stdout)["metrics"]
+        got = {k: v for k, v in zip(cm.metric_names, row) if not math.isnan(v)}
+        assert got == want, arch
+
+
+def test_genotype_arrays_and_strings_agree(host):
+    cm = host.cost_model("stm32f746", "nb201")
+    g = np.random.default_rng(7).integers(0, 5, size=(50, cm.dims), dtype=np.int32)
+    by_genotype = cm.estimate(g)
+    by_string = cm.estimate([host.arch("nb201", x) for x in g])
+    assert np.array_equal(by_genotype, by_string)
+
+
+def test_network_is_the_export(host, hwnas_bin, tmp_path):
+    arch = sample(hwnas_bin, "ofa-mbv3", 3)
+    out = tmp_path / "net.json"
+    cli(hwnas_bin, "export", "--space", "ofa-mbv3", "--arch", arch, "--output", str(out))
+    assert host.network("ofa-mbv3", arch) == json.loads(out.read_text())
+
+
+def test_space_and_options(host):
+    s = host.space("micronas-1d", {"input_channels": 6, "length": 100, "classes": 4})
+    assert s["name"] == "micronas-1d" and len(s["dims"]) == len(s["choices"]) and s["builds_networks"]
+    net = host.network("micronas-1d", host.arch("micronas-1d", [0] * len(s["dims"]), {"input_channels": 6, "length": 100,
+                                                                                   "classes": 4}),
+                       {"input_channels": 6, "length": 100, "classes": 4})
+    assert net["tensors"][0] == {"c": 6, "h": 1, "w": 100} and net["tensors"][-1]["c"] == 4
+
+
+def test_strategy_ask_tell(host):
+    s = host.strategy("regularized-evolution", "nb201", seed=3, budget=40, options={"population": 8, "sample": 3})
+    seen = set()
+    for _ in range(5):
+        g = s.ask(8)
+        assert g.shape[1] == 6 and g.dtype == np.int32 and ((g >= 0) & (g < 5)).all()
+        seen.update(map(tuple, g))
+        s.tell(g, g.sum(axis=1).astype(float))     # larger is better: a known optimum
+    later = s.ask(8)
+    assert later.sum(axis=1).mean() > 12, "evolution should drift toward larger sums"
+
+
+def test_random_strategy_exhausts_a_small_space(host, tmp_path):
+    space = tmp_path / "tiny.yaml"
+    space.write_text("name: tiny\nplugin: choices\ndims: [a, b]\nchoices_per_dim: [[x, y, z], [p, q]]\n")
+    s = host.strategy("random", str(space), seed=1, budget=6)
+    got = []
+    while not s.exhausted:
+        g = s.ask(4)
+        s.tell(g, np.zeros(len(g)))
+        got += [tuple(x) for x in g]
+    assert sorted(got) == [(a, b) for a in range(3) for b in range(2)]
+
+
+@pytest.mark.parametrize("bad,match", [
+    (lambda h: h.cost_model("no-such-profile", "nb201"), "unknown hardware profile 'no-such-profile'"),
+    (lambda h: h.cost_model("stm32f746", "nb201").estimate(["not an arch"]), "not an nb201 arch string"),
+    (lambda h: h.cost_model("stm32f746", "nb201").estimate(np.full((1, 6), 9)), "nb201"),
+    (lambda h: h.strategy("no-such-strategy", "nb201"), "unknown strategy 'no-such-strategy'"),
+    (lambda h: h.strategy("regularized-evolution", "nb201", options={"populaton": 4}), "unknown option 'populaton'"),
+    (lambda h: h.network("no-such-space", "x"), "unknown search space 'no-such-space'"),
+    (lambda h: hwnas.Host(home="/no/such/folder"), "is not a folder"),
+])
+def test_errors_raise_and_the_interpreter_survives(host, bad, match):
+    with pytest.raises(hwnas.HwnasError, match=match):
+        bad(host)
+    assert host.cost_model("stm32f746", "nb201").metric_names[0] == "peak_sram_kb"
+
+
+def test_python_strategy_runs_in_hwnas_search(hwnas_bin, repo, tmp_path):
+    lib = build_strategy(os.path.join(repo, "python", "examples", "mutation_strategy.py"), "MutationStrategy",
+                         id="py-mutation", output=str(tmp_path / "libpymutation.so"), workdir=str(tmp_path / "build"))
+    out = tmp_path / "r.json"
+    cli(hwnas_bin, "search", "--plugin-path", lib, "--strategy", "py-mutation", "--strategy-option", "warmup=4",
+        "--budget", "10", "--output", str(out), "--quiet")
+    result = json.loads(out.read_text())
+    assert len(result["history"]) == 10 and all(h["status"] == "ok" for h in result["history"])
+    assert cli(hwnas_bin, "plugins", "list", "--plugin-path", lib).stdout.count("py-mutation") == 1
+    # An exception in the class is the strategy's error, one line, not a crash.
+    r = cli(hwnas_bin, "search", "--plugin-path", lib, "--strategy", "py-mutation", "--strategy-option", "bogus=1",
+            "--budget", "4", "--output", str(tmp_path / "r2.json"), "--quiet", check=False)
+    assert r.returncode == 1 and "ValueError: unknown option(s) ['bogus']" in r.stderr, r.stderr
