@@ -5,7 +5,7 @@ Every candidate is built exactly as the request's network IR says
 (docs/network-ir.md) with `hwnas.torch.build(network, batch_norm="train")`
 (convolutions + BatchNorm, trainable), trained on CPU on a real data set that
 ships inside a Python package (nothing is downloaded), and answered with its
-validation accuracy as the objective. Same structure as train_numpy.py: JSON
+validation accuracy as the objective. JSON
 lines on stdin/stdout, logs on stderr.
 
 Data sets (--dataset):
@@ -27,6 +27,10 @@ Data sets (--dataset):
                 test split is the validation set). For micronas-1d as shipped
                 (its default input is 6 x 100, 4 classes); a network of
                 another length gets the series resampled (linear) to it.
+  arrowhead     aeon's bundled UCR ArrowHead: 1 channel x 251 steps, 3
+                classes, 36 train / 175 test series: harder (accuracies
+                spread over 0.5-0.9). For micronas-1d with --space-option
+                input_channels=1 --space-option length=251 --space-option classes=3.
 
 The network's classifier must have at least the data set's classes (extra
 outputs are never the target; they are logged). A mismatch that cannot be
@@ -82,7 +86,8 @@ except ImportError:   # not installed: the repository's python/ folder
 
 PROTOCOL = 1
 DEFAULTS = {"digits": {"epochs": 6, "batch_size": 64},
-            "basicmotions": {"epochs": 20, "batch_size": 8}}
+            "basicmotions": {"epochs": 20, "batch_size": 8},
+            "arrowhead": {"epochs": 30, "batch_size": 8}}
 
 
 def log(msg):
@@ -148,21 +153,32 @@ def load_digits_data():
     return Dataset("digits", 2, 10, t[tr], yt[tr], t[va], yt[va])
 
 
-def load_basicmotions_data():
-    from aeon.datasets import load_basic_motions
-    xt, yt = load_basic_motions(split="train")
-    xv, yv = load_basic_motions(split="test")
+def load_ucr(name, loader):
+    """A UCR/UEA set bundled in aeon: its own train/test split, z-scored per
+    channel with the training statistics."""
+    import aeon.datasets as ad
+    load = getattr(ad, loader)
+    xt, yt = load(split="train")
+    xv, yv = load(split="test")
     labels = sorted(set(yt.tolist()) | set(yv.tolist()))
     index = {l: i for i, l in enumerate(labels)}
-    xt, xv = xt.astype(np.float32), xv.astype(np.float32)      # [N, 6, 100]
+    xt, xv = xt.astype(np.float32), xv.astype(np.float32)      # [N, C, W]
     mean = xt.mean(axis=(0, 2), keepdims=True)
     std = xt.std(axis=(0, 2), keepdims=True) + 1e-6
     xt, xv = (xt - mean) / std, (xv - mean) / std
     to_y = lambda ys: torch.tensor([index[v] for v in ys.tolist()], dtype=torch.int64)
-    return Dataset("basicmotions", 1, len(labels), torch.from_numpy(xt), to_y(yt), torch.from_numpy(xv), to_y(yv))
+    return Dataset(name, 1, len(labels), torch.from_numpy(xt), to_y(yt), torch.from_numpy(xv), to_y(yv))
 
 
-LOADERS = {"digits": load_digits_data, "basicmotions": load_basicmotions_data}
+def load_basicmotions_data():
+    return load_ucr("basicmotions", "load_basic_motions")     # 6 channels x 100, 4 classes, 40 / 40
+
+
+def load_arrowhead_data():
+    return load_ucr("arrowhead", "load_arrow_head")           # 1 channel x 251, 3 classes, 36 / 175
+
+
+LOADERS = {"digits": load_digits_data, "basicmotions": load_basicmotions_data, "arrowhead": load_arrowhead_data}
 
 
 # ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ as their tasks finish (out of order; its hello announces max_in_flight).
 Inside a task the candidate is evaluated by either
   --trainer "CMD ARGS"   a program speaking the same protocol (started for the
                          one candidate: hello, one evaluate, EOF), e.g.
-                         examples/trainer/train_numpy.py; or
+                         examples/trainer/train_torch.py; or
   --function mod:func    a Python function func(request: dict) -> dict with
                          "objective" and optional "metrics" (mod importable on
                          the workers).
