@@ -54,10 +54,23 @@ private func json(_ object: Any) throws -> UnsafeMutablePointer<CChar> {
     return strdup(String(decoding: data, as: UTF8.self))!
 }
 
-private func session(_ p: OpaquePointer?) throws -> HostSession {
-    guard let p else { throw HwnasError("session is NULL") }
-    return Unmanaged<HostSession>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+/// The objects behind the API's opaque pointers: retained when handed out,
+/// released by the matching close.
+private func object<T: AnyObject>(_ p: OpaquePointer?, _ what: String) throws -> T {
+    guard let p else { throw HwnasError("\(what) is NULL") }
+    return Unmanaged<T>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
 }
+
+private func handOut<T: AnyObject>(_ o: T) -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(o).toOpaque()) }
+
+private func release<T: AnyObject>(_ p: OpaquePointer?, _: T.Type) {
+    guard let p else { return }
+    Unmanaged<T>.fromOpaque(UnsafeRawPointer(p)).release()
+}
+
+private func session(_ p: OpaquePointer?) throws -> HostSession { try object(p, "session") }
+private func costs(_ p: OpaquePointer?) throws -> HostCosts { try object(p, "costs") }
+private func strategy(_ p: OpaquePointer?) throws -> HostedStrategy { try object(p, "strategy") }
 
 /// The folder holding this library (the built-in plugins are built next to it).
 private func libraryDirectory() -> String? {
@@ -101,16 +114,12 @@ public func hwnas_host_open(_ pluginPath: UnsafePointer<CChar>?, _ home: UnsafeP
             setenv("HWNAS_HOME", home, 1)
         }
         let extra = pluginPath.map { String(cString: $0).split(separator: ":").map(String.init).filter { !$0.isEmpty } } ?? []
-        let s = HostSession(pluginPaths: extra, libraryDirectory: libraryDirectory())
-        return OpaquePointer(Unmanaged.passRetained(s).toOpaque())
+        return handOut(HostSession(pluginPaths: extra, libraryDirectory: libraryDirectory()))
     }
 }
 
 @_cdecl("hwnas_host_close")
-public func hwnas_host_close(_ s: OpaquePointer?) {
-    guard let s else { return }
-    Unmanaged<HostSession>.fromOpaque(UnsafeRawPointer(s)).release()
-}
+public func hwnas_host_close(_ s: OpaquePointer?) { release(s, HostSession.self) }
 
 @_cdecl("hwnas_host_problems")
 public func hwnas_host_problems(_ s: OpaquePointer?) -> UnsafePointer<CChar>? {
@@ -166,11 +175,6 @@ public func hwnas_host_network_json(_ s: OpaquePointer?, _ space: UnsafePointer<
 
 // MARK: costs
 
-private func costs(_ p: OpaquePointer?) throws -> HostCosts {
-    guard let p else { throw HwnasError("costs is NULL") }
-    return Unmanaged<HostCosts>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-}
-
 @_cdecl("hwnas_host_costs_open")
 public func hwnas_host_costs_open(_ s: OpaquePointer?, _ profile: UnsafePointer<CChar>?, _ space: UnsafePointer<CChar>?,
                                   _ opts: UnsafePointer<CChar>?,
@@ -178,16 +182,12 @@ public func hwnas_host_costs_open(_ s: OpaquePointer?, _ profile: UnsafePointer<
     call(error, capacity, failure: nil) {
         let session = try session(s)
         let sp = try session.space(try string(space, "space"), options: try options(opts, "space options"))
-        let c = HostCosts(space: sp, costs: try session.costs(profile: try string(profile, "profile"), space: sp))
-        return OpaquePointer(Unmanaged.passRetained(c).toOpaque())
+        return handOut(HostCosts(space: sp, costs: try session.costs(profile: try string(profile, "profile"), space: sp)))
     }
 }
 
 @_cdecl("hwnas_host_costs_close")
-public func hwnas_host_costs_close(_ c: OpaquePointer?) {
-    guard let c else { return }
-    Unmanaged<HostCosts>.fromOpaque(UnsafeRawPointer(c)).release()
-}
+public func hwnas_host_costs_close(_ c: OpaquePointer?) { release(c, HostCosts.self) }
 
 @_cdecl("hwnas_host_costs_metric_count")
 public func hwnas_host_costs_metric_count(_ c: OpaquePointer?) -> UInt32 { UInt32((try? costs(c))?.names.count ?? 0) }
@@ -200,6 +200,12 @@ public func hwnas_host_costs_metric_name(_ c: OpaquePointer?, _ index: UInt32) -
 
 @_cdecl("hwnas_host_costs_dims")
 public func hwnas_host_costs_dims(_ c: OpaquePointer?) -> UInt32 { UInt32((try? costs(c))?.space.nDims ?? 0) }
+
+/// genotypes[count][dims] as rows.
+private func genotypeRows(_ genotypes: UnsafePointer<Int32>?, _ count: UInt32, _ dims: Int) throws -> [[Int32]] {
+    guard count == 0 || genotypes != nil else { throw HwnasError("genotypes is NULL") }
+    return (0..<Int(count)).map { i in (0..<dims).map { genotypes![i * dims + $0] } }
+}
 
 private func fill(_ rows: [[Double]], _ out: UnsafeMutablePointer<Double>?, _ m: Int) throws {
     guard let out else { throw HwnasError("out is NULL") }
@@ -225,20 +231,12 @@ public func hwnas_host_costs_estimate_genotypes(_ c: OpaquePointer?, _ count: UI
                                                 _ error: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) -> Int32 {
     call(error, capacity, failure: -1) {
         let c = try costs(c)
-        guard count == 0 || genotypes != nil else { throw HwnasError("genotypes is NULL") }
-        let d = c.space.nDims
-        let gs = (0..<Int(count)).map { i in (0..<d).map { genotypes![i * d + $0] } }
-        try fill(try c.estimate(gs), out, c.names.count)
+        try fill(try c.estimate(try genotypeRows(genotypes, count, c.space.nDims)), out, c.names.count)
         return 0
     }
 }
 
 // MARK: strategies
-
-private func strategy(_ p: OpaquePointer?) throws -> HostedStrategy {
-    guard let p else { throw HwnasError("strategy is NULL") }
-    return Unmanaged<HostedStrategy>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-}
 
 @_cdecl("hwnas_host_strategy_open")
 public func hwnas_host_strategy_open(_ s: OpaquePointer?, _ id: UnsafePointer<CChar>?, _ space: UnsafePointer<CChar>?,
@@ -249,17 +247,13 @@ public func hwnas_host_strategy_open(_ s: OpaquePointer?, _ id: UnsafePointer<CC
         let session = try session(s)
         let sp = try session.space(try string(space, "space"), options: try options(spaceOpts, "space options"))
         let c = try profile.map { try session.costs(profile: String(cString: $0), space: sp) }
-        let st = try HostedStrategy(registry: session.registry, id: try string(id, "strategy id"), space: sp, seed: seed,
-                                    budget: Int(budget), options: try options(opts, "strategy options"), costs: c)
-        return OpaquePointer(Unmanaged.passRetained(st).toOpaque())
+        return handOut(try HostedStrategy(registry: session.registry, id: try string(id, "strategy id"), space: sp, seed: seed,
+                                          budget: Int(budget), options: try options(opts, "strategy options"), costs: c))
     }
 }
 
 @_cdecl("hwnas_host_strategy_close")
-public func hwnas_host_strategy_close(_ st: OpaquePointer?) {
-    guard let st else { return }
-    Unmanaged<HostedStrategy>.fromOpaque(UnsafeRawPointer(st)).release()
-}
+public func hwnas_host_strategy_close(_ st: OpaquePointer?) { release(st, HostedStrategy.self) }
 
 @_cdecl("hwnas_host_strategy_dims")
 public func hwnas_host_strategy_dims(_ st: OpaquePointer?) -> UInt32 { UInt32((try? strategy(st))?.dims ?? 0) }
@@ -285,10 +279,8 @@ public func hwnas_host_strategy_tell(_ st: OpaquePointer?, _ count: UInt32, _ ge
                                      _ error: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) -> Int32 {
     call(error, capacity, failure: -1) {
         let st = try strategy(st)
-        guard count == 0 || (genotypes != nil && objectives != nil) else { throw HwnasError("genotypes or objectives is NULL") }
-        let d = st.dims
-        let gs = (0..<Int(count)).map { i in (0..<d).map { genotypes![i * d + $0] } }
-        try st.tell(genotypes: gs, objectives: (0..<Int(count)).map { objectives![$0] })
+        guard count == 0 || objectives != nil else { throw HwnasError("objectives is NULL") }
+        try st.tell(genotypes: try genotypeRows(genotypes, count, st.dims), objectives: (0..<Int(count)).map { objectives![$0] })
         return 0
     }
 }

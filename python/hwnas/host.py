@@ -62,23 +62,14 @@ class _Caller:
             self.lib.hwnas_host_free(p)
 
 
-class Host:
-    """A session: every plugin library on the search path loaded.
-
-    plugin_path: extra folders or .so files (a list or ':'-separated), before
-    HWNAS_PLUGIN_PATH and the built-in plugins next to libhwnas_host.so.
-    home: a folder with hardware-profiles/ and search-spaces/ (default:
-    HWNAS_HOME, else the project libhwnas_host.so was built in)."""
-
-    def __init__(self, plugin_path=None, home=None):
-        self._c = _Caller()
-        if isinstance(plugin_path, (list, tuple)):
-            plugin_path = ":".join(map(str, plugin_path))
-        self._raw = self._c.call("hwnas_host_open", _text(plugin_path), _text(home), failed=lambda r: r == self._c.ffi.NULL)
+class _Handle:
+    """An object of the host API, released by `_close_fn` (once)."""
+    _close_fn = None
+    _raw = None
 
     def close(self):
         if self._raw is not None:
-            self._c.lib.hwnas_host_close(self._raw)
+            getattr(self._c.lib, self._close_fn)(self._raw)
             self._raw = None
 
     def __del__(self):
@@ -92,6 +83,23 @@ class Host:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Host(_Handle):
+    """A session: every plugin library on the search path loaded.
+
+    plugin_path: extra folders or .so files (a list or ':'-separated), before
+    HWNAS_PLUGIN_PATH and the built-in plugins next to libhwnas_host.so.
+    home: a folder with hardware-profiles/ and search-spaces/ (default:
+    HWNAS_HOME, else the project libhwnas_host.so was built in)."""
+
+    def __init__(self, plugin_path=None, home=None):
+        self._c = _Caller()
+        if isinstance(plugin_path, (list, tuple)):
+            plugin_path = ":".join(map(str, plugin_path))
+        self._raw = self._c.call("hwnas_host_open", _text(plugin_path), _text(home), failed=lambda r: r == self._c.ffi.NULL)
+
+    _close_fn = "hwnas_host_close"
 
     @property
     def library(self):
@@ -127,7 +135,7 @@ class Host:
         return Strategy(self, id, space, seed, budget, options, space_options, profile)
 
 
-class CostModel:
+class CostModel(_Handle):
     """The cost models of a hardware profile over a space.
 
     estimate(archs) takes arch strings or an int32 genotype array [n, dims]
@@ -143,16 +151,7 @@ class CostModel:
                              for i in range(lib.hwnas_host_costs_metric_count(self._raw))]
         self.dims = lib.hwnas_host_costs_dims(self._raw)
 
-    def close(self):
-        if self._raw is not None:
-            self._c.lib.hwnas_host_costs_close(self._raw)
-            self._raw = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
+    _close_fn = "hwnas_host_costs_close"
 
     def estimate(self, archs):
         m = len(self.metric_names)
@@ -177,7 +176,7 @@ class CostModel:
         return out
 
 
-class Strategy:
+class Strategy(_Handle):
     """A strategy plugin, ask/tell: ask(n) -> int32 genotypes [k, dims]
     (k == 0 and .exhausted once it has nothing left); tell(genotypes,
     objectives) with one objective per genotype, larger is better, NaN for
@@ -191,16 +190,7 @@ class Strategy:
         self.dims = self._c.lib.hwnas_host_strategy_dims(self._raw)
         self.exhausted = False
 
-    def close(self):
-        if self._raw is not None:
-            self._c.lib.hwnas_host_strategy_close(self._raw)
-            self._raw = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
+    _close_fn = "hwnas_host_strategy_close"
 
     def ask(self, n=1):
         out = np.zeros((max(int(n), 0), self.dims), dtype=np.int32)

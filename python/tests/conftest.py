@@ -21,6 +21,8 @@ def _binary():
 
 
 HWNAS_BIN = _binary()
+if not os.path.isfile(HWNAS_BIN):
+    raise RuntimeError(f"no hwnas binary at {HWNAS_BIN}: run `swift build` or set HWNAS_BIN")
 os.environ.setdefault("HWNAS_HOST_LIB", os.path.join(os.path.dirname(os.path.realpath(HWNAS_BIN)), "libhwnas_host.so"))
 os.environ.setdefault("HWNAS_HOME", REPO)
 # The package of this checkout, before any installed copy.

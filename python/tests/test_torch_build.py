@@ -30,16 +30,10 @@ torch.set_num_threads(1)   # small tensors: one thread is as fast, and steady on
 SPACES = ["nb201", "fbnet", "mcunet-mbv2", "micronas-1d", "ofa-mbv3"]
 
 
-def find_hwnas():
-    """The build conftest.py found (HWNAS_BIN, else .build/debug, else .build/release)."""
-    from conftest import HWNAS_BIN
-    return HWNAS_BIN
-
-
 @pytest.fixture(scope="session")
-def hwnas():
-    binary = find_hwnas()
-    assert os.path.isfile(binary), f"no hwnas binary at {binary}: run `swift build` or set HWNAS_BIN"
+def hwnas(hwnas_bin):
+    """Runs the build conftest.py found (HWNAS_BIN, else .build/debug, else .build/release)."""
+    binary = hwnas_bin
     env = dict(os.environ)
     env.setdefault("HWNAS_HOME", str(REPO))
 

@@ -29,17 +29,9 @@ CASES = {
 }
 
 
-def find_hwnas():
-    """The build conftest.py found (HWNAS_BIN, else .build/debug, else .build/release)."""
-    from conftest import HWNAS_BIN
-    return HWNAS_BIN
-
-
 @pytest.fixture(scope="session")
-def trainer_hwnas():
-    binary = find_hwnas()
-    assert os.path.isfile(binary), f"no hwnas binary at {binary}: run `swift build` or set HWNAS_BIN"
-    return binary
+def trainer_hwnas(hwnas_bin):
+    return hwnas_bin
 
 
 @pytest.mark.parametrize("dataset", sorted(CASES))
