@@ -85,7 +85,8 @@ final class MCUPluginModel: CostModel {
             guard let net = b.networks[i] else { throw PluginError("mcu: candidate \(i) (\(batch.archString(i))) has no network") }
             guard model.profile.runtime == .ideal else {
                 do { return try model.metrics(Self.network(NetworkView(net))) } catch {
-                    throw PluginError("mcu: candidate \(i) (\(batch.archString(i))): runtime \(model.profile.runtime.rawValue): \(error)")
+                    throw PluginError("mcu: candidate \(i) (\(batch.archString(i))): runtime \(model.profile.runtime.rawValue): \(error)"
+                                      + " (TFLM's ops are known for the core operator set; `runtime: ideal` prices any op)")
                 }
             }
             try scratch.pointee.fill(net)
