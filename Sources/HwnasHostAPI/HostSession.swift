@@ -12,12 +12,7 @@ final class HostSession {
     private var spaces: [String: SearchSpace] = [:]
 
     init(pluginPaths: [String], libraryDirectory: String?) {
-        var extra = pluginPaths
-        if let env = ProcessInfo.processInfo.environment["HWNAS_PLUGIN_PATH"] {
-            extra += env.split(separator: ":").map(String.init).filter { !$0.isEmpty }
-        }
-        if let dir = libraryDirectory { extra.append(dir) }
-        registry = PluginRegistry(paths: extra)
+        registry = PluginRegistry(paths: PluginRegistry.searchPath(extra: pluginPaths, builtIn: libraryDirectory))
         problems = strdup(registry.problems.map(\.description).joined(separator: "\n"))!
     }
 

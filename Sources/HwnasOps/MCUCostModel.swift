@@ -49,9 +49,7 @@ public struct MCUCostModel: Sendable {
     public func metrics(_ n: Network) throws -> [Double] {
         guard profile.runtime == .ideal else {
             let e = try estimate(n)
-            var out = [e.peakSRAMKB, e.flashKB, e.latencyMs, Double(e.params), Double(e.macs)]
-            if hasEnergy { out.append(e.energyMJ ?? .nan) }
-            return out
+            return row(sramBytes: e.peakSRAMBytes, flashBytes: e.flashBytes, latencyMs: e.latencyMs, params: e.params, macs: e.macs)
         }
         var s = MCUNetworkSummary(n)
         return metrics(&s)
@@ -66,11 +64,15 @@ public struct MCUCostModel: Sendable {
             cycles += self.cycles(l)
             weights += l.weightElems; biases += l.biasElems; params += l.params; macs += l.macs
         }
-        let sram = activations + Int64((profile.runtimeSRAMKB * 1024).rounded(.up))
-        let flash = flashBytes(weightElems: weights, biasElems: biases, layers: s.layers.count)
-        let latency = cycles / (profile.clockMHz * 1_000)
-        var out = [Double(sram) / 1024, Double(flash) / 1024, latency, Double(params), Double(macs)]
-        if hasEnergy { out.append(energy(latencyMs: latency, macs: macs) ?? .nan) }
+        return row(sramBytes: activations + runtimeSRAMBytes,
+                   flashBytes: flashBytes(weightElems: weights, biasElems: biases, layers: s.layers.count),
+                   latencyMs: cycles / (profile.clockMHz * 1_000), params: params, macs: macs)
+    }
+
+    /// One row in metricNames order.
+    func row(sramBytes: Int64, flashBytes: Int64, latencyMs: Double, params: Int64, macs: Int64) -> [Double] {
+        var out = [Double(sramBytes) / 1024, Double(flashBytes) / 1024, latencyMs, Double(params), Double(macs)]
+        if hasEnergy { out.append(energy(latencyMs: latencyMs, macs: macs) ?? .nan) }
         return out
     }
 
@@ -135,6 +137,7 @@ public struct MCUCostModel: Sendable {
     }
 
     var runtimeSRAMBytes: Int64 { Int64((profile.runtimeSRAMKB * 1024).rounded(.up)) }
+    var runtimeFlashBytes: Int64 { Int64((profile.runtimeFlashKB * 1024).rounded(.up)) }
 
     public func estimate(_ n: Network) throws -> MCUEstimate {
         let cycles = n.layers.reduce(0.0) { $0 + self.cycles($1) }
@@ -145,7 +148,7 @@ public struct MCUCostModel: Sendable {
             let g = try TFLMGraph(n)
             let arena = TFLMArena.estimate(g, layout: profile.tflmLayout, kernels: profile.tflmKernels)
             return MCUEstimate(peakSRAMBytes: arena.totalBytes + runtimeSRAMBytes, activationPeak: nil, arena: arena,
-                               flashBytes: g.fileBytes + Int64((profile.runtimeFlashKB * 1024).rounded(.up)),
+                               flashBytes: g.fileBytes + runtimeFlashBytes,
                                cycles: cycles, latencyMs: latencyMs, energyMJ: energy, params: n.params, macs: n.macs)
         case .ideal:
             let peak = MemoryPlanner.peak(n)
@@ -159,7 +162,6 @@ public struct MCUCostModel: Sendable {
     /// Which layer and tensors set the SRAM peak, plus flash and latency shares.
     public func explain(_ n: Network) throws -> String {
         let e = try estimate(n)
-        func kb(_ b: Int64) -> String { formatKB(Double(b) / 1024) }
         var lines: [String] = []
         var head = "peak SRAM \(formatKB(e.peakSRAMKB)) KB"
         if let cap = profile.sramKB { head += " of \(formatKB(cap)) KB" }
@@ -185,7 +187,7 @@ public struct MCUCostModel: Sendable {
         var flash = "flash \(formatKB(e.flashKB)) KB"
         if let cap = profile.flashKB { flash += " of \(formatKB(cap)) KB" }
         if let a = e.arena {
-            flash += ": .tflite \(kb(e.flashBytes - Int64((profile.runtimeFlashKB * 1024).rounded(.up)))) KB (weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(a.opCount) ops, \(a.tensorCount) tensors), runtime \(formatKB(profile.runtimeFlashKB)) KB"
+            flash += ": .tflite \(kb(e.flashBytes - runtimeFlashBytes)) KB (weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(a.opCount) ops, \(a.tensorCount) tensors), runtime \(formatKB(profile.runtimeFlashKB)) KB"
         } else {
             flash += ": weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(n.layers.count) layers x \(Int(profile.layerOverheadBytes)) B, runtime \(formatKB(profile.runtimeFlashKB)) KB"
         }
@@ -206,7 +208,6 @@ public struct MCUCostModel: Sendable {
 extension MCUCostModel {
     /// The TFLM arena in TFLM's own terms: tensor arena (head), persistent (tail).
     func explainArena(_ a: TFLMArenaEstimate, _ n: Network) -> [String] {
-        func kb(_ b: Int64) -> String { formatKB(Double(b) / 1024) }
         let l = n.layers.indices.contains(a.liveAtLayer) ? n.layers[a.liveAtLayer] : nil
         let where_ = "TFLM op \(a.liveAtOp) \(a.liveKernel?.rawValue ?? "-")" + (l.map { " of layer \(a.liveAtLayer) \($0.op) [\($0.cell.isEmpty ? "-" : $0.cell)]" } ?? "")
         var lines = ["  tensor arena \(kb(a.headBytes)) KB: \(a.plannedCount) buffers (int8 tensors\(a.scratchCount > 0 ? ", \(a.scratchCount) kernel scratch" : ""); 16-byte aligned) placed by TFLM's greedy planner; at most \(kb(a.liveBytes)) KB are alive at once (\(where_)), so the planner's layout adds \(kb(a.headBytes - a.liveBytes)) KB"]
@@ -215,6 +216,9 @@ extension MCUCostModel {
         return lines
     }
 }
+
+/// Bytes as KB, one decimal place.
+private func kb(_ b: Int64) -> String { formatKB(Double(b) / 1024) }
 
 /// One decimal place, without Foundation.
 func formatKB(_ v: Double) -> String {

@@ -10,14 +10,15 @@ public final class PluginRegistry: @unchecked Sendable {
     private var index: [String: (PluginDescriptorInfo, PluginLibrary)] = [:]
 
     /// Search path: explicit directories or files first, then HWNAS_PLUGIN_PATH
-    /// (colon-separated), then the folder holding the hwnas binary (where
-    /// `swift build` puts the built-in plugins).
-    public static func searchPath(extra: [String]) -> [String] {
+    /// (colon-separated), then the folder of the built-in plugins: the one
+    /// holding the hwnas binary (where `swift build` puts them), or `builtIn`
+    /// (the host API library's folder; nil: none found).
+    public static func searchPath(extra: [String], builtIn: String? = Locations.executableDirectory) -> [String] {
         var dirs = extra
         if let env = ProcessInfo.processInfo.environment["HWNAS_PLUGIN_PATH"] {
             dirs += env.split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
-        dirs.append(Locations.executableDirectory)
+        if let builtIn { dirs.append(builtIn) }
         return dirs
     }
 

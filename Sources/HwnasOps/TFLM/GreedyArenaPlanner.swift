@@ -34,7 +34,7 @@ public enum GreedyArenaPlanner {
                 let want = b[id]
                 var candidate: Int64 = 0
                 var prior = -1
-                for other in byOffset where !(b[other].first > want.last || want.first > b[other].last) {
+                for other in byOffset where b[other].overlaps(want) {
                     if prior >= 0 { candidate = max(candidate, offsets[prior] + b[prior].size) }
                     if offsets[other] - candidate >= want.size { prior = -1; break }
                     prior = other

@@ -104,8 +104,10 @@ public struct TFLMGraph: Sendable {
     }
 
     @discardableResult
-    private mutating func op(_ k: TFLMKernel, _ inputs: [Int], _ output: Int, layer: Int, perChannel: Int = 0) -> Int {
-        ops.append(TFLMOp(kernel: k, inputs: inputs, output: output, perChannel: perChannel, layer: layer)); return output
+    private mutating func op(_ k: TFLMKernel, _ inputs: [Int], _ output: Int, layer: Int, perChannel: Int = 0,
+                             cmsisScratch: Int64 = 0) -> Int {
+        ops.append(TFLMOp(kernel: k, inputs: inputs, output: output, perChannel: perChannel, layer: layer, cmsisScratch: cmsisScratch))
+        return output
     }
 
     private func elements(_ t: Int) -> Int64 { tensors[t].bytes }
@@ -157,9 +159,8 @@ public struct TFLMGraph: Sendable {
         let depthwise = groups > 1 && groups == cin && cout == cin
         let perOut = Int64(w.kernelH * w.kernelW) * Int64(depthwise ? 1 : cin / max(groups, 1))
         let weights = constant(Int64(cout) * perOut, scales: cout)
-        op(depthwise ? .depthwiseConv2D : .conv2D, b >= 0 ? [xin, weights, b] : [xin, weights], out, layer: i, perChannel: cout)
-        ops[ops.count - 1].cmsisScratch = Self.cmsisScratch(w, cin: cin, groups: groups, depthwise: depthwise, selfPadded: selfPadded)
-        return out
+        return op(depthwise ? .depthwiseConv2D : .conv2D, b >= 0 ? [xin, weights, b] : [xin, weights], out, layer: i, perChannel: cout,
+                  cmsisScratch: Self.cmsisScratch(w, cin: cin, groups: groups, depthwise: depthwise, selfPadded: selfPadded))
     }
 
     /// CMSIS-NN's scratch request for a convolution (arm_convolve_wrapper_s8
