@@ -15,7 +15,10 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     s.greedyShare = try o.double("greedy", default: s.greedyShare)
     s.floorQuantile = try o.double("floor-quantile", default: s.floorQuantile)
     s.poolSize = try o.int("pool", default: s.poolSize)
+    s.metricFeatures = try o.bool("metric-features", default: s.metricFeatures)
+    s.metricPriorVariance = try o.double("prior-metric", default: s.metricPriorVariance)
     guard s.warmup >= 1, s.noiseVariance > 0, s.mainPriorVariance > 0, s.pairPriorVariance > 0, s.countPriorVariance > 0,
+          s.metricPriorVariance > 0,
           (0...1).contains(s.greedyShare), (0..<1).contains(s.floorQuantile), s.poolSize >= 1 else {
         throw PluginError("predictor: need warmup >= 1, positive variances, greedy in [0,1], floor-quantile in [0,1), pool >= 1")
     }
@@ -36,12 +39,14 @@ let predictorOptions: [OptionSpec] = {
         .double("greedy", d.greedyShare, 0...1, "share of proposals from the posterior mean (the rest: Thompson samples)"),
         .double("floor-quantile", d.floorQuantile, 0...0.999, "objectives below this quantile are raised to it before fitting"),
         .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
+        .bool("metric-features", d.metricFeatures, "log cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
+        .double("prior-metric", d.metricPriorVariance, 1e-12...1e12, "prior variance of the metric features' weights"),
     ]
 }()
 
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
-                                  description: "Bayesian linear surrogate (one-hot+pairwise features), Thompson sampling over screened feasible candidates; options: warmup=5, greedy=0.5, noise=0.05, pool=2000",
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features, log cost metrics), Thompson sampling over screened feasible candidates; options: warmup=5, greedy=0.5, noise=0.05, pool=2000",
                                   options: predictorOptions)) {
         AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
     },

@@ -1,4 +1,4 @@
-/* The few reference BLAS / LAPACK routines the predictor strategy needs,
+/* The few reference BLAS / LAPACK routines the predictor strategy and the meco evaluator need,
  * declared with their Fortran calling convention so only libopenblas (which
  * exports them) is required, not the LAPACKE or CBLAS headers. All matrices
  * are column-major; every argument is passed by pointer. */
@@ -18,6 +18,14 @@ void dsymv_(const char *uplo, const int *n, const double *alpha, const double *a
 /* A := alpha x x^T + A, A symmetric. */
 void dsyr_(const char *uplo, const int *n, const double *alpha, const double *x, const int *incx,
            double *a, const int *lda);
+/* C := alpha A^T A + beta C (trans "T"), C symmetric n x n, A k x n. */
+void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha, const double *a,
+            const int *lda, const double *beta, double *c, const int *ldc);
+/* Selected eigenvalues (and vectors) of a symmetric matrix (MRRR). */
+void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *lda,
+             const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, int *m,
+             double *w, double *z, const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork,
+             const int *liwork, int *info);
 /* Keep BLAS single-threaded: our matrices are small and runs must be cheap. */
 void openblas_set_num_threads(int num_threads);
 

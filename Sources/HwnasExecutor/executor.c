@@ -668,8 +668,8 @@ void hwnas_executor_destroy(hwnas_executor *ex) {
 
 /* ---------------------------------------------------------------- running */
 
-static void notify_relu(hwnas_executor *ex, uint32_t layer, const float *x, size_t per_image) {
-    if (ex->relu_cb) ex->relu_cb(ex->relu_ctx, layer, (uint32_t)ex->batch, (uint32_t)per_image, x);
+static void notify_relu(hwnas_executor *ex, uint32_t layer, int channels, const float *x, size_t per_image) {
+    if (ex->relu_cb) ex->relu_cb(ex->relu_ctx, layer, (uint32_t)ex->batch, (uint32_t)channels, (uint32_t)per_image, x);
 }
 
 /* The callback sees ReLU-like activations (x > 0 codes), not gates. */
@@ -677,10 +677,11 @@ static int act_notifies(int act) {
     return act == HWNAS_ACT_RELU || act == HWNAS_ACT_RELU6 || act == HWNAS_ACT_HSWISH || act == HWNAS_ACT_SWISH;
 }
 
-/* y = act(x) over the batch, then the callback. */
-static void activate(hwnas_executor *ex, uint32_t index, int act, const float *x, float *y, size_t n, size_t per_image) {
+/* y = act(x) over the batch ([batch][channels][plane]), then the callback. */
+static void activate(hwnas_executor *ex, uint32_t index, int act, const float *x, float *y, size_t n, int channels,
+                     size_t per_image) {
     activation_apply(act, x, y, n);
-    if (act_notifies(act)) notify_relu(ex, index, y, per_image);
+    if (act_notifies(act)) notify_relu(ex, index, channels, y, per_image);
 }
 
 /* Batch norm (folded or batch statistics) or a bias on out[batch][c][plane]. */
@@ -716,7 +717,7 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
     const size_t in_sz = in_n / ex->batch, out_sz = out_n / ex->batch;
     const size_t plane = (size_t)l->out_h * l->out_w;
     if (e->pre_act != HWNAS_ACT_NONE) {
-        activate(ex, index, e->pre_act, in, ex->relu_buf, in_n, in_sz);
+        activate(ex, index, e->pre_act, in, ex->relu_buf, in_n, l->in_c, in_sz);
         in = ex->relu_buf;
     }
     switch (e->spec->kind) {
@@ -729,9 +730,11 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
         break;
     case OP_INVERTED_RESIDUAL:
         conv_norm(ex, index, 0, in, e->mid[0], NORM_BN);
-        activate(ex, index, HWNAS_ACT_RELU, e->mid[0], e->mid[0], e->mid_count[0], e->mid_count[0] / ex->batch);
+        activate(ex, index, HWNAS_ACT_RELU, e->mid[0], e->mid[0], e->mid_count[0], e->conv[0].out_c,
+                 e->mid_count[0] / ex->batch);
         conv_norm(ex, index, 1, e->mid[0], e->mid[1], NORM_BN);
-        activate(ex, index, HWNAS_ACT_RELU, e->mid[1], e->mid[1], e->mid_count[1], e->mid_count[1] / ex->batch);
+        activate(ex, index, HWNAS_ACT_RELU, e->mid[1], e->mid[1], e->mid_count[1], e->conv[1].out_c,
+                 e->mid_count[1] / ex->batch);
         conv_norm(ex, index, 2, e->mid[1], out, NORM_BN);
         break;
     case OP_AVG_POOL:
@@ -745,7 +748,7 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
         if (out != in) memcpy(out, in, sizeof(float) * out_n);
         break;
     case OP_RELU:
-        activate(ex, index, HWNAS_ACT_RELU, in, out, out_n, out_sz);
+        activate(ex, index, HWNAS_ACT_RELU, in, out, out_n, l->out_c, out_sz);
         break;
     case OP_ZERO:
         memset(out, 0, sizeof(float) * out_n);
@@ -779,10 +782,10 @@ int hwnas_executor_run_layer(hwnas_executor *ex, uint32_t index) {
     }
     /* 1.0 order: the op's ReLU, then the residual add. 1.1 order (network.h):
      * residual add, activation, channel shuffle. `add` is its own add. */
-    if (e->act_early && e->act != HWNAS_ACT_NONE) activate(ex, index, e->act, out, out, out_n, out_sz);
+    if (e->act_early && e->act != HWNAS_ACT_NONE) activate(ex, index, e->act, out, out, out_n, l->out_c, out_sz);
     if (l->input2 >= 0 && (l->flags & HWNAS_LAYER_RESIDUAL) && e->spec->kind != OP_ADD)
         add_inplace(out, ex->tensors[l->input2], out_n);
-    if (!e->act_early && e->act != HWNAS_ACT_NONE) activate(ex, index, e->act, out, out, out_n, out_sz);
+    if (!e->act_early && e->act != HWNAS_ACT_NONE) activate(ex, index, e->act, out, out, out_n, l->out_c, out_sz);
     if (e->shuffle > 1)
         for (int b = 0; b < ex->batch; b++) {
             channel_shuffle(out + b * out_sz, ex->shuffle_buf, l->out_c, (int)plane, e->shuffle);

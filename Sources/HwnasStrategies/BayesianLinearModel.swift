@@ -1,5 +1,6 @@
-// Bayesian linear regression over sparse binary features, the surrogate of
-// the predictor strategy. Prior w ~ N(0, diag(priorVariance)), Gaussian
+// Bayesian linear regression over sparse binary features plus a few dense
+// real-valued ones (the last `denseCount` weights), the surrogate of the
+// predictor strategy. Prior w ~ N(0, diag(priorVariance)), Gaussian
 // noise sigma^2. The posterior covariance S = (Phi^T Phi / sigma^2 +
 // diag(1/priorVariance))^-1 is kept explicitly and updated by Sherman-Morrison
 // (BLAS dsyr, O(p^2)) for every observation, so a refit is never needed.
@@ -13,15 +14,19 @@ import HwnasPluginSupport
 
 final class BayesianLinearModel {
     let p: Int
+    /// Dense features occupy weights p - denseCount ..< p.
+    let denseCount: Int
     let noiseVariance: Double
     let priorVariance: [Double]
     /// Column-major p x p posterior covariance (symmetric; full storage).
     private(set) var covariance: [Double]
-    /// Active feature indices of each observation, and its target.
+    /// Active feature indices of each observation, and its dense features.
     private(set) var rows: [[Int32]] = []
+    private(set) var denseRows: [[Double]] = []
 
-    init(priorVariance: [Double], noiseVariance: Double) {
+    init(priorVariance: [Double], noiseVariance: Double, denseCount: Int = 0) {
         p = priorVariance.count
+        self.denseCount = denseCount
         self.priorVariance = priorVariance
         self.noiseVariance = noiseVariance
         covariance = [Double](repeating: 0, count: p * p)
@@ -29,13 +34,17 @@ final class BayesianLinearModel {
         openblas_set_num_threads(1)
     }
 
-    /// S phi for a sparse binary phi: the sum of S's active columns.
-    private func covarianceTimes(_ active: [Int32]) -> [Double] {
+    /// S phi: the sum of S's active columns plus the dense columns, weighted.
+    private func covarianceTimes(_ active: [Int32], _ dense: [Double]) -> [Double] {
         var v = [Double](repeating: 0, count: p)
         covariance.withUnsafeBufferPointer { s in
             for a in active {
                 let base = Int(a) * p
                 for i in 0..<p { v[i] += s[base + i] }
+            }
+            for (k, x) in dense.enumerated() {
+                let base = (p - denseCount + k) * p
+                for i in 0..<p { v[i] += x * s[base + i] }
             }
         }
         return v
@@ -43,11 +52,14 @@ final class BayesianLinearModel {
 
     /// Add one observation's features (targets are given at sampling time,
     /// so they may be re-standardised as data arrives).
-    func add(_ active: [Int32]) {
+    func add(_ active: [Int32], dense: [Double] = []) {
+        precondition(dense.count == denseCount, "one value per dense feature")
         rows.append(active)
-        var v = covarianceTimes(active)
+        denseRows.append(dense)
+        var v = covarianceTimes(active, dense)
         var quad = noiseVariance
         for a in active { quad += v[Int(a)] }
+        for (k, x) in dense.enumerated() { quad += x * v[p - denseCount + k] }
         var alpha = -1.0 / quad
         var n = Int32(p), inc: Int32 = 1
         var uplo = CChar(UInt8(ascii: "U"))
@@ -75,6 +87,7 @@ final class BayesianLinearModel {
         for (r, active) in rows.enumerated() {
             let v = t[r] / noiseVariance
             for a in active { b[Int(a)] += v }
+            for (k, x) in denseRows[r].enumerated() { b[p - denseCount + k] += x * v }
         }
         if let w0 { for i in 0..<p { b[i] += w0[i] / priorVariance[i] } }
         var w = [Double](repeating: 0, count: p)

@@ -27,6 +27,14 @@ final class CandidateGate {
         return gs.map { feasibility[$0]! }
     }
 
+    /// Feasibility and cost metrics of many candidates (asks the host; the
+    /// feasibility is cached like `feasible`'s).
+    func screenWithMetrics(_ gs: [[Int32]]) throws -> (feasible: [Bool], metrics: [[Double]]) {
+        let r = try oracle.screen(gs, wantMetrics: true)
+        for (g, ok) in zip(gs, r.feasible) { feasibility[g] = ok }
+        return r
+    }
+
     /// Unseen and feasible, in input order, duplicates dropped.
     func admissible(_ gs: [[Int32]]) throws -> [[Int32]] {
         var seen = Set<[Int32]>()

@@ -9,6 +9,8 @@ final class CandidatePool {
     let gate: CandidateGate
     /// Every feasible genotype, when the space was enumerated.
     private(set) var enumerated: [[Int32]]?
+    /// Their cost metrics (the oracle's metricNames), when asked for.
+    private(set) var enumeratedMetrics: [[Double]]?
     let sampleSize: Int
 
     static let enumerationLimit = 250_000.0
@@ -19,10 +21,11 @@ final class CandidatePool {
 
     var isEnumerable: Bool { space.size <= Self.enumerationLimit }
 
-    /// Enumerate and screen the whole space (once).
-    func enumerateIfSmall() throws {
+    /// Enumerate and screen the whole space (once), keeping the feasible
+    /// candidates' cost metrics too when `wantMetrics`.
+    func enumerateIfSmall(wantMetrics: Bool = false) throws {
         guard enumerated == nil, isEnumerable else { return }
-        var all: [[Int32]] = [], feasible: [[Int32]] = []
+        var all: [[Int32]] = [], feasible: [[Int32]] = [], metrics: [[Double]] = []
         all.reserveCapacity(Int(space.size))
         var g = [Int32](repeating: 0, count: space.nDims)
         let total = Int(space.size)
@@ -38,10 +41,16 @@ final class CandidatePool {
         var start = 0
         while start < all.count {
             let chunk = Array(all[start..<min(start + 4096, all.count)])
-            for (c, ok) in zip(chunk, try gate.feasible(chunk)) where ok { feasible.append(c) }
+            if wantMetrics {
+                let r = try gate.screenWithMetrics(chunk)
+                for (i, ok) in r.feasible.enumerated() where ok { feasible.append(chunk[i]); metrics.append(r.metrics[i]) }
+            } else {
+                for (c, ok) in zip(chunk, try gate.feasible(chunk)) where ok { feasible.append(c) }
+            }
             start += chunk.count
         }
         enumerated = feasible
+        if wantMetrics { enumeratedMetrics = metrics }
     }
 
     /// Feasible candidates to score this round: for an enumerated space the

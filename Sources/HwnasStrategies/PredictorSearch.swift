@@ -4,6 +4,15 @@
 // space-filling warm-up. Each proposal draws one posterior sample of the
 // weights and takes the best-scoring candidate under it: exploration comes
 // from the posterior's spread, which shrinks where data is dense.
+//
+// Cost metrics as features: when the space is enumerated, the host's cost
+// model has already priced every feasible candidate (latency, params, MACs,
+// memory: whatever the profile reports), so their logarithms, standardised
+// over the feasible set, join the features for free. Capacity tends to buy
+// accuracy, and one weight on such a feature is learnt from a handful of
+// evaluations where the one-hot weights need many; the fit decides how much
+// to trust it (it may come out zero or negative).
+import Foundation
 import HwnasPluginSupport
 
 public final class PredictorSearch: SearchAlgorithm {
@@ -22,6 +31,9 @@ public final class PredictorSearch: SearchAlgorithm {
         public var greedyShare = 0.5
         /// Candidates scored per round when the space is too big to enumerate.
         public var poolSize = 2000
+        /// Log cost metrics of the enumerated feasible set as dense features.
+        public var metricFeatures = true
+        public var metricPriorVariance = 1.0
         /// Values below this quantile of the observed ones are raised to it
         /// before fitting, so broken architectures (a few % accuracy) do not
         /// dominate a linear fit whose job is to rank the good ones.
@@ -34,7 +46,8 @@ public final class PredictorSearch: SearchAlgorithm {
     let gate: CandidateGate
     let pool: CandidatePool
     let features: GenotypeFeatures
-    let model: BayesianLinearModel
+    /// Built at the first proposal, when the dense features are known.
+    var model: BayesianLinearModel?
     var rng: SplitMix64
     /// Evaluated candidates and their primary objective.
     var observed: [(genotype: [Int32], value: Double)] = []
@@ -42,6 +55,10 @@ public final class PredictorSearch: SearchAlgorithm {
     /// Enumerated pool: flat active features and a taken mask.
     var poolFeatures: [Int32] = []
     var taken: [Bool] = []
+    /// Dense (metric) features: per enumerated candidate, flat, and by genotype.
+    public private(set) var denseCount = 0
+    var poolDense: [Double] = []
+    var denseByGenotype: [[Int32]: Int] = [:]
     /// Seconds spent inside ask/tell (for overhead figures).
     public private(set) var algorithmSeconds = 0.0
 
@@ -53,26 +70,68 @@ public final class PredictorSearch: SearchAlgorithm {
         let shared = setup.space.choiceNames.allSatisfy { $0 == setup.space.choiceNames.first }
         features = GenotypeFeatures(choiceCounts: setup.space.choiceCounts, pairwise: settings.pairwise,
                                     sharedChoices: settings.choiceCounts && shared)
+        rng = SplitMix64(seed: setup.seed)
+    }
+
+    /// The surrogate, once the pool (and so the dense features) is known;
+    /// observations told before are added then.
+    func buildModel() {
         let f = features
         let prior = (0..<f.count).map {
             f.isCountFeature($0) ? settings.countPriorVariance
                 : f.isPairFeature($0) ? settings.pairPriorVariance : settings.mainPriorVariance
+        } + [Double](repeating: settings.metricPriorVariance, count: denseCount)
+        let m = BayesianLinearModel(priorVariance: prior, noiseVariance: settings.noiseVariance, denseCount: denseCount)
+        for o in observed { m.add(features.active(o.genotype), dense: dense(o.genotype)) }
+        model = m
+    }
+
+    /// Standardised log metrics of the enumerated pool: one dense feature
+    /// per metric that is finite, positive and not constant over it.
+    func prepareDenseFeatures() {
+        guard settings.metricFeatures, let all = pool.enumerated, let mets = pool.enumeratedMetrics, all.count > 1 else { return }
+        var columns: [[Double]] = []
+        for j in 0..<(mets.first?.count ?? 0) {
+            let v = mets.map { $0[j] }
+            guard v.allSatisfy({ $0.isFinite && $0 > 0 }) else { continue }
+            let x: [Double] = v.map { Foundation.log($0) }
+            let mean: Double = x.reduce(0, +) / Double(x.count)
+            var ss = 0.0
+            for e in x { ss += (e - mean) * (e - mean) }
+            let sd = (ss / Double(x.count)).squareRoot()
+            guard sd > 1e-9 else { continue }
+            columns.append(x.map { ($0 - mean) / sd })
         }
-        model = BayesianLinearModel(priorVariance: prior, noiseVariance: settings.noiseVariance)
-        rng = SplitMix64(seed: setup.seed)
+        denseCount = columns.count
+        guard denseCount > 0 else { return }
+        poolDense = [Double](repeating: 0, count: all.count * denseCount)
+        for i in 0..<all.count {
+            for k in 0..<denseCount { poolDense[i * denseCount + k] = columns[k][i] }
+            denseByGenotype[all[i]] = i
+        }
+    }
+
+    /// The dense features of a genotype (zeros, the pool's mean, for one
+    /// outside the feasible pool, e.g. replayed from another run).
+    func dense(_ g: [Int32]) -> [Double] {
+        guard denseCount > 0 else { return [] }
+        guard let i = denseByGenotype[g] else { return [Double](repeating: 0, count: denseCount) }
+        return Array(poolDense[(i * denseCount)..<((i + 1) * denseCount)])
     }
 
     public func ask(maxCount: Int) throws -> [[Int32]] {
         let t0 = MonotonicClock.now()
         defer { algorithmSeconds += MonotonicClock.now() - t0 }
         if pool.isEnumerable && pool.enumerated == nil {
-            try pool.enumerateIfSmall()
+            try pool.enumerateIfSmall(wantMetrics: settings.metricFeatures)
+            prepareDenseFeatures()
             let all = pool.enumerated!
             poolFeatures.reserveCapacity(all.count * features.activePerGenotype)
             var a: [Int32] = []
             for g in all { features.active(g, into: &a); poolFeatures.append(contentsOf: a) }
             taken = [Bool](repeating: false, count: all.count)
         }
+        if model == nil { buildModel() }
         var out: [[Int32]] = []
         while out.count < maxCount {
             let next = observed.count + out.count < settings.warmup || observed.count < 2
@@ -92,7 +151,7 @@ public final class PredictorSearch: SearchAlgorithm {
             gate.markProposed(o.genotype)
             guard let v = o.primary else { continue }
             observed.append((o.genotype, v))
-            model.add(features.active(o.genotype))
+            model?.add(features.active(o.genotype), dense: dense(o.genotype))
         }
     }
 
@@ -134,18 +193,22 @@ public final class PredictorSearch: SearchAlgorithm {
         let mean = values.reduce(0, +) / Double(values.count)
         let sd = max((values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot(), 1e-9)
         let y = values.map { ($0 - mean) / sd }
+        guard let model else { return nil }
         let w = rng.unit() < settings.greedyShare ? model.meanWeights(y) : model.sampleWeights(y, rng: &rng)
-        let k = features.activePerGenotype
+        let k = features.activePerGenotype, dc = denseCount, d0 = features.count
         if let all = pool.enumerated {
             while true {
                 var bestI = -1, bestS = -Double.infinity
                 poolFeatures.withUnsafeBufferPointer { f in
                     w.withUnsafeBufferPointer { wp in
-                        for i in 0..<all.count where !taken[i] {
-                            var s = 0.0
-                            let base = i * k
-                            for j in 0..<k { s += wp[Int(f[base + j])] }
-                            if s > bestS { bestS = s; bestI = i }
+                        poolDense.withUnsafeBufferPointer { dp in
+                            for i in 0..<all.count where !taken[i] {
+                                var s = 0.0
+                                let base = i * k
+                                for j in 0..<k { s += wp[Int(f[base + j])] }
+                                for j in 0..<dc { s += wp[d0 + j] * dp[i * dc + j] }
+                                if s > bestS { bestS = s; bestI = i }
+                            }
                         }
                     }
                 }

@@ -16,6 +16,17 @@ public struct CSVTable: Sendable {
         self.path = path; self.header = header; self.rows = rows
     }
 
+    /// One field as written to a CSV file: quoted (inner quotes doubled) when
+    /// it holds a comma, a quote or a line break, as `read` expects; block
+    /// architecture strings such as "c8:k3,k5/..." contain commas.
+    public static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// One line of fields, with its line end.
+    public static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
+
     /// Reads a comma-separated file with a header line. Quoted fields with
     /// commas and doubled quotes are supported.
     public static func read(_ path: String) throws -> CSVTable {

@@ -1,4 +1,4 @@
-// `hwnas correlate`: how well an evaluator (e.g. the training-free naswot
+// `hwnas correlate`: how well an evaluator (e.g. the training-free meco
 // proxy) ranks architectures against real trained accuracies, next to the
 // trivial proxies params and MACs.
 import ArgumentParser
@@ -14,7 +14,7 @@ struct CorrelateCommand: ParsableCommand {
         ../shared/benchmarks/nb201/nb201_hw.csv), scores them with the evaluator
         and with params and MACs, and prints a Markdown table.
         Example:
-          hwnas correlate --evaluator naswot --sample 1000 --seed 1 --parallel 2 --csv naswot.csv
+          hwnas correlate --evaluator meco --sample 1000 --seed 1 --parallel 2 --csv meco.csv
         """)
 
     @OptionGroup var eval: EvaluatorOptions

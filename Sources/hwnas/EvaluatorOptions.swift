@@ -4,7 +4,7 @@ import ArgumentParser
 import HwnasCore
 
 struct EvaluatorOptions: ParsableArguments {
-    @Option(help: "Evaluator plugin id (naswot, table, command, ...).")
+    @Option(help: "Evaluator plugin id (meco, naswot, table, command, ...).")
     var evaluator = SearchDefaults.evaluator
     @Option(name: .customLong("evaluator-option"), help: "Evaluator option KEY=VALUE (repeatable).")
     var evaluatorOptions: [String] = []

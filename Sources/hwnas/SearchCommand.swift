@@ -9,7 +9,7 @@ struct SearchCommand: ParsableCommand {
         abstract: "Search for the best architecture that satisfies hardware constraints.",
         discussion: """
         With no --space/--profile/--evaluator: NAS-Bench-201 on the stm32f746 MCU
-        profile, scored by the training-free naswot evaluator (a rank score, not
+        profile, scored by the training-free meco evaluator (a rank score, not
         an accuracy), e.g.
           hwnas search --constraint "peak_sram_kb<=320" --constraint "flash_kb<=1024" --parallel 2
         With benchmark accuracies and measured latency:

@@ -6,10 +6,10 @@ import HwnasCore
 
 enum SearchDefaults {
     static let space = "nb201"
-    // stm32f746 is analytic (no data files) and naswot needs nothing but the
+    // stm32f746 is analytic (no data files) and meco needs nothing but the
     // CPU, so the default runs on a fresh machine with no data of the user's.
     static let profile = "stm32f746"
-    static let evaluator = "naswot"
+    static let evaluator = "meco"
     static let strategy = "regularized-evolution"
     static let accuracyTable = "nb201/nb201_hw.csv"
 

@@ -12,12 +12,12 @@ import Testing
         let r = try TestSupport.hwnasRun(["correlate", "--table", TestSupport.nb201CSV, "--sample", "24", "--seed", "3",
                                           "--evaluator-option", "batch=8", "--parallel", "2", "--csv", csv, "--quiet"])
         #expect(r.status == 0, "\(r.err)")
-        for c in ["cifar10_acc Spearman", "cifar100_acc Kendall", "imagenet16_acc Spearman", "| naswot |", "| params |", "| macs |"] {
+        for c in ["cifar10_acc Spearman", "cifar100_acc Kendall", "imagenet16_acc Spearman", "| meco |", "| params |", "| macs |"] {
             #expect(r.out.contains(c), "missing \(c): \(r.out)")
         }
         #expect(r.out.contains("24 of 24 sampled architectures scored"))
         let t = try CSVTable.read(csv)
-        #expect(t.header == ["arch", "naswot", "params", "macs", "cifar10_acc", "cifar100_acc", "imagenet16_acc"])
+        #expect(t.header == ["arch", "meco", "params", "macs", "cifar10_acc", "cifar100_acc", "imagenet16_acc"])
         #expect(t.rows.count == 24 && Set(t.rows.map { $0[0] }).count == 24)
         // The printed Spearman for params must be what the CSV's points give.
         let rho = RankCorrelation.spearman(try t.numericColumn("params"), try t.numericColumn("cifar10_acc"))

@@ -238,7 +238,7 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
         defer { hwnas_executor_destroy(ex) }
         final class Layers { var ids: [UInt32] = [] }
         let seen = Layers()
-        hwnas_executor_set_relu_callback(ex, { ctx, layer, _, _, _ in
+        hwnas_executor_set_relu_callback(ex, { ctx, layer, _, _, _, _ in
             Unmanaged<Layers>.fromOpaque(ctx!).takeUnretainedValue().ids.append(layer)
         }, Unmanaged.passUnretained(seen).toOpaque())
         #expect(hwnas_executor_run(ex) == 0)
@@ -278,9 +278,10 @@ private func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-4, _ what: 
         defer { hwnas_executor_destroy(ex) }
         final class Seen { var calls: [(UInt32, UInt32, UInt32)] = []; var k = [Double](repeating: 0, count: 9) }
         let seen = Seen()
-        hwnas_executor_set_relu_callback(ex, { ctx, layer, batch, features, x in
+        hwnas_executor_set_relu_callback(ex, { ctx, layer, batch, channels, features, x in
             let s = Unmanaged<Seen>.fromOpaque(ctx!).takeUnretainedValue()
             s.calls.append((layer, batch, features))
+            #expect(channels == 6)
             #expect(UnsafeBufferPointer(start: x, count: Int(batch * features)).allSatisfy { $0 >= 0 })
             s.k.withUnsafeMutableBufferPointer { hwnas_accumulate_code_agreement(x, batch, features, $0.baseAddress) }
         }, Unmanaged.passUnretained(seen).toOpaque())

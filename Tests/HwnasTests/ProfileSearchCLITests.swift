@@ -1,5 +1,5 @@
 // End-to-end searches on the other kinds of profile and objective: the
-// README's embedded default (naswot on an MCU profile), a measured CPU
+// README's embedded default (meco on an MCU profile), a measured CPU
 // lookup-table profile, and a two-objective search with its Pareto plot.
 import Foundation
 import HwnasCore
@@ -21,9 +21,9 @@ import Testing
                                           "--budget", "6", "--parallel", "2", "--evaluator-option", "batch=8",
                                           "--output", out, "--quiet"])
         #expect(r.status == 0, "\(r.err)")
-        #expect(r.out.contains("naswot = ") && r.out.contains("training-free accuracy proxy"), "\(r.out)")
+        #expect(r.out.contains("meco = ") && r.out.contains("training-free accuracy proxy"), "\(r.out)")
         let j = try TestSupport.readJSON(out)
-        #expect(j["profile"] as? String == "stm32f746" && j["evaluator"] as? String == "naswot")
+        #expect(j["profile"] as? String == "stm32f746" && j["evaluator"] as? String == "meco")
         #expect(j["evaluations"] as? Int == 6 && j["feasible"] as? Bool == true)
         for h in try history(out) {
             let c = try #require(h["costs"] as? [String: Double])

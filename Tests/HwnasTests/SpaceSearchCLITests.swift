@@ -1,7 +1,7 @@
 // Every shipped block space, and the worked example of docs/search-spaces.md
 // written out from the doc alone, searches end to end from the CLI: under an
 // MCU profile and under a CPU profile measured by `hwnas profile cpu`, with
-// the training-free naswot evaluator and with a trainer (the command
+// the training-free meco (MCU) and naswot (CPU) evaluators and with a trainer (the command
 // evaluator) that checks the network IR it receives.
 import Foundation
 import Testing
@@ -70,6 +70,7 @@ import Testing
     }
 
     static let naswot = ["--evaluator", "naswot", "--evaluator-option", "batch=4"]
+    static let meco = ["--evaluator", "meco", "--evaluator-option", "batch=4"]
     static let trainer = ["--evaluator", "command", "--evaluator-option",
                           "command=python3 \(TestSupport.repoRoot)/Tests/HwnasTests/fixtures/ir_trainer.py"]
 
@@ -78,7 +79,7 @@ import Testing
         let (_, opts, flash) = Self.spaces.first { $0.0 == name }!
         let dir = TestSupport.tempDir("space-\(name)")
         let space = ["--space", name] + opts
-        try checkMCU(space, dir: dir, evaluator: Self.naswot, budget: 3, flashKB: flash)
+        try checkMCU(space, dir: dir, evaluator: Self.meco, budget: 3, flashKB: flash)
         try checkCPU(space, dir: dir, evaluators: [Self.naswot], budget: 3)
     }
 

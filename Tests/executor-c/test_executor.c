@@ -640,7 +640,7 @@ static void case_1d(void) {
 /* --------------------------------------------------- ReLU callback (1.1) */
 
 typedef struct call {
-    uint32_t layer, batch, features;
+    uint32_t layer, batch, channels, features;
     float *values;
 } call;
 
@@ -649,11 +649,12 @@ typedef struct calls {
     int n;
 } calls;
 
-static void record_call(void *ctx, uint32_t layer, uint32_t batch, uint32_t features, const float *post) {
+static void record_call(void *ctx, uint32_t layer, uint32_t batch, uint32_t channels, uint32_t features,
+                        const float *post) {
     calls *cs = ctx;
     if (cs->n >= 32) return;
     call *c = &cs->c[cs->n++];
-    c->layer = layer; c->batch = batch; c->features = features;
+    c->layer = layer; c->batch = batch; c->channels = channels; c->features = features;
     c->values = malloc(sizeof(float) * batch * features);
     memcpy(c->values, post, sizeof(float) * batch * features);
 }
@@ -688,9 +689,12 @@ static void case_relu_callback(void) {
     if (hwnas_executor_run(ex)) { expect(0, name, "run failed"); hwnas_executor_destroy(ex); return; }
     static const uint32_t want_layer[] = {0, 0, 3, 4};
     static const uint32_t want_features[] = {3 * 36, 4 * 36, 4 * 36, 4 * 36};
+    static const uint32_t want_channels[] = {3, 4, 4, 4};
     int ok = cs.n == 4;
-    for (int i = 0; ok && i < 4; i++) ok = cs.c[i].layer == want_layer[i] && cs.c[i].features == want_features[i] && cs.c[i].batch == 2;
-    expect(ok, name, "calls are not (0 pre, 0 post, 3 post, 4 post) with [2][features]");
+    for (int i = 0; ok && i < 4; i++)
+        ok = cs.c[i].layer == want_layer[i] && cs.c[i].features == want_features[i] && cs.c[i].batch == 2 &&
+             cs.c[i].channels == want_channels[i];
+    expect(ok, name, "calls are not (0 pre, 0 post, 3 post, 4 post) with [2][channels x 36]");
     if (ok) {
         /* pre: relu6 of the input; post: the layer outputs */
         const float *x = hwnas_executor_tensor(ex, 0, NULL);

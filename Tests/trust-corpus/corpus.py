@@ -313,13 +313,13 @@ def cases(c):
     said = f"{d}/hardware-profiles/raspi4.yaml" in r.err or (r.code == 0 and json.load(open(f"{d}/r.json")).get("profile_path"))
     c.record("profiles", "a same-named profile in the current folder", c.judge_death(r, []) or ("handled" if said else "silent wrong"))
 
-    # ---- naswot -------------------------------------------------------------
-    d = c.dir("naswot")
+    # ---- the default training-free evaluator (meco) ---------------------------
+    d = c.dir("training-free")
     scores = []
     for par in ["1", "2"]:
         r = c.run(["search", "--budget", "6", "--parallel", par, "--quiet", "--output", f"{d}/p{par}.json"], timeout=300)
         scores.append([h.get("objective") for h in json.load(open(f"{d}/p{par}.json"))["history"]] if r.code == 0 else None)
-    c.record("naswot", "--parallel 2 vs 1 scores", "handled" if scores[0] and scores[0] == scores[1] else "silent wrong")
+    c.record("training-free", "--parallel 2 vs 1 scores", "handled" if scores[0] and scores[0] == scores[1] else "silent wrong")
 
 
 def main():

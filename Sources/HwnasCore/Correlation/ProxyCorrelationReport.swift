@@ -1,6 +1,7 @@
 // The result of a proxy-correlation study: one row per proxy, Spearman and
 // Kendall per accuracy column, plus the scored points for a CSV.
 import Foundation
+import HwnasTabular
 
 public struct ProxyCorrelationReport: Sendable {
     public struct Proxy: Sendable {
@@ -42,9 +43,9 @@ public struct ProxyCorrelationReport: Sendable {
 
     /// One row per scored architecture: arch, every proxy, every accuracy.
     public func csv() -> String {
-        var out = (["arch"] + proxies.map(\.name) + columns).joined(separator: ",") + "\n"
+        var out = CSVTable.line(["arch"] + proxies.map(\.name) + columns)
         for p in points {
-            out += ([p.arch] + (p.proxies + p.accuracies).map { String($0) }).joined(separator: ",") + "\n"
+            out += CSVTable.line([p.arch] + (p.proxies + p.accuracies).map { String($0) })
         }
         return out
     }

@@ -69,14 +69,15 @@ typedef struct hwnas_executor_options {
 } hwnas_executor_options;
 
 /* Called after every ReLU-like activation the network applies, with the
- * post-activation values [batch][features] (features = c*h*w of that
- * activation). `layer` is the index of the layer that applied it. Pointer
+ * post-activation values [batch][features] (features = channels*h*w of that
+ * activation, channels outermost: NCHW). `layer` is the index of the layer
+ * that applied it. Pointer
  * valid during the call only. It fires for: a 1.1 record's pre_activation and
  * activation when they are relu, relu6, hswish or swish (never sigmoid,
  * hsigmoid or none, nor squeeze_excite's hidden and gate activations); the
  * `relu` op; inverted_residual's two internal ReLUs; and for 1.0 records at
  * every ReLU the op name implies (see above). */
-typedef void (*hwnas_relu_callback)(void *ctx, uint32_t layer, uint32_t batch,
+typedef void (*hwnas_relu_callback)(void *ctx, uint32_t layer, uint32_t batch, uint32_t channels,
                                     uint32_t features, const float *post_relu);
 
 /* Creates an executor: checks every layer (known op, consistent shapes),

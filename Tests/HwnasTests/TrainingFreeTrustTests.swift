@@ -1,4 +1,4 @@
-// Trust (issue 12), naswot: a score does not depend on --parallel or on the
+// Trust (issue 12), the training-free evaluators (meco, naswot): a score does not depend on --parallel or on the
 // OpenBLAS thread count, bit for bit; and the evaluator's memory stays flat
 // over many evaluations (it grew by MBs per candidate: glibc kept every
 // freed executor buffer resident).
@@ -12,7 +12,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite struct NaswotTrustTests {
+@Suite struct TrainingFreeTrustTests {
     struct Measured { let status: Int32; let maxRSSKiB: Int; let err: String }
 
     /// Runs hwnas from the repository root, stdout and stderr to files, and
@@ -53,16 +53,16 @@ import Glibc
         init(_ d: String) { description = d }
     }
 
-    /// naswot scores by architecture, from `hwnas correlate --csv`.
-    static func correlateScores(parallel: Int, blasThreads: Int) throws -> [String: Double] {
-        let csv = TestSupport.tempDir("naswot-trust-csv") + "/points.csv"
-        let r = try runMeasured(["correlate", "--table", TestSupport.nb201CSV, "--sample", "8", "--seed", "5",
+    /// The evaluator's scores by architecture, from `hwnas correlate --csv`.
+    static func correlateScores(_ evaluator: String, parallel: Int, blasThreads: Int) throws -> [String: Double] {
+        let csv = TestSupport.tempDir("\(evaluator)-trust-csv") + "/points.csv"
+        let r = try runMeasured(["correlate", "--table", TestSupport.nb201CSV, "--sample", "8", "--seed", "5", "--evaluator", evaluator,
                                  "--evaluator-option", "batch=8", "--parallel", "\(parallel)", "--csv", csv, "--quiet"],
                                 env: ["OPENBLAS_NUM_THREADS": "\(blasThreads)"])
         #expect(r.status == 0, "\(r.err)")
         let t = try CSVTable.read(csv)
-        guard let a = t.header.firstIndex(of: "arch"), let s = t.header.firstIndex(of: "naswot") else {
-            throw HwnasTestError("no arch/naswot columns in \(t.header)")
+        guard let a = t.header.firstIndex(of: "arch"), let s = t.header.firstIndex(of: evaluator) else {
+            throw HwnasTestError("no arch/\(evaluator) columns in \(t.header)")
         }
         var out: [String: Double] = [:]
         for row in t.rows { out[row[a]] = Double(row[s]) }
@@ -73,10 +73,11 @@ import Glibc
     /// (4 threads, on any machine), `--parallel 2`, and a single-threaded
     /// OpenBLAS agree to the last bit. Before, parallel 1 let OpenBLAS split
     /// every sgemm over its threads and scores moved in the 9th digit.
-    @Test func scoresAreBitIdenticalWhateverTheParallelism() throws {
-        let serial = try Self.correlateScores(parallel: 1, blasThreads: 4)
-        let parallel = try Self.correlateScores(parallel: 2, blasThreads: 4)
-        let oneThread = try Self.correlateScores(parallel: 1, blasThreads: 1)
+    @Test(arguments: ["meco", "naswot"])
+    func scoresAreBitIdenticalWhateverTheParallelism(_ evaluator: String) throws {
+        let serial = try Self.correlateScores(evaluator, parallel: 1, blasThreads: 4)
+        let parallel = try Self.correlateScores(evaluator, parallel: 2, blasThreads: 4)
+        let oneThread = try Self.correlateScores(evaluator, parallel: 1, blasThreads: 1)
         #expect(serial.count == 8)
         #expect(Set(serial.keys) == Set(parallel.keys) && Set(serial.keys) == Set(oneThread.keys))
         for (arch, s) in serial {
