@@ -16,6 +16,7 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     s.floorQuantile = try o.double("floor-quantile", default: s.floorQuantile)
     s.poolSize = try o.int("pool", default: s.poolSize)
     s.metricFeatures = try o.bool("metric-features", default: s.metricFeatures)
+    s.rankTargets = try o.bool("rank-targets", default: s.rankTargets)
     s.metricPriorVariance = try o.double("prior-metric", default: s.metricPriorVariance)
     guard s.warmup >= 1, s.noiseVariance > 0, s.mainPriorVariance > 0, s.pairPriorVariance > 0, s.countPriorVariance > 0,
           s.metricPriorVariance > 0,
@@ -37,7 +38,8 @@ let predictorOptions: [OptionSpec] = {
         .double("prior-pair", d.pairPriorVariance, 1e-12...1e12, "prior variance of pairwise weights"),
         .double("prior-count", d.countPriorVariance, 1e-12...1e12, "prior variance of choice-count weights"),
         .double("greedy", d.greedyShare, 0...1, "share of proposals from the posterior mean (the rest: Thompson samples)"),
-        .double("floor-quantile", d.floorQuantile, 0...0.999, "objectives below this quantile are raised to it before fitting"),
+        .bool("rank-targets", d.rankTargets, "fit normal scores of the objectives' ranks (else floor-quantile, then standardise)"),
+        .double("floor-quantile", d.floorQuantile, 0...0.999, "with rank-targets=0: objectives below this quantile are raised to it before fitting"),
         .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
         .bool("metric-features", d.metricFeatures, "log cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
         .double("prior-metric", d.metricPriorVariance, 1e-12...1e12, "prior variance of the metric features' weights"),

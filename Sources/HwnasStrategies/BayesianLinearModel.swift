@@ -98,8 +98,33 @@ final class BayesianLinearModel {
     }
 }
 
-/// Standard normal samples (Box-Muller) from the reproducible generator.
+/// Standard normal samples (Box-Muller) from the reproducible generator, and
+/// the standard normal quantile function.
 enum Gaussian {
+    /// x with P(Z <= x) = p, for 0 < p < 1: Acklam's rational approximation
+    /// (relative error below 1.2e-9), tails by the log form.
+    static func quantile(_ p: Double) -> Double {
+        precondition(p > 0 && p < 1, "a probability strictly between 0 and 1")
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        let low = 0.02425
+        func tail(_ q: Double) -> Double {
+            let r = (-2 * log(q)).squareRoot()
+            return (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5])
+                / ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1)
+        }
+        if p < low { return tail(p) }
+        if p > 1 - low { return -tail(1 - p) }
+        let q = p - 0.5, r = q * q
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    }
+
     static func sample(_ rng: inout SplitMix64) -> Double {
         let u1 = max(rng.unit(), 1e-300), u2 = rng.unit()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)

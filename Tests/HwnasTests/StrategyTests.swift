@@ -3,7 +3,7 @@
 // table: budget, no duplicates, no infeasible proposals, determinism,
 // honest exhaustion, and the predictor's edge over random search.
 import HwnasPluginSupport
-import HwnasStrategies
+@testable import HwnasStrategies
 import Testing
 
 @Suite(.serialized) struct StrategyTests {
@@ -120,6 +120,14 @@ import Testing
             }
         }
         #expect(with < 0.85 * without, "regret @50 summed over 40 runs: with metric features \(with), without \(without)")
+    }
+
+    /// The predictor's rank targets are standard normal quantiles.
+    @Test func normalQuantileMatchesKnownValues() {
+        for (p, z) in [(0.5, 0.0), (0.975, 1.959963984540054), (0.8413447460685429, 1.0), (0.001, -3.090232306167813),
+                       (1e-6, -4.753424308822899), (0.99999, 4.264890793923841)] {
+            #expect(abs(Gaussian.quantile(p) - z) < 1e-7 * max(1, abs(z)), "quantile(\(p)) = \(Gaussian.quantile(p)), want \(z)")
+        }
     }
 
     @Test func localSearchClimbsToALocalOptimumAndRestarts() throws {
