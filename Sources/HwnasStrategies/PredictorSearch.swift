@@ -98,10 +98,7 @@ public final class PredictorSearch: SearchAlgorithm {
             let v = mets.map { $0[j] }
             guard v.allSatisfy({ $0.isFinite && $0 > 0 }) else { continue }
             let x: [Double] = v.map { Foundation.log($0) }
-            let mean: Double = x.reduce(0, +) / Double(x.count)
-            var ss = 0.0
-            for e in x { ss += (e - mean) * (e - mean) }
-            let sd = (ss / Double(x.count)).squareRoot()
+            let (mean, sd) = Self.meanAndDeviation(x)
             guard sd > 1e-9 else { continue }
             columns.append(x.map { ($0 - mean) / sd })
         }
@@ -206,9 +203,15 @@ public final class PredictorSearch: SearchAlgorithm {
             let floor = sorted[Int(settings.floorQuantile * Double(sorted.count - 1))]
             values = values.map { max($0, floor) }
         }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let sd = max((values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot(), 1e-9)
+        let (mean, deviation) = Self.meanAndDeviation(values)
+        let sd = max(deviation, 1e-9)
         return values.map { ($0 - mean) / sd }
+    }
+
+    /// Mean and population standard deviation.
+    static func meanAndDeviation(_ v: [Double]) -> (mean: Double, sd: Double) {
+        let mean = v.reduce(0, +) / Double(v.count)
+        return (mean, (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count)).squareRoot())
     }
 
     /// The best candidate under one posterior sample (or the mean).

@@ -79,4 +79,13 @@ import Testing
         #expect(s.medianEvaluationsToOptimum == nil)   // median of [3, never]
         #expect(abs(s.millisecondsPerEvaluation - 1.0) < 1e-9)
     }
+    /// Task names come from the user's YAML: one with a comma stays one CSV field.
+    @Test func csvQuotesTaskNamesWithCommas() throws {
+        let runs = [BenchRun(task: "c10, raspi4", strategy: "s", seed: 1, values: [1, 3, 5], strategySeconds: 0.003, evaluations: 3)]
+        let path = TestSupport.tempDir("bench-csv") + "/runs.csv"
+        try BenchReport.csv(runs, optima: ["c10, raspi4": 5], budgets: [1, 3]).write(toFile: path, atomically: true, encoding: .utf8)
+        let t = try CSVTable.read(path)
+        #expect(t.header == ["task", "strategy", "seed", "regret_at_1", "regret_at_3", "evaluations_to_optimum", "strategy_ms_per_evaluation"])
+        #expect(t.rows == [["c10, raspi4", "s", "1", "4.0000", "0.0000", "3", "1.0000"]])
+    }
 }

@@ -3,6 +3,7 @@
 // constrained optimum, the median number of evaluations to reach it, and the
 // strategy's own time per evaluation. Renders a Markdown table and CSV.
 import Foundation
+import HwnasTabular
 
 public struct BenchSummary: Sendable {
     public let strategy: String
@@ -68,13 +69,15 @@ public enum BenchReport {
 
     /// One row per run: task, strategy, seed, regret at each budget, evals to optimum.
     public static func csv(_ runs: [BenchRun], optima: [String: Double], budgets: [Int]) -> String {
-        var s = "task,strategy,seed," + budgets.map { "regret_at_\($0)" }.joined(separator: ",")
-            + ",evaluations_to_optimum,strategy_ms_per_evaluation\n"
+        var s = CSVTable.line(["task", "strategy", "seed"] + budgets.map { "regret_at_\($0)" }
+                              + ["evaluations_to_optimum", "strategy_ms_per_evaluation"])
         for r in runs {
             let opt = optima[r.task]!
             let reach = r.values.firstIndex { $0 >= opt - 1e-9 }.map { String($0 + 1) } ?? ""
-            s += "\(r.task),\(r.strategy),\(r.seed)," + budgets.map { String(format: "%.4f", max(0, opt - best(r.values, after: $0))) }.joined(separator: ",")
-                + ",\(reach)," + String(format: "%.4f", 1000 * r.strategySeconds / Double(max(1, r.evaluations))) + "\n"
+            // Task names come from the user's YAML and may hold commas: quoted as needed.
+            s += CSVTable.line([r.task, r.strategy, "\(r.seed)"]
+                               + budgets.map { String(format: "%.4f", max(0, opt - best(r.values, after: $0))) }
+                               + [reach, String(format: "%.4f", 1000 * r.strategySeconds / Double(max(1, r.evaluations)))])
         }
         return s
     }
