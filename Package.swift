@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Every built-in plugin is its own dynamic library, loaded by the host through
-// the C ABI in Sources/CHwnasABI/include/hwnas/plugin.h exactly as a
+// the C ABI in Sources/ABI/CHwnasABI/include/hwnas/plugin.h exactly as a
 // third-party plugin would be. Add a plugin by adding a line here.
 struct PluginSpec {
     let product: String   // library file: lib<product>.so
@@ -40,48 +40,53 @@ let plugins: [PluginSpec] = [
 
 var targets: [Target] = [
     // The public ABI: one C99 header plus compile-time layout checks.
-    .target(name: "CHwnasABI", path: "Sources/CHwnasABI"),
+    .target(name: "CHwnasABI", path: "Sources/ABI/CHwnasABI"),
     // Pure helpers shared by host and plugins (CSV). No global state.
-    .target(name: "HwnasTabular", path: "Sources/HwnasTabular"),
+    .target(name: "HwnasTabular", path: "Sources/Libraries/HwnasTabular"),
     // Bounded YAML loading (size, alias expansion) for the host and YAML-reading plugins.
-    .target(name: "HwnasYAML", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/HwnasYAML"),
+    .target(name: "HwnasYAML", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/Libraries/HwnasYAML"),
     // Declared plugin options and their checks, shared by host and plugin SDK.
-    .target(name: "HwnasOptionSpecs", path: "Sources/HwnasOptionSpecs"),
+    .target(name: "HwnasOptionSpecs", path: "Sources/Libraries/HwnasOptionSpecs"),
     // Glue that turns Swift types into ABI factories; linked into each Swift plugin.
-    .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI", "HwnasOptionSpecs"], path: "Sources/HwnasPluginSupport"),
+    .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI", "HwnasOptionSpecs"], path: "Sources/SDK/HwnasPluginSupport"),
     // BLAS/LAPACK routines (Fortran symbols of libopenblas) for the predictor.
-    .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
+    .systemLibrary(name: "CLapack", path: "Sources/Libraries/CLapack"),
     // Search algorithms (predictor, local search, NSGA-II) free of the C ABI;
     // the strategy plugins wrap them, tests and the bench drive them directly.
-    .target(name: "HwnasStrategies", dependencies: ["HwnasPluginSupport", "HwnasTabular", "CLapack"], path: "Sources/HwnasStrategies"),
+    .target(name: "HwnasStrategies", dependencies: ["HwnasPluginSupport", "HwnasTabular", "CLapack"], path: "Sources/Libraries/HwnasStrategies"),
     // Float32 CPU executor of hwnas_network (im2col + OpenBLAS sgemm) for latency tables.
-    .target(name: "HwnasExecutor", dependencies: ["CHwnasABI"], path: "Sources/HwnasExecutor", linkerSettings: openBLAS),
+    .target(name: "HwnasExecutor", dependencies: ["CHwnasABI"], path: "Sources/Libraries/HwnasExecutor", linkerSettings: openBLAS),
     // Least squares through LAPACKE (dgelsd) for lookup-table fits.
-    .target(name: "CHwnasLstsq", path: "Sources/CHwnasLstsq", linkerSettings: openBLAS + [.linkedLibrary("lapacke")]),
+    .target(name: "CHwnasLstsq", path: "Sources/Libraries/CHwnasLstsq", linkerSettings: openBLAS + [.linkedLibrary("lapacke")]),
     // Lookup-table latency models: genotype features, fitted tables, metrics (host and cpu-lut plugin).
-    .target(name: "HwnasLUT", dependencies: ["CHwnasLstsq", "HwnasTabular"], path: "Sources/HwnasLUT"),
+    .target(name: "HwnasLUT", dependencies: ["CHwnasLstsq", "HwnasTabular"], path: "Sources/Libraries/HwnasLUT"),
     // The core operator set's op names as C strings, for space plugins.
-    .target(name: "HwnasCoreOpNames", dependencies: ["HwnasPluginSupport"], path: "Sources/HwnasCoreOpNames"),
+    .target(name: "HwnasCoreOpNames", dependencies: ["HwnasPluginSupport"], path: "Sources/SDK/HwnasCoreOpNames"),
     // Operator math, the Swift network type, MCU memory/flash/latency
     // formulas. Pure, no dependencies (host tools, core-ops and mcu plugins share it).
-    .target(name: "HwnasOps", path: "Sources/HwnasOps"),
+    .target(name: "HwnasOps", path: "Sources/Libraries/HwnasOps"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasTabular", "HwnasExecutor", "HwnasLUT", "HwnasYAML"],
-            path: "Sources/HwnasCore"),
+            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasTabular", "HwnasYAML"],
+            path: "Sources/Host/HwnasCore"),
+    // Tools the CLI offers beside search, built on the host: bench, CPU
+    // profiling, proxy correlation, lookup-table fits, Pareto plots.
+    .target(name: "HwnasTools",
+            dependencies: ["HwnasCore", "CHwnasABI", "HwnasOps", "HwnasTabular", "HwnasExecutor", "HwnasLUT"],
+            path: "Sources/Tools/HwnasTools"),
     // ONNX in and out: the IR written as an ONNX model, ONNX models read into
     // the IR. onnx.pb.swift is generated once (tools/onnx-schema) and committed.
     .target(name: "HwnasONNX", dependencies: ["HwnasOps", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            path: "Sources/HwnasONNX", exclude: ["schema"]),
+            path: "Sources/Libraries/HwnasONNX", exclude: ["schema"]),
     // The host API: hwnas's host driven from C or Python (cffi), header in
     // CHwnasHostAPI/include/hwnas_host.h, built as libhwnas_host.so.
-    .target(name: "CHwnasHostAPI", path: "Sources/CHwnasHostAPI"),
-    .target(name: "HwnasHostAPI", dependencies: ["HwnasCore", "HwnasOps", "CHwnasHostAPI"], path: "Sources/HwnasHostAPI"),
+    .target(name: "CHwnasHostAPI", path: "Sources/ABI/CHwnasHostAPI"),
+    .target(name: "HwnasHostAPI", dependencies: ["HwnasCore", "HwnasOps", "CHwnasHostAPI"], path: "Sources/Host/HwnasHostAPI"),
     .executableTarget(name: "hwnas",
-                      dependencies: ["HwnasCore", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                      path: "Sources/hwnas"),
+                      dependencies: ["HwnasCore", "HwnasTools", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                      path: "Sources/CLI/hwnas"),
     .testTarget(name: "HwnasTests",
-                dependencies: ["HwnasCore", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies", "HwnasONNX"],
+                dependencies: ["HwnasCore", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies", "HwnasONNX"],
                 path: "Tests/HwnasTests", exclude: ["fixtures"]),
 ]
 var products: [Product] = [

@@ -1,5 +1,5 @@
 // First-improvement local search as a plugin; the algorithm lives in
-// Sources/HwnasStrategies/LocalSearch.swift.
+// Sources/Libraries/HwnasStrategies/LocalSearch.swift.
 import HwnasPluginSupport
 import HwnasStrategies
 

@@ -1,4 +1,4 @@
-// NSGA-II as a plugin; the algorithm lives in Sources/HwnasStrategies/NSGA2Search.swift.
+// NSGA-II as a plugin; the algorithm lives in Sources/Libraries/HwnasStrategies/NSGA2Search.swift.
 import HwnasPluginSupport
 import HwnasStrategies
 

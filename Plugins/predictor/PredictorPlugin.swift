@@ -1,5 +1,5 @@
 // Predictor-guided search as a plugin; the algorithm lives in
-// Sources/HwnasStrategies/PredictorSearch.swift.
+// Sources/Libraries/HwnasStrategies/PredictorSearch.swift.
 import HwnasPluginSupport
 import HwnasStrategies
 

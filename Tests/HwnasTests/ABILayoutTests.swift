@@ -1,5 +1,5 @@
 // The Swift view of the ABI structs must match the C layout checks in
-// Sources/CHwnasABI/abi_layout_checks.c: a shipped struct never changes
+// Sources/ABI/CHwnasABI/abi_layout_checks.c: a shipped struct never changes
 // shape; 1.1 only appended fields (the 1.0 offsets are unchanged).
 import CHwnasABI
 import Testing

@@ -3,6 +3,7 @@
 // regret summary.
 import Foundation
 import HwnasCore
+import HwnasTools
 import HwnasTabular
 import Testing
 

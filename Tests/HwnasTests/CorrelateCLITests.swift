@@ -2,6 +2,7 @@
 // proxies scored, a table with every column, a CSV that agrees with it.
 import Foundation
 import HwnasCore
+import HwnasTools
 import HwnasTabular
 import Testing
 

@@ -11,8 +11,8 @@ import Testing
         let exe = TestSupport.tempDir("executor-c") + "/test_executor"
         let cc = try TestSupport.run("/usr/bin/env", [
             "cc", "-std=c99", "-O1", "-g", "-Wall", "-Werror", "-fsanitize=address,undefined", "-fno-omit-frame-pointer",
-            "-I", root + "/Sources/CHwnasABI/include", "-I", root + "/Sources/HwnasExecutor/include", "-I", root + "/Sources/HwnasExecutor",
-            root + "/Sources/HwnasExecutor/executor.c", root + "/Sources/HwnasExecutor/kernels.c", root + "/Tests/executor-c/test_executor.c",
+            "-I", root + "/Sources/ABI/CHwnasABI/include", "-I", root + "/Sources/Libraries/HwnasExecutor/include", "-I", root + "/Sources/Libraries/HwnasExecutor",
+            root + "/Sources/Libraries/HwnasExecutor/executor.c", root + "/Sources/Libraries/HwnasExecutor/kernels.c", root + "/Tests/executor-c/test_executor.c",
             "-lopenblas", "-lm", "-o", exe])
         #expect(cc.status == 0, "\(cc.err)")
         guard cc.status == 0 else { return }

@@ -11,7 +11,7 @@ import Testing
         let dir = TestSupport.tempDir("host-api")
         let exe = "\(dir)/client"
         let cc = try TestSupport.run("/usr/bin/env", ["cc", "-std=c99", "-Wall", "-Werror",
-                                                      "-I", TestSupport.repoRoot + "/Sources/CHwnasHostAPI/include",
+                                                      "-I", TestSupport.repoRoot + "/Sources/ABI/CHwnasHostAPI/include",
                                                       TestSupport.repoRoot + "/Tests/HwnasTests/fixtures/host_api_client.c",
                                                       "-L", TestSupport.productsDir, "-lhwnas_host",
                                                       "-Wl,-rpath," + TestSupport.productsDir, "-o", exe])

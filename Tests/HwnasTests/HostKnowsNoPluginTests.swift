@@ -1,5 +1,5 @@
 // The host knows no plugin, space or operator by name: no string literal in
-// the host library (Sources/HwnasCore) or the CLI (Sources/hwnas, except
+// the host library (Sources/Host/HwnasCore) or the CLI (Sources/CLI/hwnas, except
 // SearchDefaults.swift, the one file of product defaults) equals a plugin
 // id, a space name or an operator of any installed operator set.
 import Foundation
@@ -30,7 +30,7 @@ import Testing
         #expect(forbidden.isSuperset(of: ["nb201", "fbnet", "core", "mcu", "naswot", "conv2d", "blocks"]))
         let fm = FileManager.default
         var checked = 0
-        for dir in ["Sources/HwnasCore", "Sources/hwnas"] {
+        for dir in ["Sources/Host/HwnasCore", "Sources/CLI/hwnas"] {
             let root = TestSupport.repoRoot + "/" + dir
             for file in fm.enumerator(atPath: root)!.compactMap({ $0 as? String }) where file.hasSuffix(".swift") {
                 if file == "SearchDefaults.swift" { continue }

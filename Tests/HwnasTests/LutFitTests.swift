@@ -2,6 +2,7 @@
 // structure features, and the fit on the real FBNet measurements.
 import Foundation
 import HwnasCore
+import HwnasTools
 import HwnasLUT
 import Testing
 

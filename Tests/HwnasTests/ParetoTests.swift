@@ -2,6 +2,7 @@
 // force cell count) and the SVG plot writer.
 import Foundation
 import HwnasCore
+import HwnasTools
 import Testing
 
 struct ParetoTests {

@@ -3,6 +3,7 @@
 // lookup-table profile, and a two-objective search with its Pareto plot.
 import Foundation
 import HwnasCore
+import HwnasTools
 import Testing
 
 @Suite(.serialized) struct ProfileSearchCLITests {

@@ -1,6 +1,7 @@
 // Spearman and Kendall tau-b against values worked out independently
 // (brute force over all pairs in Python), ties included.
 import HwnasCore
+import HwnasTools
 import Testing
 
 @Suite struct RankCorrelationTests {

@@ -14,7 +14,7 @@ enum TestSupport {
     /// Where `swift build`/`swift test` put the hwnas binary and plugin libraries.
     static var productsDir: String { Locations.executableDirectory }
     static var hwnas: String { productsDir + "/hwnas" }
-    static var abiInclude: String { repoRoot + "/Sources/CHwnasABI/include" }
+    static var abiInclude: String { repoRoot + "/Sources/ABI/CHwnasABI/include" }
 
     /// ../shared/benchmarks/REL, read in place (never copied into the repo).
     static func shared(_ rel: String) -> String {

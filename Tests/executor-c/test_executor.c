@@ -1,5 +1,5 @@
 /*
- * Standalone tests of the C executor (Sources/HwnasExecutor) against naive
+ * Standalone tests of the C executor (Sources/Libraries/HwnasExecutor) against naive
  * reference implementations written here: ABI 1.1 records with the exact IR
  * (windows, dilation, asymmetric padding, activations, batch norm, bias,
  * residual order, channel shuffle, squeeze-excite, 1-D networks) and ABI 1.0
@@ -9,8 +9,8 @@
  * /usr/include/x86_64-linux-gnu on Debian/Ubuntu, a default include path;
  * elsewhere add -I /usr/include/openblas):
  *
- *   cc -std=c99 -O1 -Wall -Werror -I Sources/CHwnasABI/include -I Sources/HwnasExecutor/include \
- *      -I Sources/HwnasExecutor Sources/HwnasExecutor/executor.c Sources/HwnasExecutor/kernels.c \
+ *   cc -std=c99 -O1 -Wall -Werror -I Sources/ABI/CHwnasABI/include -I Sources/Libraries/HwnasExecutor/include \
+ *      -I Sources/Libraries/HwnasExecutor Sources/Libraries/HwnasExecutor/executor.c Sources/Libraries/HwnasExecutor/kernels.c \
  *      Tests/executor-c/test_executor.c -lopenblas -lm -o /tmp/test_executor && /tmp/test_executor
  *
  * Add -fsanitize=address,undefined -fno-omit-frame-pointer to check memory

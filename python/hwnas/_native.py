@@ -1,5 +1,5 @@
 """Loads libhwnas_host.so through cffi, declared from its C header alone
-(hwnas_host.h, Sources/CHwnasHostAPI/include in the repository; a copy
+(hwnas_host.h, Sources/ABI/CHwnasHostAPI/include in the repository; a copy
 ships in this package).
 
 Where the library is looked for, in order: the HWNAS_HOST_LIB environment

@@ -244,12 +244,12 @@ def include_dir():
     for lib in _native.candidates():
         d = os.path.dirname(os.path.realpath(lib)) if os.path.exists(lib) else os.path.dirname(lib)
         while d not in ("/", ""):
-            inc = os.path.join(d, "Sources", "CHwnasABI", "include")
+            inc = os.path.join(d, "Sources", "ABI", "CHwnasABI", "include")
             if os.path.isfile(os.path.join(inc, "hwnas", "plugin.h")):
                 return inc
             d = os.path.dirname(d)
     raise OSError("hwnas.plugin: hwnas/plugin.h not found: set HWNAS_INCLUDE to the folder holding hwnas/plugin.h "
-                  "(Sources/CHwnasABI/include in the hwnas repository)")
+                  "(Sources/ABI/CHwnasABI/include in the hwnas repository)")
 
 
 def _c_string(s):

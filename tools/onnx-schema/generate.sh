@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates Sources/HwnasONNX/onnx.pb.swift from ONNX's own schema. Run by
+# Regenerates Sources/Libraries/HwnasONNX/onnx.pb.swift from ONNX's own schema. Run by
 # hand when the schema changes (never in a build): the generated file is
 # committed, so a build needs only the SwiftProtobuf runtime.
 #
@@ -14,8 +14,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 schema=$(python3 -c "import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), 'onnx.proto'))")
 work=$(mktemp -d)
 cp "$schema" "$work/onnx.proto"
-cp "$schema" "$root/Sources/HwnasONNX/schema/onnx.proto"
+cp "$schema" "$root/Sources/Libraries/HwnasONNX/schema/onnx.proto"
 python3 -m grpc_tools.protoc --plugin=protoc-gen-swift="$plugin" --swift_out=Visibility=Public:"$work" -I"$work" onnx.proto
-cp "$work/onnx.pb.swift" "$root/Sources/HwnasONNX/onnx.pb.swift"
+cp "$work/onnx.pb.swift" "$root/Sources/Libraries/HwnasONNX/onnx.pb.swift"
 rm -rf "$work"
-echo "wrote Sources/HwnasONNX/onnx.pb.swift from onnx $(python3 -c 'import onnx; print(onnx.__version__)')"
+echo "wrote Sources/Libraries/HwnasONNX/onnx.pb.swift from onnx $(python3 -c 'import onnx; print(onnx.__version__)')"

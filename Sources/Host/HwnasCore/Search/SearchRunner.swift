@@ -1,0 +1,390 @@
+// The ask/tell loop: the strategy proposes, the profile's cost models price,
+// hard constraints filter (infeasible candidates never reach the evaluator),
+// the evaluator scores, the journal records, the strategy learns.
+// --budget counts evaluator calls only. Candidates are keyed by their
+// canonical genotype: two genotypes that build one network are one candidate
+// (de-duplication, the cost cache and the journal).
+import CHwnasABI
+import Foundation
+
+public final class SearchRunner: @unchecked Sendable {
+    public let config: SearchConfiguration
+    public let costs: HardwareCosts
+    let cspace: CSearchSpace
+    let evaluator: SearchEvaluator
+    let registry: PluginRegistry
+    let objectiveSources: [(fromEvaluator: Bool, index: Int)]
+    let constraintIndex: [Int]
+    var evaluated: [[Int32]: EvaluationRecord] = [:]
+    var journal: Journal?
+    /// The profile file's content fingerprint (journal header and result).
+    let profileFingerprint: String
+    public private(set) var notes: [String] = []
+
+    public init(config: SearchConfiguration, registry: PluginRegistry) throws {
+        self.config = config
+        self.registry = registry
+        guard config.budget >= 1, config.budget <= 1_000_000_000 else { throw HwnasError("--budget must be in 1...1000000000, got \(config.budget)") }
+        guard config.parallel >= 1 else { throw HwnasError("--parallel must be at least 1") }
+        cspace = CSearchSpace(config.space)
+        profileFingerprint = Fingerprint.of(file: config.profile.path) ?? "unreadable"
+        let networks = config.space.buildsNetworks ? try NetworkFactory(space: config.space, registry: registry) : nil
+        costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
+        let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
+        if config.isolate {
+            evaluator = try IsolatedEvaluator(ed, space: config.space, options: config.evaluatorOptions,
+                                              executable: try Self.pluginHost(config), pluginPaths: registry.paths)
+        } else {
+            evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+        }
+        // Say what the objective is: a proxy score must not pass for an accuracy.
+        if !ed.description.isEmpty { notes.append("evaluator \(ed.id): \(ed.description)") }
+        let costs = self.costs, evaluator = self.evaluator
+        constraintIndex = try config.constraints.map { c in
+            guard let i = costs.metricNames.firstIndex(of: c.metric) else {
+                throw HwnasError("constraint \(c): profile '\(config.profile.name)' reports no metric '\(c.metric)' (it reports: \(costs.metricNames.joined(separator: ", ")))")
+            }
+            return i
+        }
+        let objectives = config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
+        objectiveSources = try objectives.map { o in
+            if let i = evaluator.metricNames.firstIndex(of: o.metric) { return (true, i) }
+            if let i = costs.metricNames.firstIndex(of: o.metric) { return (false, i) }
+            throw HwnasError("objective \(o): no evaluator or cost metric named '\(o.metric)' (evaluator: \(evaluator.metricNames.joined(separator: ", ")); costs: \(costs.metricNames.joined(separator: ", ")))")
+        }
+        if let p = config.journalPath {
+            journal = try Journal(path: p, header: journalHeader(evaluatorDescriptor: ed), reuse: config.reuseJournal)
+            if let n = journal?.reuseNote { notes.append("warning: " + n) }
+        }
+    }
+
+    /// What this search's journal values mean: the space (plugin, options,
+    /// file content), the evaluator and its options that change what it
+    /// computes, the profile's file content.
+    func journalHeader(evaluatorDescriptor ed: PluginDescriptorInfo) -> JournalHeader {
+        let space = config.space
+        var spaceParts = "plugin=\(space.plugin.id); " + Fingerprint.describe(space.options.filter { $0.key != "file" })
+        if let f = space.options["file"] { spaceParts += "; file=" + (Fingerprint.of(file: f) ?? "unreadable") }
+        let execution = Set((ed.options ?? []).filter(\.execution).map(\.key))
+        return JournalHeader(space: space.name, spaceFingerprint: Fingerprint.of(Array(spaceParts.utf8)), evaluator: ed.id,
+                             evaluatorOptions: config.evaluatorOptions.filter { !execution.contains($0.key) },
+                             profile: config.profile.name, profileFingerprint: profileFingerprint)
+    }
+
+    var objectives: [Objective] {
+        config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
+    }
+
+    public func feasible(_ row: [Double]) -> Bool {
+        zip(config.constraints, constraintIndex).allSatisfy { $0.isSatisfied(by: row[$1]) }
+    }
+
+    /// Fails early, with the reason, when no architecture can satisfy the
+    /// constraints: exhaustively for spaces up to 100k, else on a sample.
+    public func checkFeasibility() throws {
+        guard !config.constraints.isEmpty else { return }
+        let space = config.space
+        let exhaustive = space.size <= 100_000
+        var rng = SeedableRandom(seed: config.seed ^ 0xFEA5)
+        let genotypes: [[Int32]] = exhaustive
+            ? (0..<Int(space.size)).map(space.genotype(at:))
+            : (0..<2000).map { _ in space.randomGenotype(&rng) }
+        let rows = try costs.costs(genotypes)
+        let nFeasible = rows.filter(feasible).count
+        if nFeasible > 0 {
+            if exhaustive { notes.append("\(nFeasible) of \(genotypes.count) architectures satisfy the constraints") }
+            return
+        }
+        let detail = zip(config.constraints, constraintIndex).map { c, i -> String in
+            let vals = rows.map { $0[i] }.filter(\.isFinite)
+            guard let lo = vals.min(), let hi = vals.max() else { return "\(c.metric): no known values" }
+            return "\(c.metric) ranges \(fmt(lo))..\(fmt(hi))"
+        }.joined(separator: "; ")
+        let scope = exhaustive ? "no architecture of the \(genotypes.count) in space \(space.name)" : "none of \(genotypes.count) sampled architectures"
+        let msg = "constraints \(config.constraints.map(\.description).joined(separator: ", ")) are infeasible on profile '\(config.profile.name)': \(scope) satisfies them (\(detail))"
+        if exhaustive { throw HwnasError(msg) }
+        notes.append("warning: " + msg)
+    }
+
+    public func run() throws -> SearchResult {
+        let start = Date()
+        try checkFeasibility()
+        let metricNames = CStringArray(costs.metricNames)
+        let objectiveNames = CStringArray(objectives.map(\.metric))
+        let ctxBox = Unmanaged.passRetained(self)
+        defer { ctxBox.release() }
+        var context = hwnas_search_context(
+            struct_size: UInt32(MemoryLayout<hwnas_search_context>.size), n_objectives: UInt32(objectives.count),
+            space: UnsafePointer(cspace.raw), objective_names: objectiveNames.base, seed: config.seed,
+            budget: UInt32(config.budget), n_metrics: UInt32(costs.metricNames.count), metric_names: metricNames.base,
+            host_ctx: ctxBox.toOpaque(),
+            query_costs: { ctx, count, genotypes, feasibleOut, metricsOut in
+                let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
+                return me.queryCosts(Int(count), genotypes, feasibleOut, metricsOut)
+            },
+            is_evaluated: { ctx, g in
+                let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
+                guard let g else { return 0 }
+                return me.isEvaluated((0..<me.config.space.nDims).map { g[$0] }) ? 1 : 0
+            })
+        let (sd, slib) = try registry.lookup(.strategy, config.strategy)
+        let strategy: SearchStrategy
+        if config.isolate {
+            var request = isolationSpaceFields(config.space)
+            request["options"] = config.strategyOptions
+            request["objectives"] = objectives.map(\.metric)
+            request["metric_names"] = costs.metricNames
+            request["seed"] = config.seed
+            request["budget"] = config.budget
+            let m = costs.metricNames.count
+            strategy = try IsolatedStrategy(
+                sd, request: request, nMetrics: m, executable: try Self.pluginHost(config), pluginPaths: registry.paths,
+                queryCosts: { [unowned self] gs in
+                    var feasible = [UInt8](repeating: 0, count: gs.count), metrics = [Double](repeating: .nan, count: gs.count * m)
+                    let st = gs.flatMap { $0 }.withUnsafeBufferPointer { self.queryCosts(gs.count, $0.baseAddress, &feasible, &metrics) }
+                    return st == HWNAS_OK ? (feasible.map(Int.init), metrics) : nil
+                },
+                isEvaluated: { [unowned self] g in self.isEvaluated(g) })
+        } else {
+            strategy = try withUnsafePointer(to: &context) { ctx in
+                try LoadedStrategy(sd, library: slib, context: ctx, options: config.strategyOptions)
+            }
+        }
+        return try withExtendedLifetime((metricNames, objectiveNames)) {
+            try withUnsafePointer(to: &context) { _ in try loop(strategy, start: start) }
+        }
+    }
+
+    /// A strategy's is_evaluated: a valid genotype whose candidate has a result.
+    func isEvaluated(_ g: [Int32]) -> Bool {
+        (try? config.space.validate(g)) != nil && evaluated[config.space.canonicalize(g)] != nil
+    }
+
+    /// The executable serving as the isolated plugin host.
+    static func pluginHost(_ config: SearchConfiguration) throws -> String {
+        guard let exe = config.isolateExecutable else { throw HwnasError("--isolate: no plugin-host executable configured") }
+        return exe
+    }
+
+    func queryCosts(_ count: Int, _ g: UnsafePointer<Int32>?, _ feasibleOut: UnsafeMutablePointer<UInt8>?,
+                    _ metricsOut: UnsafeMutablePointer<Double>?) -> hwnas_status {
+        guard let g else { return HWNAS_ERR_INVALID_ARGUMENT }
+        let d = config.space.nDims
+        var genotypes: [[Int32]] = []
+        genotypes.reserveCapacity(count)
+        let counts = config.space.choiceCounts
+        for i in 0..<count {
+            let row = (0..<d).map { g[i * d + $0] }
+            for k in 0..<d where row[k] < 0 || Int(row[k]) >= counts[k] { return HWNAS_ERR_INVALID_ARGUMENT }
+            genotypes.append(row)
+        }
+        guard let rows = try? costs.costs(genotypes) else { return HWNAS_ERR_FAILED }
+        let m = costs.metricNames.count
+        for (i, r) in rows.enumerated() {
+            feasibleOut?[i] = feasible(r) ? 1 : 0
+            if let metricsOut { for j in 0..<m { metricsOut[i * m + j] = r[j] } }
+        }
+        return HWNAS_OK
+    }
+
+    func objectiveValues(evaluatorMetrics: [Double], costRow: [Double]) -> [Double] {
+        objectiveSources.map { $0.fromEvaluator ? evaluatorMetrics[$0.index] : costRow[$0.index] }
+    }
+
+    func loop(_ strategy: SearchStrategy, start: Date) throws -> SearchResult {
+        let space = config.space, d = space.nDims
+        var history: [EvaluationRecord] = []
+        var failed = 0, replayed = 0, infeasible = 0, duplicates = 0, proposals = 0, idle = 0
+        var strategySeconds = 0.0
+        var stopReason = "budget"
+        var lastProgress = Date.distantPast
+        var consecutiveEvaluatorErrors = 0
+        var lastEvaluatorError = ""
+        let objs = objectives
+        let primary = objs[0]
+
+        func bestRecord() -> EvaluationRecord? {
+            history.filter { $0.status == "ok" && $0.objective != nil }
+                .max { primary.oriented($0.objective!) < primary.oriented($1.objective!) }
+        }
+        var lastPrinted = -1
+        func progress(force: Bool = false) {
+            guard config.progress, force || Date().timeIntervalSince(lastProgress) > 2 else { return }
+            // The final forced line would repeat a line printed at the same count.
+            guard history.count != lastPrinted else { return }
+            lastProgress = Date()
+            lastPrinted = history.count
+            var line = String(format: "[%4d/%d] %.1fs", history.count, config.budget, Date().timeIntervalSince(start))
+            if let b = bestRecord(), let o = b.objective {
+                line += " best \(primary.metric)=\(fmt(o))"
+                let cs = config.constraints.map { c in "\(c.metric)=\(b.costs[c.metric].map(fmt) ?? "?")" }
+                if !cs.isEmpty { line += " (" + cs.joined(separator: ", ") + ")" }
+            }
+            line += " skipped: \(infeasible) infeasible, \(duplicates) duplicate"
+            if failed > 0 { line += ", \(failed) failed" }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+
+        while history.count < config.budget {
+            let want = min(config.parallel, config.budget - history.count)
+            let t0 = Date()
+            // A strategy that fails (or, isolated, crashes) ends the search
+            // with what was evaluated, not with an error and no result.
+            let asked: [[Int32]]
+            do {
+                guard let a = try strategy.ask(max: want, dims: d) else { stopReason = "strategy exhausted"; break }
+                asked = a
+            } catch { stopReason = "\(error)"; break }
+            strategySeconds += Date().timeIntervalSince(t0)
+            if asked.isEmpty { stopReason = "strategy proposed nothing"; break }
+            proposals += asked.count
+            for g in asked {
+                do { try space.validate(g) } catch {
+                    throw HwnasError("strategy '\(config.strategy)' proposed an invalid genotype \(g): \(error)")
+                }
+            }
+            // From here on a candidate is its canonical genotype.
+            let canon = space.canonicalize(asked)
+            let rows = try costs.costs(canon)
+            var outcomes = [Int32](repeating: HWNAS_OUTCOME_INFEASIBLE, count: asked.count)
+            var objectiveRows = [[Double]](repeating: Array(repeating: .nan, count: objs.count), count: asked.count)
+            var toEvaluate: [Int] = []
+            var batchSeen = Set<[Int32]>()
+            for (i, g) in canon.enumerated() {
+                if let prior = evaluated[g] {
+                    outcomes[i] = HWNAS_OUTCOME_DUPLICATE; duplicates += 1
+                    objectiveRows[i] = objs.map { o in prior.objectives[o.metric].map(o.oriented) ?? .nan }
+                    continue
+                }
+                if batchSeen.contains(g) { outcomes[i] = HWNAS_OUTCOME_DUPLICATE; duplicates += 1; continue }
+                if !feasible(rows[i]) { infeasible += 1; continue }
+                batchSeen.insert(g)
+                toEvaluate.append(i)
+            }
+            // Journal replays first; the evaluator sees only what is new.
+            var fresh: [Int] = []
+            var results: [Int: (ok: Bool, metrics: [Double], replayed: Bool)] = [:]
+            for i in toEvaluate {
+                let arch = space.canonical(canon[i])
+                // A failed evaluation is tried again (unless --keep-failed).
+                if let e = journal?.lookup(arch), e.status == "ok" || config.keepFailed {
+                    let m = evaluator.metricNames.map { e.metrics[$0] ?? .nan }
+                    results[i] = (e.status == "ok", m, true)
+                } else { fresh.append(i) }
+            }
+            if !fresh.isEmpty {
+                let genotypes = fresh.map { canon[$0] }
+                do {
+                    let nets = try costs.networks.map { f in try genotypes.map { try f.build($0) } }
+                    let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
+                    let outs = try batch.with(minor: evaluator.descriptor.abiMinor) { b in
+                        // Finished results are journaled at once (a crash later
+                        // loses none); failures once the call has returned,
+                        // with its error as the reason when it threw.
+                        try evaluator.evaluate(b) { k, o in
+                            if o.ok { self.journalResult(canon[fresh[k]], rows[fresh[k]], o.ok, o.metrics) }
+                        }
+                    }
+                    for (k, i) in fresh.enumerated() {
+                        results[i] = (outs[k].ok, outs[k].metrics, false)
+                        journalResult(canon[i], rows[i], outs[k].ok, outs[k].metrics)
+                    }
+                    consecutiveEvaluatorErrors = 0
+                } catch {
+                    // The whole call failed: record each candidate as failed and go on
+                    // (the same error repeated is said once).
+                    let why = "\(error)"
+                    if why != lastEvaluatorError { FileHandle.standardError.write(Data("hwnas: error: \(why)\n".utf8)) }
+                    lastEvaluatorError = why
+                    consecutiveEvaluatorErrors += 1
+                    for i in fresh {
+                        results[i] = (false, Array(repeating: .nan, count: evaluator.metricNames.count), false)
+                        journalResult(canon[i], rows[i], false, results[i]!.metrics, reason: why)
+                    }
+                    if consecutiveEvaluatorErrors >= 5 { stopReason = "evaluator failed 5 times in a row: \(why)" }
+                }
+            }
+            for i in toEvaluate {
+                let r = results[i]!
+                let arch = space.canonical(canon[i])
+                let objValues = objectiveValues(evaluatorMetrics: r.metrics, costRow: rows[i])
+                let ok = r.ok && objValues.allSatisfy(\.isFinite)
+                outcomes[i] = ok ? HWNAS_OUTCOME_EVALUATED : HWNAS_OUTCOME_FAILED
+                if ok { objectiveRows[i] = zip(objs, objValues).map { $0.oriented($1) } }
+                if !ok { failed += 1 }
+                if r.replayed { replayed += 1 }
+                let rec = EvaluationRecord(
+                    step: history.count + 1, arch: arch, genotype: canon[i], status: ok ? "ok" : "failed",
+                    objective: ok ? objValues[0] : nil,
+                    objectives: ok ? Dictionary(uniqueKeysWithValues: zip(objs.map(\.metric), objValues)) : [:],
+                    metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, r.metrics).filter { $0.1.isFinite }),
+                    costs: costs.named(rows[i]), replayed: r.replayed)
+                evaluated[canon[i]] = rec
+                history.append(rec)
+            }
+            idle = toEvaluate.isEmpty ? idle + asked.count : 0
+            // Tell the strategy everything it asked, in ask order.
+            let flat = asked.flatMap { $0 }
+            let objFlat = objectiveRows.flatMap { $0 }
+            let metFlat = rows.flatMap { $0 }
+            let metricNames = CStringArray(costs.metricNames)
+            let t1 = Date()
+            var tellError: String?
+            do {
+                try strategy.tell(genotypes: flat, count: asked.count, dims: d, outcomes: outcomes, objectives: objFlat,
+                                  nObjectives: objs.count, metrics: metFlat, metricNames: metricNames, nMetrics: costs.metricNames.count)
+            } catch { tellError = "\(error)" }
+            strategySeconds += Date().timeIntervalSince(t1)
+            progress()
+            if let e = tellError { stopReason = e; break }
+            if stopReason.hasPrefix("evaluator failed") { break }
+            if let e = journalError { stopReason = "journal write failed: \(e)"; break }
+            if idle >= config.maxIdleProposals {
+                stopReason = "\(idle) proposals in a row were infeasible or repeated"
+                break
+            }
+        }
+        if config.progress { progress(force: true) }
+        let best = bestRecord()
+        return SearchResult(
+            space: space.name, profile: config.profile.name, profile_path: config.profile.path,
+            profile_fingerprint: profileFingerprint, strategy: config.strategy, evaluator: config.evaluator,
+            objectives: objs.map(\.description), constraints: config.constraints.map(\.description), seed: config.seed,
+            budget: config.budget,
+            best: best.map { BestCandidate(arch: $0.arch, genotype: $0.genotype, objective: $0.objective!, costs: $0.costs) },
+            feasible: best != nil, evaluations: history.count, failed_evaluations: failed, replayed_evaluations: replayed,
+            infeasible_skipped: infeasible, duplicates_skipped: duplicates, proposals: proposals, stop_reason: stopReason,
+            wall_seconds: Date().timeIntervalSince(start), strategy_seconds: strategySeconds, history: history,
+            pareto: nil, notes: notes + costs.warnings.map { "warning: " + $0 }
+                + (journal.map { $0.skippedLines > 0 ? ["journal: skipped \($0.skippedLines) unreadable line(s)"] : [] } ?? []))
+    }
+
+    private let journalLock = NSLock()
+    /// The first journal write that failed: the search stops after the batch.
+    private(set) var journalError: String?
+
+    /// Records one evaluation (from the evaluator's threads too); a result
+    /// already recorded as ok is not written twice, a failed one is replaced.
+    func journalResult(_ g: [Int32], _ costRow: [Double], _ ok: Bool, _ metrics: [Double], reason: String? = nil) {
+        guard let journal else { return }
+        journalLock.lock(); defer { journalLock.unlock() }
+        let arch = config.space.canonical(g)
+        let why = ok ? nil : reason ?? "the evaluator reported no value"
+        if let prior = journal.lookup(arch), prior.status == "ok" || (!ok && prior.reason == why) { return }
+        do {
+            try journal.append(JournalEntry(arch: arch, genotype: g, status: ok ? "ok" : "failed",
+                                            metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, metrics).filter { $0.1.isFinite }),
+                                            costs: costs.named(costRow), seconds: nil,
+                                            reason: why))
+        } catch {
+            if journalError == nil { journalError = "\(error)" }
+        }
+    }
+}
+
+/// Compact number formatting for messages.
+func fmt(_ x: Double) -> String {
+    if x == x.rounded() && abs(x) < 1e12 { return String(Int(x)) }
+    return String(format: abs(x) >= 100 ? "%.1f" : (abs(x) >= 1 ? "%.3f" : "%.4g"), x)
+}
+
