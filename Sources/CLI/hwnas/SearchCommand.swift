@@ -90,7 +90,8 @@ struct SearchCommand: ParsableCommand {
             config.keepFailed = keepFailed
             config.isolate = isolate
             config.isolateExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-            config.progress = !quiet
+            let printer = SearchProgressPrinter(config: config, showProgress: !quiet)
+            config.onEvent = { printer.handle($0) }
             let runner = try SearchRunner(config: config, registry: registry)
             if !quiet {
                 let cs = config.constraints.isEmpty ? "no constraints" : config.constraints.map(\.description).joined(separator: ", ")
@@ -98,6 +99,7 @@ struct SearchCommand: ParsableCommand {
                     + "strategy \(strategy), evaluator \(eval.evaluator), budget \(budget), seed \(seed)\n").utf8))
             }
             var r = try runner.run()
+            printer.finish()
             r.pareto = try SearchOutputs.pareto(result: r, objectives: config.objectives, constraints: config.constraints)
             if let output { try r.write(to: output) }
             if let plot { try SearchOutputs.plot(result: r, config: config, path: plot) }

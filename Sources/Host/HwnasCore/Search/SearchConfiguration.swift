@@ -18,8 +18,9 @@ public struct SearchConfiguration: Sendable {
     public var reuseJournal = false
     /// Replay failed evaluations of the journal as failed instead of retrying them.
     public var keepFailed = false
-    /// Print a progress line to stderr.
-    public var progress: Bool = false
+    /// Told after every round and when an evaluator call fails (the CLI
+    /// prints progress lines from it); called on the searching thread.
+    public var onEvent: (@Sendable (SearchEvent) -> Void)?
     /// Run the strategy and the evaluator in a child process (`hwnas
     /// plugin-host`, this executable): a crashing evaluator call becomes a
     /// failed evaluation, a crashing strategy ends the search with its result.

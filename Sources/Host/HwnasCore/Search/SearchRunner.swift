@@ -98,7 +98,7 @@ public final class SearchRunner: @unchecked Sendable {
         let detail = zip(config.constraints, constraintIndex).map { c, i -> String in
             let vals = rows.map { $0[i] }.filter(\.isFinite)
             guard let lo = vals.min(), let hi = vals.max() else { return "\(c.metric): no known values" }
-            return "\(c.metric) ranges \(fmt(lo))..\(fmt(hi))"
+            return "\(c.metric) ranges \(compactNumber(lo))..\(compactNumber(hi))"
         }.joined(separator: "; ")
         let scope = exhaustive ? "no architecture of the \(genotypes.count) in space \(space.name)" : "none of \(genotypes.count) sampled architectures"
         let msg = "constraints \(config.constraints.map(\.description).joined(separator: ", ")) are infeasible on profile '\(config.profile.name)': \(scope) satisfies them (\(detail))"
@@ -191,174 +191,6 @@ public final class SearchRunner: @unchecked Sendable {
         objectiveSources.map { $0.fromEvaluator ? evaluatorMetrics[$0.index] : costRow[$0.index] }
     }
 
-    func loop(_ strategy: SearchStrategy, start: Date) throws -> SearchResult {
-        let space = config.space, d = space.nDims
-        var history: [EvaluationRecord] = []
-        var failed = 0, replayed = 0, infeasible = 0, duplicates = 0, proposals = 0, idle = 0
-        var strategySeconds = 0.0
-        var stopReason = "budget"
-        var lastProgress = Date.distantPast
-        var consecutiveEvaluatorErrors = 0
-        var lastEvaluatorError = ""
-        let objs = objectives
-        let primary = objs[0]
-
-        func bestRecord() -> EvaluationRecord? {
-            history.filter { $0.status == "ok" && $0.objective != nil }
-                .max { primary.oriented($0.objective!) < primary.oriented($1.objective!) }
-        }
-        var lastPrinted = -1
-        func progress(force: Bool = false) {
-            guard config.progress, force || Date().timeIntervalSince(lastProgress) > 2 else { return }
-            // The final forced line would repeat a line printed at the same count.
-            guard history.count != lastPrinted else { return }
-            lastProgress = Date()
-            lastPrinted = history.count
-            var line = String(format: "[%4d/%d] %.1fs", history.count, config.budget, Date().timeIntervalSince(start))
-            if let b = bestRecord(), let o = b.objective {
-                line += " best \(primary.metric)=\(fmt(o))"
-                let cs = config.constraints.map { c in "\(c.metric)=\(b.costs[c.metric].map(fmt) ?? "?")" }
-                if !cs.isEmpty { line += " (" + cs.joined(separator: ", ") + ")" }
-            }
-            line += " skipped: \(infeasible) infeasible, \(duplicates) duplicate"
-            if failed > 0 { line += ", \(failed) failed" }
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-
-        while history.count < config.budget {
-            let want = min(config.parallel, config.budget - history.count)
-            let t0 = Date()
-            // A strategy that fails (or, isolated, crashes) ends the search
-            // with what was evaluated, not with an error and no result.
-            let asked: [[Int32]]
-            do {
-                guard let a = try strategy.ask(max: want, dims: d) else { stopReason = "strategy exhausted"; break }
-                asked = a
-            } catch { stopReason = "\(error)"; break }
-            strategySeconds += Date().timeIntervalSince(t0)
-            if asked.isEmpty { stopReason = "strategy proposed nothing"; break }
-            proposals += asked.count
-            for g in asked {
-                do { try space.validate(g) } catch {
-                    throw HwnasError("strategy '\(config.strategy)' proposed an invalid genotype \(g): \(error)")
-                }
-            }
-            // From here on a candidate is its canonical genotype.
-            let canon = space.canonicalize(asked)
-            let rows = try costs.costs(canon)
-            var outcomes = [Int32](repeating: HWNAS_OUTCOME_INFEASIBLE, count: asked.count)
-            var objectiveRows = [[Double]](repeating: Array(repeating: .nan, count: objs.count), count: asked.count)
-            var toEvaluate: [Int] = []
-            var batchSeen = Set<[Int32]>()
-            for (i, g) in canon.enumerated() {
-                if let prior = evaluated[g] {
-                    outcomes[i] = HWNAS_OUTCOME_DUPLICATE; duplicates += 1
-                    objectiveRows[i] = objs.map { o in prior.objectives[o.metric].map(o.oriented) ?? .nan }
-                    continue
-                }
-                if batchSeen.contains(g) { outcomes[i] = HWNAS_OUTCOME_DUPLICATE; duplicates += 1; continue }
-                if !feasible(rows[i]) { infeasible += 1; continue }
-                batchSeen.insert(g)
-                toEvaluate.append(i)
-            }
-            // Journal replays first; the evaluator sees only what is new.
-            var fresh: [Int] = []
-            var results: [Int: (ok: Bool, metrics: [Double], replayed: Bool)] = [:]
-            for i in toEvaluate {
-                let arch = space.canonical(canon[i])
-                // A failed evaluation is tried again (unless --keep-failed).
-                if let e = journal?.lookup(arch), e.status == "ok" || config.keepFailed {
-                    let m = evaluator.metricNames.map { e.metrics[$0] ?? .nan }
-                    results[i] = (e.status == "ok", m, true)
-                } else { fresh.append(i) }
-            }
-            if !fresh.isEmpty {
-                let genotypes = fresh.map { canon[$0] }
-                do {
-                    let nets = try costs.networks.map { f in try genotypes.map { try f.build($0) } }
-                    let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
-                    let outs = try batch.with(minor: evaluator.descriptor.abiMinor) { b in
-                        // Finished results are journaled at once (a crash later
-                        // loses none); failures once the call has returned,
-                        // with its error as the reason when it threw.
-                        try evaluator.evaluate(b) { k, o in
-                            if o.ok { self.journalResult(canon[fresh[k]], rows[fresh[k]], o.ok, o.metrics) }
-                        }
-                    }
-                    for (k, i) in fresh.enumerated() {
-                        results[i] = (outs[k].ok, outs[k].metrics, false)
-                        journalResult(canon[i], rows[i], outs[k].ok, outs[k].metrics)
-                    }
-                    consecutiveEvaluatorErrors = 0
-                } catch {
-                    // The whole call failed: record each candidate as failed and go on
-                    // (the same error repeated is said once).
-                    let why = "\(error)"
-                    if why != lastEvaluatorError { FileHandle.standardError.write(Data("hwnas: error: \(why)\n".utf8)) }
-                    lastEvaluatorError = why
-                    consecutiveEvaluatorErrors += 1
-                    for i in fresh {
-                        results[i] = (false, Array(repeating: .nan, count: evaluator.metricNames.count), false)
-                        journalResult(canon[i], rows[i], false, results[i]!.metrics, reason: why)
-                    }
-                    if consecutiveEvaluatorErrors >= 5 { stopReason = "evaluator failed 5 times in a row: \(why)" }
-                }
-            }
-            for i in toEvaluate {
-                let r = results[i]!
-                let arch = space.canonical(canon[i])
-                let objValues = objectiveValues(evaluatorMetrics: r.metrics, costRow: rows[i])
-                let ok = r.ok && objValues.allSatisfy(\.isFinite)
-                outcomes[i] = ok ? HWNAS_OUTCOME_EVALUATED : HWNAS_OUTCOME_FAILED
-                if ok { objectiveRows[i] = zip(objs, objValues).map { $0.oriented($1) } }
-                if !ok { failed += 1 }
-                if r.replayed { replayed += 1 }
-                let rec = EvaluationRecord(
-                    step: history.count + 1, arch: arch, genotype: canon[i], status: ok ? "ok" : "failed",
-                    objective: ok ? objValues[0] : nil,
-                    objectives: ok ? Dictionary(uniqueKeysWithValues: zip(objs.map(\.metric), objValues)) : [:],
-                    metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, r.metrics).filter { $0.1.isFinite }),
-                    costs: costs.named(rows[i]), replayed: r.replayed)
-                evaluated[canon[i]] = rec
-                history.append(rec)
-            }
-            idle = toEvaluate.isEmpty ? idle + asked.count : 0
-            // Tell the strategy everything it asked, in ask order.
-            let flat = asked.flatMap { $0 }
-            let objFlat = objectiveRows.flatMap { $0 }
-            let metFlat = rows.flatMap { $0 }
-            let metricNames = CStringArray(costs.metricNames)
-            let t1 = Date()
-            var tellError: String?
-            do {
-                try strategy.tell(genotypes: flat, count: asked.count, dims: d, outcomes: outcomes, objectives: objFlat,
-                                  nObjectives: objs.count, metrics: metFlat, metricNames: metricNames, nMetrics: costs.metricNames.count)
-            } catch { tellError = "\(error)" }
-            strategySeconds += Date().timeIntervalSince(t1)
-            progress()
-            if let e = tellError { stopReason = e; break }
-            if stopReason.hasPrefix("evaluator failed") { break }
-            if let e = journalError { stopReason = "journal write failed: \(e)"; break }
-            if idle >= config.maxIdleProposals {
-                stopReason = "\(idle) proposals in a row were infeasible or repeated"
-                break
-            }
-        }
-        if config.progress { progress(force: true) }
-        let best = bestRecord()
-        return SearchResult(
-            space: space.name, profile: config.profile.name, profile_path: config.profile.path,
-            profile_fingerprint: profileFingerprint, strategy: config.strategy, evaluator: config.evaluator,
-            objectives: objs.map(\.description), constraints: config.constraints.map(\.description), seed: config.seed,
-            budget: config.budget,
-            best: best.map { BestCandidate(arch: $0.arch, genotype: $0.genotype, objective: $0.objective!, costs: $0.costs) },
-            feasible: best != nil, evaluations: history.count, failed_evaluations: failed, replayed_evaluations: replayed,
-            infeasible_skipped: infeasible, duplicates_skipped: duplicates, proposals: proposals, stop_reason: stopReason,
-            wall_seconds: Date().timeIntervalSince(start), strategy_seconds: strategySeconds, history: history,
-            pareto: nil, notes: notes + costs.warnings.map { "warning: " + $0 }
-                + (journal.map { $0.skippedLines > 0 ? ["journal: skipped \($0.skippedLines) unreadable line(s)"] : [] } ?? []))
-    }
-
     private let journalLock = NSLock()
     /// The first journal write that failed: the search stops after the batch.
     private(set) var journalError: String?
@@ -382,8 +214,8 @@ public final class SearchRunner: @unchecked Sendable {
     }
 }
 
-/// Compact number formatting for messages.
-func fmt(_ x: Double) -> String {
+/// Compact number formatting for messages (and the CLI's progress line).
+public func compactNumber(_ x: Double) -> String {
     if x == x.rounded() && abs(x) < 1e12 { return String(Int(x)) }
     return String(format: abs(x) >= 100 ? "%.1f" : (abs(x) >= 1 ? "%.3f" : "%.4g"), x)
 }

@@ -43,7 +43,6 @@ public final class BenchRunner {
         c.constraints = task.constraints
         c.evaluator = task.evaluator
         c.evaluatorOptions = task.evaluatorOptions
-        c.progress = false
         return c
     }
 
