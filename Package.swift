@@ -32,7 +32,7 @@ let plugins: [PluginSpec] = [
     PluginSpec(product: "HwnasTrainingFree", target: "HwnasTrainingFreePlugin", path: "Plugins/training-free-evaluators", swift: true,
                deps: ["HwnasExecutor", "CLapack"]),
     PluginSpec(product: "HwnasBenchmarkSpaces", target: "HwnasBenchmarkSpacesPlugin", path: "Plugins/benchmark-spaces", swift: true,
-               deps: ["HwnasCoreOpNames"]),
+               deps: ["HwnasCoreOpNames", "HwnasNB201"]),
     PluginSpec(product: "HwnasDeclarativeSpaces", target: "HwnasDeclarativeSpacesPlugin", path: "Plugins/declarative-spaces", swift: true,
                deps: ["HwnasCoreOpNames", "HwnasYAML"]),
     // HELPER-PLUGINS (append new PluginSpec lines above this marker)
@@ -45,10 +45,14 @@ var targets: [Target] = [
     .target(name: "HwnasTabular", path: "Sources/Libraries/HwnasTabular"),
     // Bounded YAML loading (size, alias expansion) for the host and YAML-reading plugins.
     .target(name: "HwnasYAML", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/Libraries/HwnasYAML"),
+    // NAS-Bench-201's cell: op list and arch strings (space plugin, tables, tests).
+    .target(name: "HwnasNB201", path: "Sources/Libraries/HwnasNB201"),
+    // The one seeded generator (SplitMix64) of host, tools and plugins.
+    .target(name: "HwnasSplitMix", path: "Sources/Libraries/HwnasSplitMix"),
     // Declared plugin options and their checks, shared by host and plugin SDK.
     .target(name: "HwnasOptionSpecs", path: "Sources/Libraries/HwnasOptionSpecs"),
     // Glue that turns Swift types into ABI factories; linked into each Swift plugin.
-    .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI", "HwnasOptionSpecs"], path: "Sources/SDK/HwnasPluginSupport"),
+    .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI", "HwnasOptionSpecs", "HwnasSplitMix"], path: "Sources/SDK/HwnasPluginSupport"),
     // BLAS/LAPACK routines (Fortran symbols of libopenblas) for the predictor.
     .systemLibrary(name: "CLapack", path: "Sources/Libraries/CLapack"),
     // Search algorithms (predictor, local search, NSGA-II) free of the C ABI;
@@ -59,7 +63,7 @@ var targets: [Target] = [
     // Least squares through LAPACKE (dgelsd) for lookup-table fits.
     .target(name: "CHwnasLstsq", path: "Sources/Libraries/CHwnasLstsq", linkerSettings: openBLAS + [.linkedLibrary("lapacke")]),
     // Lookup-table latency models: genotype features, fitted tables, metrics (host and cpu-lut plugin).
-    .target(name: "HwnasLUT", dependencies: ["CHwnasLstsq", "HwnasTabular"], path: "Sources/Libraries/HwnasLUT"),
+    .target(name: "HwnasLUT", dependencies: ["CHwnasLstsq", "HwnasSplitMix", "HwnasTabular"], path: "Sources/Libraries/HwnasLUT"),
     // The core operator set's op names as C strings, for space plugins.
     .target(name: "HwnasCoreOpNames", dependencies: ["HwnasPluginSupport"], path: "Sources/SDK/HwnasCoreOpNames"),
     // Operator math, the Swift network type, MCU memory/flash/latency
@@ -67,7 +71,7 @@ var targets: [Target] = [
     .target(name: "HwnasOps", path: "Sources/Libraries/HwnasOps"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasTabular", "HwnasYAML"],
+            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasSplitMix", "HwnasTabular", "HwnasYAML"],
             path: "Sources/Host/HwnasCore"),
     // Tools the CLI offers beside search, built on the host: bench, CPU
     // profiling, proxy correlation, lookup-table fits, Pareto plots.
@@ -86,7 +90,7 @@ var targets: [Target] = [
                       dependencies: ["HwnasCore", "HwnasTools", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/CLI/hwnas"),
     .testTarget(name: "HwnasTests",
-                dependencies: ["HwnasCore", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies", "HwnasONNX"],
+                dependencies: ["HwnasCore", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies", "HwnasONNX", "HwnasNB201", "HwnasPluginSupport"],
                 path: "Tests/HwnasTests", exclude: ["fixtures"]),
 ]
 var products: [Product] = [

@@ -26,17 +26,17 @@
 //    a zero tensor of the cell's shape; the following cells run on it.
 import CHwnasABI
 import HwnasCoreOpNames
+import HwnasNB201
 import HwnasPluginSupport
 
 final class NB201Space: SearchSpaceDefinition, @unchecked Sendable {
-    static let ops = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
-    /// (to, from) of the 6 edges, in genotype / string order.
-    static let edges = [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)]
+    static let ops = NB201Cell.operations
+    static let edges = NB201Cell.edges
     static let stemChannels = 16
     static let cellsPerStage = 5
     static let none: Int32 = 0, skip: Int32 = 1, conv1: Int32 = 2, conv3: Int32 = 3, pool: Int32 = 4
 
-    let dimNames = ["edge_1_0", "edge_2_0", "edge_2_1", "edge_3_0", "edge_3_1", "edge_3_2"]
+    let dimNames = NB201Cell.dimNames
     let choiceNames = Array(repeating: NB201Space.ops, count: 6)
     let operatorSet: String? = CoreOps.setID
     let options: BenchmarkSpaceOptions
@@ -48,34 +48,10 @@ final class NB201Space: SearchSpaceDefinition, @unchecked Sendable {
         self.options = try BenchmarkSpaceOptions(options, space: "nb201", classes: 10)
     }
 
-    func format(_ g: UnsafeBufferPointer<Int32>) -> String {
-        var s = ""
-        for (n, edges) in [[0], [1, 2], [3, 4, 5]].enumerated() {
-            if n > 0 { s += "+" }
-            s += "|"
-            for (i, e) in edges.enumerated() { s += "\(Self.ops[Int(g[e])])~\(i)|" }
-        }
-        return s
-    }
+    func format(_ g: UnsafeBufferPointer<Int32>) -> String { NB201Cell.format(g) }
 
     func parse(_ s: String) throws -> [Int32] {
-        let nodes = s.split(separator: "+", omittingEmptySubsequences: false)
-        guard nodes.count == 3 else { throw PluginError("'\(s)' is not an nb201 arch string (expected 3 nodes separated by '+')") }
-        var g: [Int32] = []
-        for (j, node) in nodes.enumerated() {
-            guard node.first == "|", node.last == "|" else { throw PluginError("'\(s)': node \(j + 1) must start and end with '|'") }
-            let edges = node.split(separator: "|").map(String.init)
-            guard edges.count == j + 1 else { throw PluginError("'\(s)': node \(j + 1) needs \(j + 1) edges") }
-            for (i, e) in edges.enumerated() {
-                let parts = e.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 2, parts[1] == "\(i)" else { throw PluginError("'\(s)': bad edge '\(e)'") }
-                guard let c = Self.ops.firstIndex(of: parts[0]) else {
-                    throw PluginError("'\(parts[0])' is not a choice of \(dimNames[g.count]) in space nb201 (choices: \(Self.ops.joined(separator: ", ")))")
-                }
-                g.append(Int32(c))
-            }
-        }
-        return g
+        do { return try NB201Cell.parse(s) } catch { throw PluginError(error.description) }
     }
 
     func build(_ g: UnsafeBufferPointer<Int32>, _ b: NetworkBuilder) throws {

@@ -77,7 +77,7 @@ import Testing
     @Test(arguments: BlockSpaceTests.shipped)
     func stringsRoundTripAndInactiveDimsCollapse(_ name: String) throws {
         let s = try TestSupport.space(name)
-        var rng = SeedableRandom(seed: 42)
+        var rng = SplitMix64(state: 42)
         let factory = try NetworkFactory(space: s, registry: TestSupport.registry)
         var collapsed = 0
         for _ in 0..<60 {
@@ -107,7 +107,7 @@ import Testing
         let memo = try NetworkFactory(space: s, registry: TestSupport.registry)
         let plain = try NetworkFactory(space: s, registry: TestSupport.registry)
         plain.blockMemo = false
-        var rng = SeedableRandom(seed: 7)
+        var rng = SplitMix64(state: 7)
         for _ in 0..<40 {
             let g = s.choiceCounts.map { Int32(rng.below($0)) }
             let a = try memo.build(g).network, b = try plain.build(g).network

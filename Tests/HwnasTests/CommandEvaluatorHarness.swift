@@ -1,6 +1,7 @@
 // Loads the `command` evaluator plugin (libHwnasCommandEvaluator.so, built
 // next to the test bundle) through the C ABI exactly as a host would, with a
 // small NB201-like space, and evaluates candidate batches with it.
+import HwnasNB201
 import CHwnasABI
 import Foundation
 #if canImport(Glibc)
@@ -33,7 +34,7 @@ final class ReportSink: @unchecked Sendable {
 struct HarnessError: Error, CustomStringConvertible { let description: String }
 
 final class CommandEvaluatorHarness {
-    static let choices = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+    static let choices = NB201Cell.operations
     static let nDims = 6
 
     let log: PluginLogSink

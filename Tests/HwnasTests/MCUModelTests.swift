@@ -167,7 +167,7 @@ import Testing
     func summaryPeakMatchesTheSchedule(_ name: String) throws {
         let s = try TestSupport.space(name)
         let f = try NetworkFactory(space: s, registry: TestSupport.registry)
-        var rng = SeedableRandom(seed: 3)
+        var rng = SplitMix64(state: 3)
         for _ in 0..<25 {
             let n = try f.build(s.choiceCounts.map { Int32(rng.below($0)) }).network
             var summary = MCUNetworkSummary(n)

@@ -60,7 +60,7 @@ struct SpacesCommand: ParsableCommand {
                 for (d, name) in s.dimNames.enumerated() { print("  \(name): \(s.choices[d].joined(separator: " "))") }
                 var g: [Int32]
                 if let arch { g = try s.parse(arch) } else {
-                    var r = SeedableRandom(seed: seed)
+                    var r = SplitMix64(state: seed)
                     g = s.canonicalize(s.choiceCounts.map { Int32(r.below($0)) })
                 }
                 let active = s.activeDims(g)

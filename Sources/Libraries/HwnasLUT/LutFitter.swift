@@ -5,6 +5,7 @@
 // minimises squared relative error (what MAPE and the +-10% share measure);
 // without it a few slow networks dominate and fast ones get large relative
 // errors. `none` is plain least squares.
+import HwnasSplitMix
 
 public struct LutFitResult: Sendable {
     /// Fitted on the training rows only; `holdout` metrics are of this table.
@@ -22,15 +23,8 @@ public enum LutFitter {
     /// Deterministic shuffle (SplitMix64) -> (train, test) row indices.
     public static func split(count: Int, holdout: Double, seed: UInt64) -> (train: [Int], test: [Int]) {
         var idx = Array(0..<count)
-        var s = seed
-        func next() -> UInt64 {
-            s &+= 0x9E3779B97F4A7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-            return z ^ (z >> 31)
-        }
-        for i in stride(from: count - 1, to: 0, by: -1) { idx.swapAt(i, Int(next() % UInt64(i + 1))) }
+        var rng = SplitMix64(state: seed)
+        for i in stride(from: count - 1, to: 0, by: -1) { idx.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
         let nTest = min(count - 1, max(0, Int((Double(count) * holdout).rounded())))
         return (Array(idx[nTest...]), Array(idx[..<nTest]))
     }

@@ -79,7 +79,7 @@ public enum PluginValidator {
 
     /// A few genotypes of `space` (seeded), canonical.
     static func sample(_ space: SearchSpace, count: Int) -> [[Int32]] {
-        var rng = SeedableRandom(seed: 11)
+        var rng = SplitMix64(state: 11)
         return (0..<count).map { _ in space.canonicalize(space.randomGenotype(&rng)) }
     }
 

@@ -85,7 +85,7 @@ public final class SearchRunner: @unchecked Sendable {
         guard !config.constraints.isEmpty else { return }
         let space = config.space
         let exhaustive = space.size <= 100_000
-        var rng = SeedableRandom(seed: config.seed ^ 0xFEA5)
+        var rng = SplitMix64(state: config.seed ^ 0xFEA5)
         let genotypes: [[Int32]] = exhaustive
             ? (0..<Int(space.size)).map(space.genotype(at:))
             : (0..<2000).map { _ in space.randomGenotype(&rng) }

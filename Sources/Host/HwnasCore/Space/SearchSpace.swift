@@ -102,13 +102,13 @@ public final class SearchSpace: @unchecked Sendable {
     /// A space whose strings do not round-trip gives two networks one
     /// journal key: refuse it at load (first, last and a few mixed genotypes).
     /// A uniformly drawn genotype (one draw per dim, in order).
-    public func randomGenotype(_ rng: inout SeedableRandom) -> [Int32] {
+    public func randomGenotype(_ rng: inout SplitMix64) -> [Int32] {
         choiceCounts.map { Int32(rng.below($0)) }
     }
 
     func checkRoundTrip() throws {
         var samples: [[Int32]] = [Array(repeating: 0, count: nDims), choiceCounts.map { Int32($0 - 1) }]
-        var rng = SeedableRandom(seed: 0x5EED)
+        var rng = SplitMix64(state: 0x5EED)
         for _ in 0..<16 { samples.append(randomGenotype(&rng)) }
         for g in samples {
             let c = canonicalize(g)

@@ -27,7 +27,7 @@ public struct ScreeningBenchmark {
     /// `count` random ones (seeded).
     public func genotypes(count: Int, seed: UInt64) -> [[Int32]] {
         if space.size <= Double(count) { return (0..<Int(space.size)).map(space.genotype(at:)) }
-        var rng = SeedableRandom(seed: seed)
+        var rng = SplitMix64(state: seed)
         return (0..<count).map { _ in space.randomGenotype(&rng) }
     }
 

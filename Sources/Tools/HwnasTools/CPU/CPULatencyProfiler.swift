@@ -49,7 +49,7 @@ public struct CPULatencyProfiler {
     }
 
     public func randomGenotypes(_ n: Int, seed: UInt64) -> [[Int32]] {
-        var rng = SeedableRandom(seed: seed)
+        var rng = SplitMix64(state: seed)
         return (0..<n).map { _ in space.choiceCounts.map { Int32.random(in: 0..<Int32($0), using: &rng) } }
     }
 

@@ -91,7 +91,7 @@ public struct ProxyCorrelationJob: Sendable {
     /// `take` distinct row indices, in a seeded random order (partial Fisher-Yates).
     static func sampleRows(count: Int, take: Int, seed: UInt64) -> [Int] {
         var idx = Array(0..<count)
-        var rng = SeedableRandom(seed: seed ^ 0xC0BB)
+        var rng = SplitMix64(state: seed ^ 0xC0BB)
         let k = min(take, count)
         for i in 0..<k { idx.swapAt(i, i + rng.below(count - i)) }
         return Array(idx[..<k])

@@ -1,14 +1,16 @@
 // Loads the shared NAS-Bench-201 hardware table into SimulatedTasks.
 // Genotype: the 6 edge operations in arch-string order, each one of
 // [none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3].
+import HwnasNB201
 import HwnasPluginSupport
+@testable import HwnasStrategies
 import HwnasTabular
 
 public struct NB201Table: Sendable {
-    public static let operations = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+    public static let operations = NB201Cell.operations
     public static let space = SearchSpaceView(
         name: "nb201", choiceCounts: Array(repeating: 5, count: 6),
-        dimNames: ["1<-0", "2<-0", "2<-1", "3<-0", "3<-1", "3<-2"],
+        dimNames: NB201Cell.dimNames,
         choiceNames: Array(repeating: operations, count: 6))
 
     /// columns[name][genotype index]
@@ -35,12 +37,7 @@ public struct NB201Table: Sendable {
     }
 
     /// `|o0~0|+|o1~0|o2~1|+|o3~0|o4~1|o5~2|` -> [o0..o5] as choice indices.
-    public static func genotype(arch: String) -> [Int32]? {
-        let ops = arch.split(separator: "|").filter { $0 != "+" }.map { $0.split(separator: "~").first.map(String.init) ?? "" }
-        guard ops.count == 6 else { return nil }
-        let g = ops.compactMap { op in operations.firstIndex(of: op).map(Int32.init) }
-        return g.count == 6 ? g : nil
-    }
+    public static func genotype(arch: String) -> [Int32]? { try? NB201Cell.parse(arch) }
 
     /// A task: maximise `objective` subject to `metric <= limit` for each limit.
     public func task(objective: String, limits: [(String, Double)]) throws -> SimulatedTask {

@@ -3,6 +3,7 @@
 // known, the hard constraints are upper bounds on metrics. It plays the
 // host's part (screening, is-evaluated) exactly as the plugin ABI describes.
 import HwnasPluginSupport
+@testable import HwnasStrategies
 
 public final class SimulatedTask: CandidateOracle {
     public let space: SearchSpaceView

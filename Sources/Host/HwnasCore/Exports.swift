@@ -1,0 +1,2 @@
+// Modules the host's users get with `import HwnasCore`.
+@_exported import HwnasSplitMix
