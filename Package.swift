@@ -11,6 +11,9 @@ struct PluginSpec {
     let swift: Bool
     var deps: [Target.Dependency] = []
     var linker: [LinkerSetting] = []
+    /// The plugin's logic as its own module in path/<folder> (tests drive it
+    /// directly); the .so's ABI shell then lives in path/Plugin.
+    var logic: (name: String, folder: String, deps: [Target.Dependency])? = nil
 }
 
 let openBLAS: [LinkerSetting] = [.linkedLibrary("openblas")]
@@ -24,10 +27,14 @@ let plugins: [PluginSpec] = [
                deps: ["HwnasTabular"]),
     PluginSpec(product: "HwnasCommandEvaluator", target: "HwnasCommandEvaluatorPlugin", path: "Plugins/command-evaluator", swift: true),
     PluginSpec(product: "HwnasCoreOps", target: "HwnasCoreOpsPlugin", path: "Plugins/core-ops", swift: true, deps: ["HwnasOps"]),
-    PluginSpec(product: "HwnasMCU", target: "HwnasMCUPlugin", path: "Plugins/mcu-cost-model", swift: true, deps: ["HwnasOps"]),
-    PluginSpec(product: "HwnasLocalSearch", target: "HwnasLocalSearchPlugin", path: "Plugins/local-search", swift: true, deps: ["HwnasStrategies"]),
-    PluginSpec(product: "HwnasPredictor", target: "HwnasPredictorPlugin", path: "Plugins/predictor", swift: true, deps: ["HwnasStrategies"], linker: openBLAS),
-    PluginSpec(product: "HwnasNSGA2", target: "HwnasNSGA2Plugin", path: "Plugins/nsga2", swift: true, deps: ["HwnasStrategies"]),
+    PluginSpec(product: "HwnasMCU", target: "HwnasMCUPlugin", path: "Plugins/mcu-cost-model", swift: true, deps: ["HwnasOps"],
+               logic: ("HwnasMCUModel", "Model", ["HwnasOps"])),
+    PluginSpec(product: "HwnasLocalSearch", target: "HwnasLocalSearchPlugin", path: "Plugins/local-search", swift: true, deps: ["HwnasStrategies"],
+               logic: ("HwnasLocalSearchAlgorithm", "Search", ["HwnasStrategies"])),
+    PluginSpec(product: "HwnasPredictor", target: "HwnasPredictorPlugin", path: "Plugins/predictor", swift: true, deps: ["HwnasStrategies"], linker: openBLAS,
+               logic: ("HwnasPredictorSearch", "Search", ["HwnasStrategies", "HwnasTabular", "CLapack"])),
+    PluginSpec(product: "HwnasNSGA2", target: "HwnasNSGA2Plugin", path: "Plugins/nsga2", swift: true, deps: ["HwnasStrategies"],
+               logic: ("HwnasNSGA2Search", "Search", ["HwnasStrategies"])),
     PluginSpec(product: "HwnasCPULUT", target: "HwnasCPULUTPlugin", path: "Plugins/cpu-lut", swift: true, deps: ["HwnasLUT"]),
     PluginSpec(product: "HwnasTrainingFree", target: "HwnasTrainingFreePlugin", path: "Plugins/training-free-evaluators", swift: true,
                deps: ["HwnasExecutor", "CLapack"]),
@@ -55,9 +62,10 @@ var targets: [Target] = [
     .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI", "HwnasOptionSpecs", "HwnasSplitMix"], path: "Sources/SDK/HwnasPluginSupport"),
     // BLAS/LAPACK routines (Fortran symbols of libopenblas) for the predictor.
     .systemLibrary(name: "CLapack", path: "Sources/Libraries/CLapack"),
-    // Search algorithms (predictor, local search, NSGA-II) free of the C ABI;
-    // the strategy plugins wrap them, tests and the bench drive them directly.
-    .target(name: "HwnasStrategies", dependencies: ["HwnasPluginSupport", "HwnasTabular", "CLapack"], path: "Sources/Libraries/HwnasStrategies"),
+    // What strategy plugins share, free of the C ABI: the algorithm protocol,
+    // the feasibility gate, the bridge to a plugin. Each algorithm lives in
+    // its plugin's folder (Plugins/<name>/Search).
+    .target(name: "HwnasStrategies", dependencies: ["HwnasPluginSupport"], path: "Sources/Libraries/HwnasStrategies"),
     // Float32 CPU executor of hwnas_network (im2col + OpenBLAS sgemm) for latency tables.
     .target(name: "HwnasExecutor", dependencies: ["CHwnasABI"], path: "Sources/Libraries/HwnasExecutor", linkerSettings: openBLAS),
     // Least squares through LAPACKE (dgelsd) for lookup-table fits.
@@ -66,8 +74,8 @@ var targets: [Target] = [
     .target(name: "HwnasLUT", dependencies: ["CHwnasLstsq", "HwnasSplitMix", "HwnasTabular"], path: "Sources/Libraries/HwnasLUT"),
     // The core operator set's op names as C strings, for space plugins.
     .target(name: "HwnasCoreOpNames", dependencies: ["HwnasPluginSupport"], path: "Sources/SDK/HwnasCoreOpNames"),
-    // Operator math, the Swift network type, MCU memory/flash/latency
-    // formulas. Pure, no dependencies (host tools, core-ops and mcu plugins share it).
+    // Operator math, the Swift network type, the memory planner. Pure, no
+    // dependencies (host, tools, core-ops and the mcu model share it).
     .target(name: "HwnasOps", path: "Sources/Libraries/HwnasOps"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
@@ -89,18 +97,34 @@ var targets: [Target] = [
     .executableTarget(name: "hwnas",
                       dependencies: ["HwnasCore", "HwnasTools", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/CLI/hwnas"),
-    .testTarget(name: "HwnasTests",
-                dependencies: ["HwnasCore", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas", "HwnasStrategies", "HwnasONNX", "HwnasNB201", "HwnasPluginSupport"],
-                path: "Tests/HwnasTests", exclude: ["fixtures"]),
-]
+    // Tests, one target per kind; the helpers they share (paths, running
+    // the CLI, compiling C fixtures) are a library of their own.
+    .target(name: "HwnasTestSupport", dependencies: ["HwnasCore", "HwnasOps"], path: "Tests/Support"),
+] + [
+    ("HwnasUnitTests", "Tests/Unit"),            // in-process: operators, models, spaces, fits
+    ("HwnasPluginABITests", "Tests/PluginABI"),   // the C ABI: layouts, old headers, fixtures, host API, faults
+    ("HwnasCLITests", "Tests/CLI"),               // the hwnas executable end to end, exports, runtimes
+    ("HwnasStatisticalTests", "Tests/Statistical"), // strategies' regret, bench, proxies' rankings (slow)
+].map { name, path in
+    .testTarget(name: name, dependencies: ["HwnasTestSupport", "HwnasCore", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas",
+                                           "HwnasStrategies", "HwnasONNX", "HwnasNB201", "HwnasPluginSupport",
+                                           "HwnasPredictorSearch", "HwnasLocalSearchAlgorithm", "HwnasNSGA2Search", "HwnasMCUModel"],
+                path: path)
+}
 var products: [Product] = [
     .executable(name: "hwnas", targets: ["hwnas"]),
     .library(name: "HwnasCore", targets: ["HwnasCore"]),
     .library(name: "hwnas_host", type: .dynamic, targets: ["HwnasHostAPI"]),
 ]
 for p in plugins {
-    let deps: [Target.Dependency] = ["CHwnasABI"] + (p.swift ? ["HwnasPluginSupport"] : []) + p.deps
-    targets.append(.target(name: p.target, dependencies: deps, path: p.path, linkerSettings: p.linker))
+    var deps: [Target.Dependency] = ["CHwnasABI"] + (p.swift ? ["HwnasPluginSupport"] : []) + p.deps
+    var path = p.path
+    if let logic = p.logic {
+        targets.append(.target(name: logic.name, dependencies: logic.deps, path: p.path + "/" + logic.folder, linkerSettings: p.linker))
+        deps.append(.target(name: logic.name))
+        path += "/Plugin"
+    }
+    targets.append(.target(name: p.target, dependencies: deps, path: path, linkerSettings: p.linker))
     products.append(.library(name: p.product, type: .dynamic, targets: [p.target]))
 }
 

@@ -11,7 +11,7 @@ the call, or with a backtrace), hang (no end within the case's time),
 silent wrong (a plausible answer that is wrong, or bad input accepted), and
 evaluations lost. Running it on an older hwnas gives the "before" counts
 (options it does not know are left out, so each case asks the same thing of
-both). The Swift tests (Tests/HwnasTests/Trust*.swift) check the same
+both). The Swift tests (Tests/CLI/Trust*.swift, Tests/PluginABI/TrustPluginFaultTests.swift) check the same
 classes one by one; this script counts them. Needs cc and ../shared.
 """
 import argparse

@@ -18,7 +18,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-FAKE = os.path.join(ROOT, "Tests", "HwnasTests", "fixtures", "fake_trainer.py")
+FAKE = os.path.join(ROOT, "Tests", "fixtures", "fake_trainer.py")
 
 
 def hwnas_binary():

@@ -1,7 +1,7 @@
 /* Compile-time checks that the ABI structs keep their layout on LP64
  * platforms: the v1.0 fields where they always were, the 1.1 fields appended
  * after them. A failing check breaks the build: a shipped struct changed
- * shape. Tests/HwnasTests/ABILayoutTests.swift checks the same numbers from
+ * shape. Tests/PluginABI/ABILayoutTests.swift checks the same numbers from
  * Swift, and Tests/abi-fixtures/v1.0 keeps the 1.0 header itself. */
 #include "hwnas/plugin.h"
 

@@ -3,21 +3,23 @@
 // results are cached, so a candidate's feasibility is asked of the host once.
 import HwnasPluginSupport
 
-final class CandidateGate {
-    let oracle: CandidateOracle
+public final class CandidateGate {
+    /// Spaces up to this size are enumerated rather than sampled.
+    public static let enumerationLimit = 250_000.0
+    public let oracle: CandidateOracle
     /// Proposed (or told) by this algorithm: never propose again.
-    private(set) var proposed = Set<[Int32]>()
+    public private(set) var proposed = Set<[Int32]>()
     private var feasibility: [[Int32]: Bool] = [:]
 
-    init(oracle: CandidateOracle) { self.oracle = oracle }
+    public init(oracle: CandidateOracle) { self.oracle = oracle }
 
-    func markProposed(_ g: [Int32]) { proposed.insert(g) }
+    public func markProposed(_ g: [Int32]) { proposed.insert(g) }
 
     /// Neither proposed before nor already evaluated by the host.
-    func isUnseen(_ g: [Int32]) -> Bool { !proposed.contains(g) && !oracle.isEvaluated(g) }
+    public func isUnseen(_ g: [Int32]) -> Bool { !proposed.contains(g) && !oracle.isEvaluated(g) }
 
     /// Feasibility of many candidates, asking the host only about new ones.
-    func feasible(_ gs: [[Int32]]) throws -> [Bool] {
+    public func feasible(_ gs: [[Int32]]) throws -> [Bool] {
         var unknown: [[Int32]] = [], seen = Set<[Int32]>()
         for g in gs where feasibility[g] == nil && seen.insert(g).inserted { unknown.append(g) }
         if !unknown.isEmpty {
@@ -29,14 +31,14 @@ final class CandidateGate {
 
     /// Feasibility and cost metrics of many candidates (asks the host; the
     /// feasibility is cached like `feasible`'s).
-    func screenWithMetrics(_ gs: [[Int32]]) throws -> (feasible: [Bool], metrics: [[Double]]) {
+    public func screenWithMetrics(_ gs: [[Int32]]) throws -> (feasible: [Bool], metrics: [[Double]]) {
         let r = try oracle.screen(gs, wantMetrics: true)
         for (g, ok) in zip(gs, r.feasible) { feasibility[g] = ok }
         return r
     }
 
     /// Unseen and feasible, in input order, duplicates dropped.
-    func admissible(_ gs: [[Int32]]) throws -> [[Int32]] {
+    public func admissible(_ gs: [[Int32]]) throws -> [[Int32]] {
         var seen = Set<[Int32]>()
         let fresh = gs.filter { isUnseen($0) && seen.insert($0).inserted }
         let ok = try feasible(fresh)
@@ -46,7 +48,7 @@ final class CandidateGate {
     /// The first feasible candidate of `ordered` (unseen ones only), screened
     /// in small chunks: a caller that ranks a large sample by a model pays
     /// the host's screening for the few it looks at, not for the sample.
-    func firstFeasible(_ ordered: [[Int32]], chunk: Int = 32) throws -> [Int32]? {
+    public func firstFeasible(_ ordered: [[Int32]], chunk: Int = 32) throws -> [Int32]? {
         var start = 0
         while start < ordered.count {
             let part = ordered[start..<min(ordered.count, start + chunk)].filter { isUnseen($0) }
@@ -57,7 +59,7 @@ final class CandidateGate {
     }
 
     /// The first unseen feasible candidate `make` yields within `tries`.
-    func firstAdmissible(tries: Int, _ make: () -> [Int32]) throws -> [Int32]? {
+    public func firstAdmissible(tries: Int, _ make: () -> [Int32]) throws -> [Int32]? {
         var batch: [[Int32]] = []
         var left = tries
         while left > 0 {
@@ -72,9 +74,9 @@ final class CandidateGate {
     /// A random unseen feasible candidate: random draws first; when they all
     /// fail and the space is small enough, a full scan from a random offset,
     /// so nil means the space is truly exhausted (for enumerable spaces).
-    func anyAdmissible(space: SearchSpaceView, rng: inout SplitMix64, tries: Int = 2048) throws -> [Int32]? {
+    public func anyAdmissible(space: SearchSpaceView, rng: inout SplitMix64, tries: Int = 2048) throws -> [Int32]? {
         if let g = try firstAdmissible(tries: tries, { space.randomGenotype(&rng) }) { return g }
-        guard space.size <= CandidatePool.enumerationLimit else { return nil }
+        guard space.size <= Self.enumerationLimit else { return nil }
         let total = Int(space.size)
         let start = Int.random(in: 0..<total, using: &rng)
         var batch: [[Int32]] = []

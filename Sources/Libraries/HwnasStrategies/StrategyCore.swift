@@ -24,7 +24,7 @@ public struct Observation: Sendable {
         self.genotype = genotype; self.evaluated = evaluated; self.objectives = objectives; self.metrics = metrics
     }
     /// The first objective when it holds a usable value.
-    var primary: Double? {
+    public var primary: Double? {
         guard evaluated, let f = objectives.first, f.isFinite else { return nil }
         return f
     }

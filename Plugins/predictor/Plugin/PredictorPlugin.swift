@@ -1,0 +1,61 @@
+// Predictor-guided search as a plugin; the algorithm lives in
+// Plugins/predictor/Search/PredictorSearch.swift.
+import HwnasPredictorSearch
+import HwnasPluginSupport
+import HwnasStrategies
+
+func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
+    var s = PredictorSearch.Settings()
+    s.warmup = try o.int("warmup", default: s.warmup)
+    s.pairwise = try o.bool("pairwise", default: s.pairwise)
+    s.choiceCounts = try o.bool("choice-counts", default: s.choiceCounts)
+    s.noiseVariance = try o.double("noise", default: s.noiseVariance)
+    s.mainPriorVariance = try o.double("prior-main", default: s.mainPriorVariance)
+    s.pairPriorVariance = try o.double("prior-pair", default: s.pairPriorVariance)
+    s.countPriorVariance = try o.double("prior-count", default: s.countPriorVariance)
+    s.greedyShare = try o.double("greedy", default: s.greedyShare)
+    s.floorQuantile = try o.double("floor-quantile", default: s.floorQuantile)
+    s.poolSize = try o.int("pool", default: s.poolSize)
+    s.metricFeatures = try o.bool("metric-features", default: s.metricFeatures)
+    s.rankTargets = try o.bool("rank-targets", default: s.rankTargets)
+    s.metricPriorVariance = try o.double("prior-metric", default: s.metricPriorVariance)
+    guard s.warmup >= 1, s.noiseVariance > 0, s.mainPriorVariance > 0, s.pairPriorVariance > 0, s.countPriorVariance > 0,
+          s.metricPriorVariance > 0,
+          (0...1).contains(s.greedyShare), (0..<1).contains(s.floorQuantile), s.poolSize >= 1 else {
+        throw PluginError("predictor: need warmup >= 1, positive variances, greedy in [0,1], floor-quantile in [0,1), pool >= 1")
+    }
+    return s
+}
+
+/// Declared with the algorithm's own defaults (PredictorSearch.Settings).
+let predictorOptions: [OptionSpec] = {
+    let d = PredictorSearch.Settings()
+    return [
+        .int("warmup", d.warmup, 1...1_000_000, "space-filling random proposals before the model"),
+        .bool("pairwise", d.pairwise, "pairwise (dim, dim) interaction features when the space is small enough"),
+        .bool("choice-counts", d.choiceCounts, "features counting each choice, when all dims share their choices"),
+        .double("noise", d.noiseVariance, 1e-12...1e12, "noise variance on standardised objectives"),
+        .double("prior-main", d.mainPriorVariance, 1e-12...1e12, "prior variance of one-hot weights"),
+        .double("prior-pair", d.pairPriorVariance, 1e-12...1e12, "prior variance of pairwise weights"),
+        .double("prior-count", d.countPriorVariance, 1e-12...1e12, "prior variance of choice-count weights"),
+        .double("greedy", d.greedyShare, 0...1, "share of proposals from the posterior mean (the rest: Thompson samples)"),
+        .bool("rank-targets", d.rankTargets, "fit normal scores of the objectives' ranks (else floor-quantile, then standardise)"),
+        .double("floor-quantile", d.floorQuantile, 0...0.999, "with rank-targets=0: objectives below this quantile are raised to it before fitting"),
+        .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
+        .bool("metric-features", d.metricFeatures, "log cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
+        .double("prior-metric", d.metricPriorVariance, 1e-12...1e12, "prior variance of the metric features' weights"),
+    ]
+}()
+
+private let plugin = PluginExport(strategies: [
+    StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features, log cost metrics), Thompson sampling over screened feasible candidates; options: warmup=5, greedy=0.5, noise=0.05, pool=2000",
+                                  options: predictorOptions)) {
+        AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
+    },
+])
+
+@_cdecl("hwnas_get_plugin_entry")
+public func hwnas_get_plugin_entry() -> UnsafeRawPointer {
+    plugin.entry { plugin.factory($0) }
+}

@@ -1,0 +1,123 @@
+// The `runtime: tflm` memory model: TFLM's greedy planner (ties included),
+// the lowering of the IR to the ops a .tflite holds, and the whole model
+// against TensorFlow Lite Micro itself: sampled networks of every shipped
+// space exported as .tflite and run in TFLM's interpreter
+// (tools/tflm/arena_table.py, the command docs/operators-and-mcu.md quotes).
+import HwnasTestSupport
+import Foundation
+import HwnasMCUModel
+import HwnasOps
+import Testing
+
+@Suite(.tags(.cli)) struct TFLMArenaTests {
+    @Test func greedyPlannerPlacesLargestFirstInTheFirstGap() {
+        // A and C (100 B) never live together: both at 0; B overlaps both: after them.
+        let plan = GreedyArenaPlanner.plan([ArenaBuffer(size: 100, first: 0, last: 1), ArenaBuffer(size: 50, first: 1, last: 2),
+                                            ArenaBuffer(size: 100, first: 2, last: 3)])
+        #expect(plan.offsets == [0, 100, 0] && plan.size == 150)
+        // A small buffer goes into a gap between two placed ones.
+        let gap = GreedyArenaPlanner.plan([ArenaBuffer(size: 64, first: 0, last: 0), ArenaBuffer(size: 96, first: 0, last: 2),
+                                           ArenaBuffer(size: 80, first: 1, last: 1), ArenaBuffer(size: 32, first: 2, last: 2)])
+        // 96 at 0; 80 after it (overlaps at 1); 64 lives at 0 with the 96: at 96; 32 at 2 with the 96 only: at 96.
+        #expect(gap.offsets == [96, 0, 96, 96] && gap.size == 176)
+    }
+
+    @Test func equalSizesArePlacedInReverseRegistrationOrder() {
+        // TFLM registers buffers from the tail of its sort array: the last one registered goes first.
+        let plan = GreedyArenaPlanner.plan([ArenaBuffer(size: 64, first: 0, last: 0), ArenaBuffer(size: 64, first: 0, last: 0)])
+        #expect(plan.offsets == [64, 0])
+    }
+
+    /// ReLU-Conv (pre-activation) with a residual and a hard-swish: RELU,
+    /// CONV_2D, ADD (own buffer), HARD_SWISH, then MEAN and FULLY_CONNECTED.
+    @Test func loweringWritesTheOpsTheConverterEmits() throws {
+        let c8 = TensorShape(c: 8, h: 8, w: 8), pooled = TensorShape(c: 8, h: 1, w: 1), logits = TensorShape(c: 4, h: 1, w: 1)
+        var conv = Layer(op: "relu_conv_bn", kernel: 3, input: 0, input2: 0, output: 1, inShape: c8, outShape: c8,
+                         flags: .residual, weightElems: 576, biasElems: 8)
+        conv.attrs.preActivation = .relu
+        conv.attrs.activation = .hswish
+        let n = Network(tensors: [c8, c8, pooled, logits], layers: [
+            conv,
+            Layer(op: "global_avgpool", input: 1, output: 2, inShape: c8, outShape: pooled),
+            Layer(op: "linear", input: 2, output: 3, inShape: pooled, outShape: logits, weightElems: 32, biasElems: 4),
+        ])
+        let g = try TFLMGraph(n)
+        #expect(g.ops.map(\.kernel) == [.relu, .conv2D, .add, .hardSwish, .mean, .fullyConnected])
+        #expect(g.ops[1].perChannel == 8)
+        // Arena tensors: input, relu, conv, add, hswish (512 B each), mean 8 B -> 16, fc 4 B -> 16.
+        let (bufs, _) = TFLMArena.buffers(g)
+        #expect(bufs.map(\.size) == [512, 512, 512, 512, 512, 16, 16])
+        // The input lives until the ADD reads it: at most three 512 B buffers at once.
+        let e = TFLMArena.estimate(g, layout: .host64)
+        #expect(e.liveBytes == 3 * 512 && e.headBytes >= e.liveBytes)
+        // CMSIS-NN: the 3x3 convolution's int16 im2col of two columns, 4 x 9 x 8 B, alive during the conv only.
+        #expect(g.ops[1].cmsisScratch == 288)
+        let cmsis = TFLMArena.estimate(g, layout: .mcu32, kernels: .cmsisNN)
+        #expect(cmsis.scratchCount == 1 && cmsis.liveBytes == 3 * 512 + 288)
+        // File: weights 8*9*8 + 32 int8, biases (8 + 4) int32 in flash, not in the arena.
+        let constBytes: Int64 = g.tensors.filter(\.constant).reduce(0) { $0 + $1.bytes }
+        let want: Int64 = 576 + 32 + 4 * (8 + 4) + 8    // + MEAN's axes (2 x int32)
+        #expect(constBytes == want)
+    }
+
+    @Test func kernelIndexIsThePositionInAllCases() {
+        #expect(TFLMKernel.allCases.enumerated().allSatisfy { $0.offset == $0.element.index })
+        #expect(TFLMLayout.mcu32.kernel[.conv2D] == 96 && TFLMLayout.host64.kernel.count == TFLMKernel.allCases.count)
+    }
+
+    @Test func anOperatorWithNoTFLiteFormIsAnError() throws {
+        var n = Network(tensors: [TensorShape(c: 4, h: 4, w: 4), TensorShape(c: 4, h: 4, w: 4)], layers: [])
+        n.layers = [Layer(op: "mystery_op", input: 0, output: 1, inShape: n.tensors[0], outShape: n.tensors[1])]
+        #expect(throws: OpError.unknownOp("mystery_op")) { try TFLMGraph(n) }
+    }
+
+    /// Every sampled network of every shipped space (3 seeds) and the MLPerf
+    /// Tiny models, run in TFLM:
+    /// the 64-bit model within +10% / -5% of TFLM's arena, the flash
+    /// estimate within 5% of the .tflite file; the 32-bit figure below the
+    /// 64-bit one (smaller structs) but above the tensor arena alone.
+    /// The MLPerf Tiny models (ResNet-8, DS-CNN, MobileNetV1-0.25) built in
+    /// PyTorch and exported as ONNX into a fresh folder.
+    static func mlperfTinyModels() throws -> String {
+        let dir = TestSupport.tempDir("mlperf-tiny")
+        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/models.py", dir])
+        guard r.status == 0 else { throw TestFailure("models.py: \(r.err)") }
+        return dir
+    }
+
+    @Test func estimatesMatchTFLMOnEveryShippedSpace() throws {
+        let models = try Self.mlperfTinyModels()
+        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/tflm/arena_table.py",
+                                                     "--hwnas", TestSupport.hwnas, "--seeds", "1,2,3", "--json",
+                                                     "--work", TestSupport.tempDir("tflm-arena")]
+                                    + ["ic", "kws", "vww"].flatMap { ["--model", "\(models)/\($0).onnx"] })
+        #expect(r.status == 0, "\(r.err)")
+        let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.count == 18, "\(r.out)\n\(r.err)")
+        for row in rows {
+            let name = row["network"] as? String ?? "?"
+            let ratio = try #require(row["ratio_tflm"] as? Double), flash = try #require(row["flash_ratio"] as? Double)
+            #expect(ratio >= 0.95 && ratio <= 1.10, "\(name): hwnas / TFLM arena = \(ratio) (\(row))")
+            #expect(flash >= 0.95 && flash <= 1.05, "\(name): flash estimate / .tflite = \(flash)")
+            let m32 = try #require(row["tflm-32_sram_kb"] as? Double), m64 = try #require(row["tflm-64_sram_kb"] as? Double)
+            let head = try #require(row["tflm_head_kb"] as? Double)
+            #expect(m32 < m64 && m32 > head, "\(name): 32-bit \(m32) KB, 64-bit \(m64) KB, head \(head) KB")
+        }
+    }
+
+    /// The latency profiles calibrated on MLPerf Tiny (one model per board
+    /// and runtime) predict every held-back published figure within 20%.
+    @Test func mlperfTinyLatencyProfilesPredictHeldBackModels() throws {
+        let models = try Self.mlperfTinyModels()
+        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/calibrate.py",
+                                                     "--hwnas", TestSupport.hwnas, "--models", models, "--check", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.count == 15, "\(r.out)\n\(r.err)")
+        for row in rows {
+            let error = try #require(row["error"] as? Double), role = row["role"] as? String
+            let name = "\(row["profile"] ?? "?") \(row["model"] ?? "?")"
+            #expect(abs(error) <= (role == "calibration" ? 0.01 : 0.20), "\(name) (\(role ?? "")): \(error) (\(row))")
+        }
+    }
+}
