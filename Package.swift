@@ -77,9 +77,12 @@ var targets: [Target] = [
     // Operator math, the Swift network type, the memory planner. Pure, no
     // dependencies (host, tools, core-ops and the mcu model share it).
     .target(name: "HwnasOps", path: "Sources/Libraries/HwnasOps"),
+    // The network IR as the ABI lays it out (hwnas_network), owned from
+    // Swift, and its JSON form: host, tools, host API and exporters share it.
+    .target(name: "HwnasNetworkIR", dependencies: ["CHwnasABI", "HwnasOps"], path: "Sources/Libraries/HwnasNetworkIR"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasOps", "HwnasOptionSpecs", "HwnasSplitMix", "HwnasTabular", "HwnasYAML"],
+            dependencies: ["CHwnasABI", "HwnasNetworkIR", "HwnasOps", "HwnasOptionSpecs", "HwnasSplitMix", "HwnasTabular", "HwnasYAML"],
             path: "Sources/Host/HwnasCore"),
     // Tools the CLI offers beside search, built on the host: bench, CPU
     // profiling, proxy correlation, lookup-table fits, Pareto plots.

@@ -1,2 +1,3 @@
 // Modules the host's users get with `import HwnasCore`.
 @_exported import HwnasSplitMix
+@_exported import HwnasNetworkIR

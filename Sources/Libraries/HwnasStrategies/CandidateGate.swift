@@ -46,14 +46,17 @@ public final class CandidateGate {
     }
 
     /// The first feasible candidate of `ordered` (unseen ones only), screened
-    /// in small chunks: a caller that ranks a large sample by a model pays
-    /// the host's screening for the few it looks at, not for the sample.
+    /// in chunks that start small and double up to `chunk`: a caller that
+    /// ranks a large sample by a model pays the host's screening for the few
+    /// it looks at, not for the sample (the answer does not depend on the
+    /// chunks).
     public func firstFeasible(_ ordered: [[Int32]], chunk: Int = 32) throws -> [Int32]? {
-        var start = 0
+        var start = 0, size = min(4, chunk)
         while start < ordered.count {
-            let part = ordered[start..<min(ordered.count, start + chunk)].filter { isUnseen($0) }
+            let part = ordered[start..<min(ordered.count, start + size)].filter { isUnseen($0) }
             if let hit = zip(part, try feasible(part)).first(where: { $0.1 })?.0 { return hit }
-            start += chunk
+            start += size
+            size = min(chunk, size * 2)
         }
         return nil
     }

@@ -17,7 +17,7 @@ public final class CNetwork: @unchecked Sendable {
     public let tensorCount: Int
     public let spatialDims: Int
 
-    init(layers l: [hwnas_layer], tensors t: [hwnas_tensor], spatialDims: Int) {
+    public init(layers l: [hwnas_layer], tensors t: [hwnas_tensor], spatialDims: Int) {
         layerCount = l.count; tensorCount = t.count; self.spatialDims = spatialDims
         let lp = UnsafeMutablePointer<hwnas_layer>.allocate(capacity: max(1, l.count))
         l.withUnsafeBufferPointer { if let b = $0.baseAddress { lp.initialize(from: b, count: l.count) } }
@@ -119,4 +119,4 @@ public final class CNetwork: @unchecked Sendable {
 }
 
 /// HWNAS_LAYER_SIZE_1_0: a 1.0 layer record ends where kernel_h starts.
-let layerSize10 = MemoryLayout<hwnas_layer>.offset(of: \hwnas_layer.kernel_h)!
+public let layerSize10 = MemoryLayout<hwnas_layer>.offset(of: \hwnas_layer.kernel_h)!

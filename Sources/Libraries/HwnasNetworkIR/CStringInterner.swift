@@ -7,15 +7,15 @@ import Foundation
 import Glibc
 #endif
 
-final class CStringInterner: @unchecked Sendable {
-    static let shared = CStringInterner()
+public final class CStringInterner: @unchecked Sendable {
+    public static let shared = CStringInterner()
     private var byText: [String: UnsafePointer<CChar>] = [:]
     /// Last pointer seen for a given incoming address: plugins pass the same
     /// static strings again and again; verified with strcmp before use.
     private var byAddress: [UnsafeRawPointer: UnsafePointer<CChar>] = [:]
     private let lock = NSLock()
 
-    func intern(_ p: UnsafePointer<CChar>) -> UnsafePointer<CChar> {
+    public func intern(_ p: UnsafePointer<CChar>) -> UnsafePointer<CChar> {
         lock.lock(); defer { lock.unlock() }
         if let hit = byAddress[UnsafeRawPointer(p)], strcmp(hit, p) == 0 { return hit }
         let text = String(cString: p)
@@ -26,5 +26,5 @@ final class CStringInterner: @unchecked Sendable {
         return owned
     }
 
-    func intern(_ s: String) -> UnsafePointer<CChar> { s.withCString { intern($0) } }
+    public func intern(_ s: String) -> UnsafePointer<CChar> { s.withCString { intern($0) } }
 }
