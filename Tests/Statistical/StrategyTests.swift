@@ -186,3 +186,45 @@ final class UniformRandom: SearchAlgorithm {
     }
     func tell(_ observations: [Observation]) throws {}
 }
+
+@Suite(.tags(.slow)) struct LargeSpacePredictorTests {
+    /// On a space too large to enumerate (22 dims x 9 choices, ~10^21, like
+    /// fbnet) the predictor asks the host to screen a few candidates per
+    /// proposal, not thousands: screening builds and prices a network each,
+    /// which is what its strategy time is made of there. 60 evaluations,
+    /// half the space feasible.
+    @Test func predictorScreensFewCandidatesOnALargeSpace() throws {
+        let space = SearchSpaceView(name: "large", choiceCounts: Array(repeating: 9, count: 22),
+                                    dimNames: (0..<22).map { "d\($0)" }, choiceNames: Array(repeating: (0..<9).map { "c\($0)" }, count: 22))
+        #expect(space.size > 1e20)
+        let oracle = LargeSpaceOracle()
+        let alg = PredictorSearch(SearchSetup(space: space, seed: 3, budget: 60, oracle: oracle))
+        var evaluations = 0
+        while evaluations < 60 {
+            let asked = try alg.ask(maxCount: 1)
+            #expect(asked.count == 1)
+            guard let g = asked.first else { break }
+            #expect(oracle.size(g) <= 88 && !oracle.evaluated.contains(g), "an infeasible or repeated proposal \(g)")
+            oracle.evaluated.insert(g)
+            // A smooth objective the surrogate can learn: more of choice 4 is better.
+            let value = Double(g.filter { $0 == 4 }.count) - 0.01 * oracle.size(g)
+            try alg.tell([Observation(genotype: g, evaluated: true, objectives: [value], metrics: [oracle.size(g)])])
+            evaluations += 1
+        }
+        #expect(evaluations == 60)
+        #expect(oracle.screened <= 25 * 60, "screened \(oracle.screened) candidates for 60 proposals")
+    }
+}
+
+/// 22 dims x 9 choices; feasible when the choices sum to at most 88.
+private final class LargeSpaceOracle: CandidateOracle {
+    let metricNames = ["size"]
+    var screened = 0
+    var evaluated = Set<[Int32]>()
+    func size(_ g: [Int32]) -> Double { Double(g.reduce(0) { $0 + Int($1) }) }
+    func screen(_ gs: [[Int32]], wantMetrics: Bool) throws -> (feasible: [Bool], metrics: [[Double]]) {
+        screened += gs.count
+        return (gs.map { size($0) <= 88 }, wantMetrics ? gs.map { [size($0)] } : [])
+    }
+    func isEvaluated(_ g: [Int32]) -> Bool { evaluated.contains(g) }
+}

@@ -161,12 +161,27 @@ public final class PredictorSearch: SearchAlgorithm {
     func warmupCandidate(avoiding batch: [[Int32]]) throws -> [Int32]? {
         var best: [Int32]?, bestDistance = -1
         let others = observed.map(\.genotype) + batch
-        for _ in 0..<16 {
-            guard let g = try randomAdmissible() else { break }
+        for g in try warmupDraws() {
             let d = others.map { hamming($0, g) }.min() ?? setup.space.nDims
             if d > bestDistance { best = g; bestDistance = d }
         }
         return best
+    }
+
+    /// Up to 16 random admissible candidates. A space too large to enumerate
+    /// screens 16 uniform draws in one call (not 16 searches for one each,
+    /// which screened 16 x 64 networks per warm-up proposal), and searches
+    /// for one only when none of them is admissible.
+    func warmupDraws() throws -> [[Int32]] {
+        if pool.enumerated != nil {
+            var out: [[Int32]] = []
+            for _ in 0..<16 { guard let g = try randomAdmissible() else { break }; out.append(g) }
+            return out
+        }
+        let draws = (0..<16).map { _ in setup.space.randomGenotype(&rng) }
+        let ok = try gate.admissible(draws)
+        if !ok.isEmpty { return ok }
+        return try randomAdmissible().map { [$0] } ?? []
     }
 
     func randomAdmissible() throws -> [Int32]? {
