@@ -10,19 +10,19 @@ import Testing
     static let fixtures = TestSupport.repoRoot + "/Tests/plugin-fixtures"
 
     /// Builds every broken fixture into one folder.
-    static func buildFixtures() throws -> String {
+    static func buildFixtures() async throws -> String {
         let dir = TestSupport.tempDir("bad-plugins")
         for name in ["abi_major_2", "null_get_factory", "no_entry", "duplicate_random", "truncated_entry", "old_minor_small_struct"] {
-            try TestSupport.compileSharedLibrary(["\(fixtures)/\(name).c"], output: "\(dir)/lib\(name).so",
+            try await TestSupport.compileSharedLibrary(["\(fixtures)/\(name).c"], output: "\(dir)/lib\(name).so",
                                                  include: TestSupport.abiInclude)
         }
         try "this is not an ELF file\n".write(toFile: "\(dir)/libnot_elf.so", atomically: true, encoding: .utf8)
         return dir
     }
 
-    @Test func brokenLibrariesAreReportedAndSkipped() throws {
-        let dir = try Self.buildFixtures()
-        let r = try TestSupport.hwnasRun(["plugins", "list", "--plugin-path", dir])
+    @Test func brokenLibrariesAreReportedAndSkipped() async throws {
+        let dir = try await Self.buildFixtures()
+        let r = try await TestSupport.hwnasRun(["plugins", "list", "--plugin-path", dir])
         #expect(r.status == 0, "the host must survive bad plugins: \(r.err)")
         let expectations: [(String, String)] = [
             ("libabi_major_2.so", "ABI major version mismatch"),
@@ -43,37 +43,37 @@ import Testing
         #expect(r.out.contains("old-plugin"))
     }
 
-    @Test func validateReportsProblemsAndSurvivesCrashes() throws {
-        let dir = try Self.buildFixtures()
-        let bad = try TestSupport.hwnasRun(["plugins", "validate", "\(dir)/libabi_major_2.so"])
+    @Test func validateReportsProblemsAndSurvivesCrashes() async throws {
+        let dir = try await Self.buildFixtures()
+        let bad = try await TestSupport.hwnasRun(["plugins", "validate", "\(dir)/libabi_major_2.so"])
         #expect(bad.status != 0)
         #expect(bad.out.contains("ABI major version mismatch"))
-        let ok = try TestSupport.hwnasRun(["plugins", "validate", TestSupport.productsDir + "/libHwnasRandom.so"])
+        let ok = try await TestSupport.hwnasRun(["plugins", "validate", TestSupport.productsDir + "/libHwnasRandom.so"])
         #expect(ok.status == 0, "\(ok.out)")
         // A strategy that segfaults while being exercised: the validator reports it.
-        try TestSupport.compileSharedLibrary(["\(Self.fixtures)/crashing_strategy.c"], output: "\(dir)/libcrash.so",
+        try await TestSupport.compileSharedLibrary(["\(Self.fixtures)/crashing_strategy.c"], output: "\(dir)/libcrash.so",
                                              include: TestSupport.abiInclude, defines: ["-DFIXTURE_CRASH_AFTER=3"])
-        let crash = try TestSupport.hwnasRun(["plugins", "validate", "\(dir)/libcrash.so"])
+        let crash = try await TestSupport.hwnasRun(["plugins", "validate", "\(dir)/libcrash.so"])
         #expect(crash.status != 0)
         #expect(crash.out.contains("crashed"), "\(crash.out)")
     }
 
-    @Test func crashingStrategyLosesNoEvaluation() throws {
+    @Test func crashingStrategyLosesNoEvaluation() async throws {
         let dir = TestSupport.tempDir("crash")
-        try TestSupport.compileSharedLibrary(["\(Self.fixtures)/crashing_strategy.c"], output: "\(dir)/libcrasher.so",
+        try await TestSupport.compileSharedLibrary(["\(Self.fixtures)/crashing_strategy.c"], output: "\(dir)/libcrasher.so",
                                              include: TestSupport.abiInclude)
         let journal = "\(dir)/j.jsonl"
         let base = ["search", "--space", "nb201", "--profile", "raspi4", "--evaluator", "table",
                     "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--evaluator-option", "column=cifar10_acc",
                     "--budget", "40", "--journal", journal, "--quiet", "--plugin-path", dir]
-        let r = try TestSupport.hwnasRun(base + ["--strategy", "crasher"])
+        let r = try await TestSupport.hwnasRun(base + ["--strategy", "crasher"])
         #expect(r.signaled, "the fixture should have crashed the process")
         // The header, then one line per finished evaluation.
         let kept = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").dropFirst()
         #expect(kept.count == 12, "all 12 finished evaluations must be in the journal")
         // Resume with a working strategy on the same journal: nothing is lost.
         let out = "\(dir)/r.json"
-        let again = try TestSupport.hwnasRun(base + ["--strategy", "random", "--output", out])
+        let again = try await TestSupport.hwnasRun(base + ["--strategy", "random", "--output", out])
         #expect(again.status == 0, "\(again.err)")
         let archs = Set(kept.compactMap { line -> String? in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["arch"] as? String
@@ -83,22 +83,22 @@ import Testing
         #expect(lines.count >= 41 && lines.dropFirst().prefix(12).elementsEqual(kept))
     }
 
-    @Test func unknownIdsListWhatExists() throws {
-        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--strategy", "no-such-strategy", "--budget", "5", "--quiet"])
+    @Test func unknownIdsListWhatExists() async throws {
+        let r = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--strategy", "no-such-strategy", "--budget", "5", "--quiet"])
         #expect(r.status == 1)
         #expect(r.err.contains("unknown strategy 'no-such-strategy'") && r.err.contains("regularized-evolution"))
-        let e = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "nope", "--budget", "5", "--quiet"])
+        let e = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "nope", "--budget", "5", "--quiet"])
         #expect(e.status == 1 && e.err.contains("unknown evaluator 'nope'"))
-        let p = try TestSupport.hwnasRun(["search", "--profile", "no-such-board", "--budget", "5", "--quiet"])
+        let p = try await TestSupport.hwnasRun(["search", "--profile", "no-such-board", "--budget", "5", "--quiet"])
         #expect(p.status == 1 && p.err.contains("unknown hardware profile 'no-such-board'"))
-        let m = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--constraint", "energy_mj<=1", "--budget", "5", "--quiet"])
+        let m = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--constraint", "energy_mj<=1", "--budget", "5", "--quiet"])
         #expect(m.status == 1 && m.err.contains("no metric 'energy_mj'"))
-        let c = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--constraint", "latency_ms=<5", "--budget", "5", "--quiet"])
+        let c = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--constraint", "latency_ms=<5", "--budget", "5", "--quiet"])
         #expect(c.status == 1 && c.err.contains("bad constraint"))
     }
 
-    @Test func impossibleConstraintIsExplained() throws {
-        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--constraint", "latency_ms<=0.01",
+    @Test func impossibleConstraintIsExplained() async throws {
+        let r = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--constraint", "latency_ms<=0.01",
                                           "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--evaluator-option", "column=cifar10_acc",
                                           "--budget", "5", "--quiet"])
         #expect(r.status == 1)
@@ -107,7 +107,7 @@ import Testing
         #expect(line?.contains("latency_ms ranges") == true)
     }
 
-    @Test func malformedYAMLNamesTheFile() throws {
+    @Test func malformedYAMLNamesTheFile() async throws {
         let dir = TestSupport.tempDir("yaml")
         let cases = [
             ("broken.yaml", "name: x\nlatency: [unclosed\n", "invalid YAML"),
@@ -118,26 +118,26 @@ import Testing
         for (file, text, reason) in cases {
             let path = "\(dir)/\(file)"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            let r = try TestSupport.hwnasRun(["search", "--profile", path, "--budget", "3", "--quiet"])
+            let r = try await TestSupport.hwnasRun(["search", "--profile", path, "--budget", "3", "--quiet"])
             #expect(r.status == 1)
             let line = r.err.split(separator: "\n").first.map(String.init) ?? ""
             #expect(line.contains(path) && line.contains(reason), "\(file): \(r.err)")
         }
     }
 
-    @Test func malformedCSVNamesFileAndLine() throws {
+    @Test func malformedCSVNamesFileAndLine() async throws {
         let dir = TestSupport.tempDir("csv")
         let csv = "\(dir)/bad.csv"
         try "arch,acc\n|a|,90\n|b|,not-a-number\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(csv)",
+        let r = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(csv)",
                                           "--evaluator-option", "column=acc", "--budget", "3", "--quiet"])
         #expect(r.status == 1)
         #expect(r.err.contains("\(csv):3") && r.err.contains("not a finite decimal number"), "\(r.err)")
         try "arch,acc\n|a|,90,extra\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        let r2 = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(csv)",
+        let r2 = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(csv)",
                                            "--evaluator-option", "column=acc", "--budget", "3", "--quiet"])
         #expect(r2.status == 1 && r2.err.contains("\(csv):2") && r2.err.contains("expected 2 fields"))
-        let r3 = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(dir)/missing.csv",
+        let r3 = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "table", "--evaluator-option", "file=\(dir)/missing.csv",
                                            "--evaluator-option", "column=acc", "--budget", "3", "--quiet"])
         #expect(r3.status == 1 && r3.err.contains("missing.csv") && r3.err.contains("cannot read"))
     }

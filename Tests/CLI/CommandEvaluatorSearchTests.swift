@@ -17,16 +17,16 @@ import Glibc
          "--evaluator-option", "stderr=null", "--output", out, "--quiet"] + extra
     }
 
-    @Test func chaosCandidatesFailAndTheSearchCompletes() throws {
+    @Test func chaosCandidatesFailAndTheSearchCompletes() async throws {
         let dir = TestSupport.tempDir("cmd-chaos")
         let out = "\(dir)/out.json"
-        let r = try TestSupport.hwnasRun(searchArgs(trainer: "--chaos", budget: 16, parallel: 3, out: out,
+        let r = try await TestSupport.hwnasRun(searchArgs(trainer: "--chaos", budget: 16, parallel: 3, out: out,
                                                     extra: ["--evaluator-option", "timeout=1"]))
         #expect(r.status == 0, "\(r.err)")
         let result = try TestSupport.readJSON(out)
         let history = try #require(result["history"] as? [[String: Any]])
         #expect(history.count == 16)
-        let plan = try fakeTrainerPlan(history.map { $0["arch"] as! String })
+        let plan = try await fakeTrainerPlan(history.map { $0["arch"] as! String })
         for (h, p) in zip(history, plan) {
             #expect((h["status"] as? String) == (p.kind == "ok" ? "ok" : "failed"), "\(p.kind) \(h)")
             if p.kind == "ok" { #expect(h["objective"] as? Double == p.value) }
@@ -35,7 +35,7 @@ import Glibc
         #expect(plan.contains { $0.kind != "ok" }, "the sample hit no misbehaving candidate")
     }
 
-    @Test func killedSearchResumesFromItsJournal() throws {
+    @Test func killedSearchResumesFromItsJournal() async throws {
         let dir = TestSupport.tempDir("cmd-resume")
         let journal = "\(dir)/journal.jsonl", requests = "\(dir)/requests.log", out = "\(dir)/out.json"
         let budget = 12
@@ -54,9 +54,9 @@ import Glibc
         func journalLines() -> [String] {
             ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
-        while journalLines().count < 4 && Date() < deadline && first.isRunning { usleep(20_000) }
+        while journalLines().count < 4 && Date() < deadline && first.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await TestSupport.exit(of: first)
         #expect(first.terminationReason == .uncaughtSignal, "hwnas finished before it could be killed")
         let before = journalLines()
         #expect(before.count >= 4 && before.count < budget)
@@ -66,7 +66,7 @@ import Glibc
         })
 
         // Run 2: same command, to the end.
-        let r = try TestSupport.hwnasRun(args)
+        let r = try await TestSupport.hwnasRun(args)
         #expect(r.status == 0, "\(r.err)")
         let after = journalLines()
         #expect(Array(after.prefix(before.count)) == before, "journal lines of the killed run were changed")

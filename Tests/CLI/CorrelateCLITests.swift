@@ -8,10 +8,10 @@ import HwnasTabular
 import Testing
 
 @Suite(.tags(.cli)) struct CorrelateCLITests {
-    @Test func correlateReportsEveryProxyAndColumn() throws {
+    @Test func correlateReportsEveryProxyAndColumn() async throws {
         let dir = TestSupport.tempDir("correlate")
         let csv = "\(dir)/points.csv"
-        let r = try TestSupport.hwnasRun(["correlate", "--table", TestSupport.nb201CSV, "--sample", "24", "--seed", "3",
+        let r = try await TestSupport.hwnasRun(["correlate", "--table", TestSupport.nb201CSV, "--sample", "24", "--seed", "3",
                                           "--evaluator-option", "batch=8", "--parallel", "2", "--csv", csv, "--quiet"])
         #expect(r.status == 0, "\(r.err)")
         for c in ["cifar10_acc Spearman", "cifar100_acc Kendall", "imagenet16_acc Spearman", "| meco |", "| params |", "| macs |"] {
@@ -26,13 +26,13 @@ import Testing
         #expect(r.out.contains("| params | " + String(format: "%.3f", rho)), "\(r.out)")
     }
 
-    @Test func badTableIsAClearError() throws {
+    @Test func badTableIsAClearError() async throws {
         let dir = TestSupport.tempDir("correlate-bad")
         let path = "\(dir)/t.csv"
         try "arch,cifar10_acc\n|nope~0|,90\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let r = try TestSupport.hwnasRun(["correlate", "--table", path, "--columns", "cifar10_acc", "--sample", "3", "--quiet"])
+        let r = try await TestSupport.hwnasRun(["correlate", "--table", path, "--columns", "cifar10_acc", "--sample", "3", "--quiet"])
         #expect(r.status == 1 && r.err.contains(path) && r.err.contains("not an architecture"), "\(r.err)")
-        let c = try TestSupport.hwnasRun(["correlate", "--table", TestSupport.nb201CSV, "--columns", "no_such_acc", "--sample", "3", "--quiet"])
+        let c = try await TestSupport.hwnasRun(["correlate", "--table", TestSupport.nb201CSV, "--columns", "no_such_acc", "--sample", "3", "--quiet"])
         #expect(c.status == 1 && c.err.hasPrefix("hwnas: error: ") && c.err.contains("no column 'no_such_acc'"), "\(c.err)")
     }
 }

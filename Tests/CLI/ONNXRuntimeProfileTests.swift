@@ -8,13 +8,13 @@ import Foundation
 import Testing
 
 @Suite(.tags(.cli)) struct ONNXRuntimeProfileTests {
-    @Test func profileAndMeasureInONNXRuntime() throws {
+    @Test func profileAndMeasureInONNXRuntime() async throws {
         let dir = TestSupport.tempDir("ort-profile")
         let profile = "\(dir)/ort-nb201.yaml"
-        let r = try TestSupport.hwnasRun(["profile", "cpu", "--space", "nb201", "--runtime", "onnxruntime", "--out", profile,
+        let r = try await TestSupport.hwnasRun(["profile", "cpu", "--space", "nb201", "--runtime", "onnxruntime", "--out", profile,
                                           "--sample-networks", "20", "--calibrate", "8", "--repeats", "10", "--warmup", "3"])
         #expect(r.status == 0, "\(r.out)\n\(r.err)")
-        let version = try TestSupport.run("/usr/bin/env", ["python3", "-c", "import onnxruntime; print(onnxruntime.__version__)"])
+        let version = try await TestSupport.run("/usr/bin/env", ["python3", "-c", "import onnxruntime; print(onnxruntime.__version__)"])
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
         let yaml = try String(contentsOfFile: profile, encoding: .utf8)
         #expect(yaml.contains("runtime: onnxruntime") && yaml.contains("runtime_version: \"\(version)\"") && yaml.contains("threads: 1"), "\(yaml)")
@@ -29,50 +29,50 @@ import Testing
             #expect(median > 0, "\(row)")
         }
         // measure takes the runtime from the profile's provenance.
-        let m = try TestSupport.hwnasRun(["measure", "--space", "nb201", "--profile", profile, "--samples", "5", "--repeats", "5"])
+        let m = try await TestSupport.hwnasRun(["measure", "--space", "nb201", "--profile", profile, "--samples", "5", "--repeats", "5"])
         #expect(m.status == 0 && m.out.contains("profile ort-nb201, onnxruntime, 1 thread(s), 5 networks"), "\(m.out)\n\(m.err)")
         #expect(m.out.contains("prediction vs measured: n=5"), "\(m.out)")
     }
 
     /// A 1-D block space: an exported network comes back from ONNX layer for
     /// layer, so the table (keyed by layers) prices the imported model too.
-    @Test func anExportedModelIsMeasuredAndPredicted() throws {
+    @Test func anExportedModelIsMeasuredAndPredicted() async throws {
         let dir = TestSupport.tempDir("ort-model")
         let profile = "\(dir)/ort-1d.yaml"
-        let r = try TestSupport.hwnasRun(["profile", "cpu", "--space", "micronas-1d", "--runtime", "onnxruntime", "--out", profile,
+        let r = try await TestSupport.hwnasRun(["profile", "cpu", "--space", "micronas-1d", "--runtime", "onnxruntime", "--out", profile,
                                           "--sample-networks", "2", "--calibrate", "0", "--repeats", "5", "--warmup", "2"])
         #expect(r.status == 0, "\(r.out)\n\(r.err)")
         // The first choice of every dim: one of the "uniform" networks the profile always covers.
         let arch = "c8:k3/c16:k3/c24:k3/c32:k3"
-        let e = try TestSupport.hwnasRun(["export", "--space", "micronas-1d", "--arch", arch, "--output", "\(dir)/n.onnx"])
+        let e = try await TestSupport.hwnasRun(["export", "--space", "micronas-1d", "--arch", arch, "--output", "\(dir)/n.onnx"])
         #expect(e.status == 0, "\(arch): \(e.err)")
-        let one = try TestSupport.hwnasRun(["measure", "--model", "\(dir)/n.onnx", "--profile", profile, "--repeats", "5"])
+        let one = try await TestSupport.hwnasRun(["measure", "--model", "\(dir)/n.onnx", "--profile", profile, "--repeats", "5"])
         #expect(one.status == 0 && one.out.contains("ms median") && one.out.contains("in onnxruntime, 1 thread(s)"), "\(one.out)\n\(one.err)")
         #expect(one.out.contains("profile ort-1d (measured in onnxruntime) predicts"), "\(one.out)")
     }
 
-    @Test func aMissingRuntimeIsOneLine() throws {
-        let r = try TestSupport.hwnasRun(["measure", "--model", "/nonexistent.onnx", "--runtime", "onnxruntime"],
+    @Test func aMissingRuntimeIsOneLine() async throws {
+        let r = try await TestSupport.hwnasRun(["measure", "--model", "/nonexistent.onnx", "--runtime", "onnxruntime"],
                                          env: ["HWNAS_TIMER": "/nonexistent/onnx_timer.py"])
         #expect(r.status == 1 && r.err.hasPrefix("hwnas: error: --runtime onnxruntime:") && r.err.split(separator: "\n").count == 1, "\(r.err)")
     }
 
     /// tools/gpu-lut's pipeline (hwnas profile gpu) on CPU torch: the same
     /// exports, timed as PyTorch modules; unchanged on a CUDA GPU.
-    @Test func gpuPipelineRunsOnCPUTorch() throws {
+    @Test func gpuPipelineRunsOnCPUTorch() async throws {
         let dir = TestSupport.tempDir("torch-profile")
         let profile = "\(dir)/torch-nb201.yaml"
-        let r = try TestSupport.hwnasRun(["profile", "gpu", "--device", "cpu", "--space", "nb201", "--out", profile,
+        let r = try await TestSupport.hwnasRun(["profile", "gpu", "--device", "cpu", "--space", "nb201", "--out", profile,
                                           "--sample-networks", "10", "--calibrate", "3", "--repeats", "5", "--warmup", "2"])
         #expect(r.status == 0, "\(r.out)\n\(r.err)")
         let yaml = (try? String(contentsOfFile: profile, encoding: .utf8)) ?? ""
         #expect(yaml.contains("runtime: torch") && yaml.contains("device: \"cpu\"") && yaml.contains("tool: hwnas profile gpu"), "\(yaml)")
-        let m = try TestSupport.hwnasRun(["measure", "--space", "nb201", "--profile", profile, "--samples", "3", "--repeats", "3"])
+        let m = try await TestSupport.hwnasRun(["measure", "--space", "nb201", "--profile", profile, "--samples", "3", "--repeats", "3"])
         #expect(m.status == 0 && m.out.contains("profile torch-nb201, torch, 1 thread(s), 3 networks"), "\(m.out)\n\(m.err)")
         // Where no GPU is, --device cuda is one line, not a traceback.
-        let probe = try TestSupport.run("/usr/bin/env", ["python3", "-c", "import torch; print(torch.cuda.is_available())"])
+        let probe = try await TestSupport.run("/usr/bin/env", ["python3", "-c", "import torch; print(torch.cuda.is_available())"])
         if probe.out.contains("False") {
-            let cuda = try TestSupport.hwnasRun(["profile", "gpu", "--space", "micronas-1d", "--out", "\(dir)/x.yaml"])
+            let cuda = try await TestSupport.hwnasRun(["profile", "gpu", "--space", "micronas-1d", "--out", "\(dir)/x.yaml"])
             #expect(cuda.status == 1 && cuda.err.contains("no CUDA device here") && cuda.err.split(separator: "\n").count == 1, "\(cuda.err)")
         }
     }

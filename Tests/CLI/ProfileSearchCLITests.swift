@@ -14,12 +14,12 @@ import Testing
         try #require(TestSupport.readJSON(path)["history"] as? [[String: Any]])
     }
 
-    @Test func embeddedDefaultSearchesAnMCUWithTheTrainingFreeEvaluator() throws {
+    @Test func embeddedDefaultSearchesAnMCUWithTheTrainingFreeEvaluator() async throws {
         let dir = TestSupport.tempDir("default-search")
         let out = "\(dir)/r.json"
         // No --space/--profile/--evaluator: exactly the README's defaults, a
         // tighter flash bound so the constraint bites, a small batch for speed.
-        let r = try TestSupport.hwnasRun(["search", "--constraint", "peak_sram_kb<=320", "--constraint", "flash_kb<=300",
+        let r = try await TestSupport.hwnasRun(["search", "--constraint", "peak_sram_kb<=320", "--constraint", "flash_kb<=300",
                                           "--budget", "6", "--parallel", "2", "--evaluator-option", "batch=8",
                                           "--output", out, "--quiet"])
         #expect(r.status == 0, "\(r.err)")
@@ -34,15 +34,15 @@ import Testing
         }
     }
 
-    @Test func cpuLookupTableProfileConstrainsMeasuredLatency() throws {
-        let cost = try TestSupport.hwnasRun(["cost", "--space", "nb201", "--profile", "cpu-epyc-nb201", "--arch", Self.conv3x3])
+    @Test func cpuLookupTableProfileConstrainsMeasuredLatency() async throws {
+        let cost = try await TestSupport.hwnasRun(["cost", "--space", "nb201", "--profile", "cpu-epyc-nb201", "--arch", Self.conv3x3])
         #expect(cost.status == 0, "\(cost.err)")
         let slowest = try #require(((try JSONSerialization.jsonObject(with: Data(cost.out.utf8)) as? [String: Any])?["metrics"]
             as? [String: Double])?["latency_ms"])
         let bound = slowest / 2
         let dir = TestSupport.tempDir("cpu-search")
         let out = "\(dir)/r.json"
-        let r = try TestSupport.hwnasRun(["search", "--space", "nb201", "--profile", "cpu-epyc-nb201",
+        let r = try await TestSupport.hwnasRun(["search", "--space", "nb201", "--profile", "cpu-epyc-nb201",
                                           "--constraint", "latency_ms<=\(bound)", "--evaluator", "table",
                                           "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--evaluator-option", "column=cifar10_acc",
                                           "--budget", "30", "--output", out, "--quiet"])
@@ -52,10 +52,10 @@ import Testing
         for e in h { #expect(((e["costs"] as? [String: Double])?["latency_ms"] ?? .infinity) <= bound) }
     }
 
-    @Test func twoObjectiveSearchWritesAParetoFrontAndPlot() throws {
+    @Test func twoObjectiveSearchWritesAParetoFrontAndPlot() async throws {
         let dir = TestSupport.tempDir("pareto-search")
         let out = "\(dir)/r.json", svg = "\(dir)/front.svg"
-        let r = try TestSupport.hwnasRun(["search", "--space", "nb201", "--profile", "raspi4", "--constraint", "latency_ms<=30",
+        let r = try await TestSupport.hwnasRun(["search", "--space", "nb201", "--profile", "raspi4", "--constraint", "latency_ms<=30",
                                           "--evaluator", "table", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
                                           "--evaluator-option", "column=cifar10_acc",
                                           "--objective", "accuracy:max", "--objective", "latency_ms:min", "--strategy", "nsga2",

@@ -9,13 +9,13 @@ import Testing
 @Suite(.serialized, .tags(.cli)) struct SearchCLITests {
     static let devices = ["eyeriss", "fpga", "pixel3", "raspi4", "gold_6226", "titan_rtx_1", "1080ti_32", "pixel2"]
 
-    func search(_ extra: [String], out: String) throws -> TestSupport.Run {
-        try TestSupport.hwnasRun(["search", "--space", "nb201", "--evaluator", "table",
+    func search(_ extra: [String], out: String) async throws -> TestSupport.Run {
+        try await TestSupport.hwnasRun(["search", "--space", "nb201", "--evaluator", "table",
                                   "--evaluator-option", "file=\(TestSupport.nb201CSV)",
                                   "--evaluator-option", "column=cifar10_acc", "--output", out, "--quiet"] + extra)
     }
 
-    @Test func searchWritesTheDocumentedResultForEveryDevice() throws {
+    @Test func searchWritesTheDocumentedResultForEveryDevice() async throws {
         let dir = TestSupport.tempDir("devices")
         let table = try CSVTable.read(TestSupport.nb201CSV)
         for dev in Self.devices {
@@ -23,7 +23,7 @@ import Testing
             let lat = try table.numericColumn("\(dev)_ms").filter(\.isFinite).sorted()
             let bound = lat[lat.count / 2]
             let out = "\(dir)/\(dev).json"
-            let r = try search(["--profile", dev, "--constraint", "latency_ms<=\(bound)", "--budget", "20", "--seed", "3"], out: out)
+            let r = try await search(["--profile", dev, "--constraint", "latency_ms<=\(bound)", "--budget", "20", "--seed", "3"], out: out)
             #expect(r.status == 0, "\(dev): \(r.err)")
             let j = try TestSupport.readJSON(out)
             let best = try #require(j["best"] as? [String: Any])
@@ -43,13 +43,13 @@ import Testing
         }
     }
 
-    @Test func sameSeedSameResultAndNoDuplicates() throws {
+    @Test func sameSeedSameResultAndNoDuplicates() async throws {
         let dir = TestSupport.tempDir("seed")
         for strategy in ["regularized-evolution", "random"] {
             var archs: [[String]] = []
             for k in 0..<2 {
                 let out = "\(dir)/\(strategy)-\(k).json"
-                let r = try search(["--profile", "raspi4", "--constraint", "latency_ms<=10", "--strategy", strategy,
+                let r = try await search(["--profile", "raspi4", "--constraint", "latency_ms<=10", "--strategy", strategy,
                                     "--budget", "60", "--seed", "42"], out: out)
                 #expect(r.status == 0, "\(r.err)")
                 let h = try TestSupport.readJSON(out)["history"] as! [[String: Any]]
@@ -60,9 +60,9 @@ import Testing
         }
     }
 
-    @Test func costPrintsMetricsAsJSON() throws {
+    @Test func costPrintsMetricsAsJSON() async throws {
         let arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
-        let r = try TestSupport.hwnasRun(["cost", "--space", "nb201", "--profile", "raspi4", "--arch", arch])
+        let r = try await TestSupport.hwnasRun(["cost", "--space", "nb201", "--profile", "raspi4", "--arch", arch])
         #expect(r.status == 0, "\(r.err)")
         let j = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         let m = j["metrics"] as! [String: Double]
@@ -70,21 +70,21 @@ import Testing
         #expect(j["arch"] as? String == arch)
     }
 
-    @Test func journalResumesWithoutReevaluating() throws {
+    @Test func journalResumesWithoutReevaluating() async throws {
         let dir = TestSupport.tempDir("journal")
         let journal = "\(dir)/j.jsonl"
         let args = ["--profile", "raspi4", "--constraint", "latency_ms<=10", "--seed", "5", "--journal", journal]
-        let first = try search(args + ["--budget", "30"], out: "\(dir)/a.json")
+        let first = try await search(args + ["--budget", "30"], out: "\(dir)/a.json")
         #expect(first.status == 0, "\(first.err)")
         let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 31 && lines[0].contains("\"hwnas_journal\":1"), "a header, then 30 evaluations")
         // Resume with a larger budget: the first 30 come back from the journal.
-        let second = try search(args + ["--budget", "50"], out: "\(dir)/b.json")
+        let second = try await search(args + ["--budget", "50"], out: "\(dir)/b.json")
         #expect(second.status == 0, "\(second.err)")
         let b = try TestSupport.readJSON("\(dir)/b.json")
         #expect(b["replayed_evaluations"] as? Int == 30)
         #expect(b["evaluations"] as? Int == 50)
-        let fresh = try search(["--profile", "raspi4", "--constraint", "latency_ms<=10", "--seed", "5", "--budget", "50"],
+        let fresh = try await search(["--profile", "raspi4", "--constraint", "latency_ms<=10", "--seed", "5", "--budget", "50"],
                                out: "\(dir)/c.json")
         #expect(fresh.status == 0)
         let hb = (b["history"] as! [[String: Any]]).map { $0["arch"] as! String }
@@ -93,16 +93,16 @@ import Testing
         #expect(try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").count == 51)
     }
 
-    @Test func pluginsAndProfilesList() throws {
-        let r = try TestSupport.hwnasRun(["plugins", "list"])
+    @Test func pluginsAndProfilesList() async throws {
+        let r = try await TestSupport.hwnasRun(["plugins", "list"])
         #expect(r.status == 0)
         for id in ["random", "regularized-evolution", "table", "layer-table"] { #expect(r.out.contains(id)) }
         #expect(r.out.contains("ABI") && r.out.contains(".so"))
-        let p = try TestSupport.hwnasRun(["profiles", "list"])
+        let p = try await TestSupport.hwnasRun(["profiles", "list"])
         for d in Self.devices { #expect(p.out.contains(d)) }
     }
 
-    @Test func droppedInProfileJustWorks() throws {
+    @Test func droppedInProfileJustWorks() async throws {
         let dir = TestSupport.tempDir("profile")
         let yaml = """
         name: my-board
@@ -113,7 +113,7 @@ import Testing
           column: pixel3_ms
         """
         try yaml.write(toFile: "\(dir)/my-board.yaml", atomically: true, encoding: .utf8)
-        let r = try search(["--profile", "\(dir)/my-board.yaml", "--constraint", "latency_ms<=8", "--budget", "10"], out: "\(dir)/r.json")
+        let r = try await search(["--profile", "\(dir)/my-board.yaml", "--constraint", "latency_ms<=8", "--budget", "10"], out: "\(dir)/r.json")
         #expect(r.status == 0, "\(r.err)")
         #expect(try TestSupport.readJSON("\(dir)/r.json")["profile"] as? String == "my-board")
     }

@@ -30,16 +30,16 @@ import Testing
         return path
     }
 
-    func search(_ args: [String], out: String) throws -> [[String: Any]] {
-        let r = try TestSupport.hwnasRun(["search"] + args + ["--output", out, "--quiet"])
+    func search(_ args: [String], out: String) async throws -> [[String: Any]] {
+        let r = try await TestSupport.hwnasRun(["search"] + args + ["--output", out, "--quiet"])
         #expect(r.status == 0, "\(args): \(r.err)")
         let j = try TestSupport.readJSON(out)
         #expect(j["feasible"] as? Bool == true, "\(args)")
         return try #require(j["history"] as? [[String: Any]])
     }
 
-    func checkMCU(_ space: [String], dir: String, evaluator: [String], budget: Int, flashKB: Int = 1024) throws {
-        let history = try search(space + ["--profile", "stm32f746", "--constraint", "peak_sram_kb<=320", "--constraint", "flash_kb<=\(flashKB)",
+    func checkMCU(_ space: [String], dir: String, evaluator: [String], budget: Int, flashKB: Int = 1024) async throws {
+        let history = try await search(space + ["--profile", "stm32f746", "--constraint", "peak_sram_kb<=320", "--constraint", "flash_kb<=\(flashKB)",
                                           "--budget", "\(budget)", "--seed", "5"] + evaluator, out: "\(dir)/mcu.json")
         #expect(history.count == budget)
         for h in history {
@@ -49,8 +49,8 @@ import Testing
         }
     }
 
-    func checkCPU(_ space: [String], dir: String, evaluators: [[String]], budget: Int) throws {
-        let prof = try TestSupport.hwnasRun(["profile", "cpu"] + space + ["--out", "\(dir)/cpu.yaml", "--repeats", "1", "--warmup", "0",
+    func checkCPU(_ space: [String], dir: String, evaluators: [[String]], budget: Int) async throws {
+        let prof = try await TestSupport.hwnasRun(["profile", "cpu"] + space + ["--out", "\(dir)/cpu.yaml", "--repeats", "1", "--warmup", "0",
                                                                            "--sample-networks", "400", "--calibrate", "5"])
         #expect(prof.status == 0, "\(prof.err)")
         // Networks with a layer the table lacks get no latency (infeasible under
@@ -59,7 +59,7 @@ import Testing
             .flatMap { Double($0.dropFirst("covers every layer of ".count).prefix { $0 != "%" }) }
         #expect((coverage ?? 0) >= 90, "\(prof.out)")
         for (k, evaluator) in evaluators.enumerated() {
-            let history = try search(space + ["--profile", "\(dir)/cpu.yaml", "--constraint", "latency_ms<=1000",
+            let history = try await search(space + ["--profile", "\(dir)/cpu.yaml", "--constraint", "latency_ms<=1000",
                                               "--budget", "\(budget)", "--seed", "6"] + evaluator, out: "\(dir)/cpu\(k).json")
             #expect(history.count == budget)
             for h in history {
@@ -76,23 +76,23 @@ import Testing
                           "command=python3 \(TestSupport.repoRoot)/Tests/fixtures/ir_trainer.py"]
 
     @Test(arguments: SpaceSearchCLITests.spaces.map(\.0))
-    func shippedSpaceSearchesOnAnMCUAndOnThisCPU(_ name: String) throws {
+    func shippedSpaceSearchesOnAnMCUAndOnThisCPU(_ name: String) async throws {
         let (_, opts, flash) = Self.spaces.first { $0.0 == name }!
         let dir = TestSupport.tempDir("space-\(name)")
         let space = ["--space", name] + opts
-        try checkMCU(space, dir: dir, evaluator: Self.meco, budget: 3, flashKB: flash)
-        try checkCPU(space, dir: dir, evaluators: [Self.naswot], budget: 3)
+        try await checkMCU(space, dir: dir, evaluator: Self.meco, budget: 3, flashKB: flash)
+        try await checkCPU(space, dir: dir, evaluators: [Self.naswot], budget: 3)
     }
 
-    @Test func aSpaceWrittenFromTheDocsAloneSearchesEndToEnd() throws {
+    @Test func aSpaceWrittenFromTheDocsAloneSearchesEndToEnd() async throws {
         let dir = TestSupport.tempDir("space-doc")
         let file = try Self.workedExample(into: dir)
-        let show = try TestSupport.hwnasRun(["spaces", "show", file])
+        let show = try await TestSupport.hwnasRun(["spaces", "show", file])
         #expect(show.status == 0 && show.out.contains("input 1x49x10"), "\(show.out)\(show.err)")
         let space = ["--space", file]
-        try checkMCU(space, dir: dir, evaluator: Self.naswot, budget: 4)
-        try checkMCU(space, dir: dir, evaluator: Self.trainer, budget: 4)
-        try checkCPU(space, dir: dir, evaluators: [Self.naswot, Self.trainer], budget: 4)
+        try await checkMCU(space, dir: dir, evaluator: Self.naswot, budget: 4)
+        try await checkMCU(space, dir: dir, evaluator: Self.trainer, budget: 4)
+        try await checkCPU(space, dir: dir, evaluators: [Self.naswot, Self.trainer], budget: 4)
         // The trainer saw the networks: its objective is -params / 1e6.
         for h in try #require(TestSupport.readJSON("\(dir)/cpu1.json")["history"] as? [[String: Any]]) {
             let params = try #require((h["costs"] as? [String: Double])?["params"])

@@ -30,7 +30,7 @@ import Testing
 
     /// ReLU-Conv (pre-activation) with a residual and a hard-swish: RELU,
     /// CONV_2D, ADD (own buffer), HARD_SWISH, then MEAN and FULLY_CONNECTED.
-    @Test func loweringWritesTheOpsTheConverterEmits() throws {
+    @Test func loweringWritesTheOpsTheConverterEmits() async throws {
         let c8 = TensorShape(c: 8, h: 8, w: 8), pooled = TensorShape(c: 8, h: 1, w: 1), logits = TensorShape(c: 4, h: 1, w: 1)
         var conv = Layer(op: "relu_conv_bn", kernel: 3, input: 0, input2: 0, output: 1, inShape: c8, outShape: c8,
                          flags: .residual, weightElems: 576, biasElems: 8)
@@ -65,7 +65,7 @@ import Testing
         #expect(TFLMLayout.mcu32.kernel[.conv2D] == 96 && TFLMLayout.host64.kernel.count == TFLMKernel.allCases.count)
     }
 
-    @Test func anOperatorWithNoTFLiteFormIsAnError() throws {
+    @Test func anOperatorWithNoTFLiteFormIsAnError() async throws {
         var n = Network(tensors: [TensorShape(c: 4, h: 4, w: 4), TensorShape(c: 4, h: 4, w: 4)], layers: [])
         n.layers = [Layer(op: "mystery_op", input: 0, output: 1, inShape: n.tensors[0], outShape: n.tensors[1])]
         #expect(throws: OpError.unknownOp("mystery_op")) { try TFLMGraph(n) }
@@ -78,16 +78,16 @@ import Testing
     /// 64-bit one (smaller structs) but above the tensor arena alone.
     /// The MLPerf Tiny models (ResNet-8, DS-CNN, MobileNetV1-0.25) built in
     /// PyTorch and exported as ONNX into a fresh folder.
-    static func mlperfTinyModels() throws -> String {
+    static func mlperfTinyModels() async throws -> String {
         let dir = TestSupport.tempDir("mlperf-tiny")
-        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/models.py", dir])
+        let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/models.py", dir])
         guard r.status == 0 else { throw TestFailure("models.py: \(r.err)") }
         return dir
     }
 
-    @Test func estimatesMatchTFLMOnEveryShippedSpace() throws {
-        let models = try Self.mlperfTinyModels()
-        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/tflm/arena_table.py",
+    @Test func estimatesMatchTFLMOnEveryShippedSpace() async throws {
+        let models = try await Self.mlperfTinyModels()
+        let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/tflm/arena_table.py",
                                                      "--hwnas", TestSupport.hwnas, "--seeds", "1,2,3", "--json",
                                                      "--work", TestSupport.tempDir("tflm-arena")]
                                     + ["ic", "kws", "vww"].flatMap { ["--model", "\(models)/\($0).onnx"] })
@@ -107,9 +107,9 @@ import Testing
 
     /// The latency profiles calibrated on MLPerf Tiny (one model per board
     /// and runtime) predict every held-back published figure within 20%.
-    @Test func mlperfTinyLatencyProfilesPredictHeldBackModels() throws {
-        let models = try Self.mlperfTinyModels()
-        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/calibrate.py",
+    @Test func mlperfTinyLatencyProfilesPredictHeldBackModels() async throws {
+        let models = try await Self.mlperfTinyModels()
+        let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/calibrate.py",
                                                      "--hwnas", TestSupport.hwnas, "--models", models, "--check", "--json"])
         #expect(r.status == 0, "\(r.err)")
         let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

@@ -9,15 +9,15 @@ import Foundation
 import Testing
 
 @Suite(.tags(.cli)) struct TFLiteExportTests {
-    @Test func everySpaceExportsAModelTFLMRuns() throws {
+    @Test func everySpaceExportsAModelTFLMRuns() async throws {
         let dir = TestSupport.tempDir("tflite")
         var cases: [[String: String]] = []
         for space in ONNXExportTests.spaces {
             for seed in [1, 2] {
-                let arch = try ONNXExportTests.sample(space, seed: seed)
+                let arch = try await ONNXExportTests.sample(space, seed: seed)
                 let base = "\(dir)/\(space)-\(seed)"
                 for ext in ["json", "tflite"] {
-                    let r = try TestSupport.hwnasRun(["export", "--space", space, "--arch", arch, "--output", "\(base).\(ext)"])
+                    let r = try await TestSupport.hwnasRun(["export", "--space", space, "--arch", arch, "--output", "\(base).\(ext)"])
                     #expect(r.status == 0, "\(space) \(arch) \(ext): \(r.err)")
                 }
                 cases.append(["tflite": "\(base).tflite", "ir": "\(base).json"])
@@ -25,14 +25,14 @@ import Testing
         }
         let list = "\(dir)/cases.json"
         try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: list))
-        let r = try TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/Tests/fixtures/tflite_check.py", list])
+        let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/Tests/fixtures/tflite_check.py", list])
         let results = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(results.count == cases.count, "\(r.out)\n\(r.err)")
         for res in results { #expect(res["ok"] as? Bool == true, "\(res)") }
     }
 
-    @Test func aMissingWriterIsOneLine() throws {
-        let r = try TestSupport.hwnasRun(["export", "--space", "micronas-1d", "--arch", "c8:k3/c16:k3/c24:k3/c32:k3",
+    @Test func aMissingWriterIsOneLine() async throws {
+        let r = try await TestSupport.hwnasRun(["export", "--space", "micronas-1d", "--arch", "c8:k3/c16:k3/c24:k3/c32:k3",
                                           "--output", TestSupport.tempDir("tflite-missing") + "/x.tflite"],
                                          env: ["HWNAS_TFLITE_WRITER": "/nonexistent/ir_to_tflite.py"])
         #expect(r.status == 1 && r.err.hasPrefix("hwnas: error: --format tflite:") && r.err.split(separator: "\n").count == 1, "\(r.err)")

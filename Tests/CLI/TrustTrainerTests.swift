@@ -13,7 +13,7 @@ import Testing
         return state != "Z" && state != "X"
     }
 
-    @Test func helpersOfATrainerEndWithTheSearch() throws {
+    @Test func helpersOfATrainerEndWithTheSearch() async throws {
         let dir = TestSupport.tempDir("trainer-group")
         let trainer = "\(dir)/train.py"
         // The helper keeps stdout open too: the worker's exit must still count as its end.
@@ -29,7 +29,7 @@ import Testing
             elif m.get("type") == "evaluate":
                 print(json.dumps({"id": m["id"], "objective": sum(m["genotype"])}), flush=True)
         """.write(toFile: trainer, atomically: true, encoding: .utf8)
-        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "command",
+        let r = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "command",
                                           "--evaluator-option", "command=python3 \(trainer)", "--parallel", "2",
                                           "--budget", "6", "--quiet", "--output", "\(dir)/r.json"])
         #expect(r.status == 0, "\(r.err)")
@@ -39,12 +39,12 @@ import Testing
         #expect(!pids.isEmpty)
         // Reaped asynchronously by init: give it a moment.
         let deadline = Date(timeIntervalSinceNow: 5)
-        while pids.contains(where: Self.isRunning), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        while pids.contains(where: Self.isRunning), Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
         #expect(!pids.contains(where: Self.isRunning), "trainer helpers still running: \(pids.filter(Self.isRunning))")
         for p in pids { kill(p, SIGKILL) }
     }
 
-    @Test func aTrainerThatStopsStartingEndsTheCall() throws {
+    @Test func aTrainerThatStopsStartingEndsTheCall() async throws {
         // Starts once, answers one request and dies; every later start fails.
         let dir = TestSupport.tempDir("trainer-restarts")
         let trainer = "\(dir)/train.py"
@@ -63,7 +63,7 @@ import Testing
                 print(json.dumps({"id": m["id"], "objective": 1.0}), flush=True)
                 os._exit(3)
         """.write(toFile: trainer, atomically: true, encoding: .utf8)
-        let r = try TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "command",
+        let r = try await TestSupport.hwnasRun(["search", "--profile", "raspi4", "--evaluator", "command",
                                           "--evaluator-option", "command=python3 \(trainer)", "--evaluator-option", "stderr=null",
                                           "--budget", "30", "--quiet", "--output", "\(dir)/r.json"])
         #expect(!r.signaled)

@@ -12,14 +12,14 @@ import Testing
     static let fixtures = TestSupport.repoRoot + "/Tests/plugin-fixtures"
     static let v10Include = TestSupport.repoRoot + "/Tests/abi-fixtures/v1.0"
 
-    @Test func pluginsBuiltAgainstTheV10HeaderLoadAndSearch() throws {
+    @Test func pluginsBuiltAgainstTheV10HeaderLoadAndSearch() async throws {
         let dir = TestSupport.tempDir("abi-v10")
-        try TestSupport.compileSharedLibrary([TestSupport.repoRoot + "/examples/c-strategy/hill_climb.c"],
+        try await TestSupport.compileSharedLibrary([TestSupport.repoRoot + "/examples/c-strategy/hill_climb.c"],
                                              output: "\(dir)/libhill_climb_v10.so", include: Self.v10Include,
                                              defines: ["-Wall", "-Werror", "-pedantic"])
-        try TestSupport.compileSharedLibrary(["\(Self.fixtures)/v10_cost_model.c"], output: "\(dir)/libv10_cost.so",
+        try await TestSupport.compileSharedLibrary(["\(Self.fixtures)/v10_cost_model.c"], output: "\(dir)/libv10_cost.so",
                                              include: Self.v10Include, defines: ["-Wall", "-Werror", "-pedantic"])
-        let list = try TestSupport.hwnasRun(["plugins", "list", "--plugin-path", dir])
+        let list = try await TestSupport.hwnasRun(["plugins", "list", "--plugin-path", dir])
         #expect(list.status == 0 && list.err.isEmpty, "\(list.err)")
         let rows = list.out.split(separator: "\n").filter { $0.contains("hill-climb") || $0.contains("v10-cost") }
         #expect(rows.count == 2 && rows.allSatisfy { $0.contains(" 1.0 ") }, "\(list.out)")
@@ -29,7 +29,7 @@ import Testing
         try (stm.replacingOccurrences(of: "name: stm32f746", with: "name: stm32f746-v10")
              + "v10:\n  model: v10-cost\n").write(toFile: "\(dir)/prof.yaml", atomically: true, encoding: .utf8)
         let out = "\(dir)/r.json"
-        let r = try TestSupport.hwnasRun(["search", "--plugin-path", dir, "--strategy", "hill-climb", "--profile", "\(dir)/prof.yaml",
+        let r = try await TestSupport.hwnasRun(["search", "--plugin-path", dir, "--strategy", "hill-climb", "--profile", "\(dir)/prof.yaml",
                                           "--constraint", "v10_latency_ms<=150", "--evaluator", "table",
                                           "--evaluator-option", "file=\(TestSupport.nb201CSV)", "--evaluator-option", "column=cifar10_acc",
                                           "--budget", "25", "--seed", "3", "--output", out, "--quiet"])
@@ -44,17 +44,17 @@ import Testing
         }
     }
 
-    @Test func aNewerMinorLoadsWhenItsStructsAreReadable() throws {
+    @Test func aNewerMinorLoadsWhenItsStructsAreReadable() async throws {
         let dir = TestSupport.tempDir("abi-newer")
-        try TestSupport.compileSharedLibrary(["\(Self.fixtures)/newer_minor.c"], output: "\(dir)/libnewer.so", include: TestSupport.abiInclude)
-        let r = try TestSupport.hwnasRun(["search", "--plugin-path", "\(dir)/libnewer.so", "--strategy", "newer-minor", "--profile", "raspi4",
+        try await TestSupport.compileSharedLibrary(["\(Self.fixtures)/newer_minor.c"], output: "\(dir)/libnewer.so", include: TestSupport.abiInclude)
+        let r = try await TestSupport.hwnasRun(["search", "--plugin-path", "\(dir)/libnewer.so", "--strategy", "newer-minor", "--profile", "raspi4",
                                           "--evaluator", "table", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
                                           "--evaluator-option", "column=cifar10_acc", "--budget", "5", "--quiet"])
         #expect(r.status == 0, "\(r.err)")
         let small = TestSupport.tempDir("abi-small")
-        try TestSupport.compileSharedLibrary(["\(Self.fixtures)/newer_minor.c"], output: "\(small)/libsmall.so", include: TestSupport.abiInclude,
+        try await TestSupport.compileSharedLibrary(["\(Self.fixtures)/newer_minor.c"], output: "\(small)/libsmall.so", include: TestSupport.abiInclude,
                                              defines: ["-DFIXTURE_SMALL_INSTANCE"])
-        let bad = try TestSupport.hwnasRun(["search", "--plugin-path", "\(small)/libsmall.so", "--strategy", "newer-minor", "--profile", "raspi4",
+        let bad = try await TestSupport.hwnasRun(["search", "--plugin-path", "\(small)/libsmall.so", "--strategy", "newer-minor", "--profile", "raspi4",
                                             "--evaluator", "table", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
                                             "--evaluator-option", "column=cifar10_acc", "--budget", "5", "--quiet"])
         #expect(bad.status == 1 && !bad.signaled)
@@ -62,25 +62,25 @@ import Testing
         #expect(bad.err.split(separator: "\n").count == 1, "one line: \(bad.err)")
     }
 
-    @Test func theEntryDeinitIsCalled() throws {
+    @Test func theEntryDeinitIsCalled() async throws {
         let dir = TestSupport.tempDir("abi-deinit")
-        try TestSupport.compileSharedLibrary(["\(Self.fixtures)/deinit_marker.c"], output: "\(dir)/libmarker.so", include: TestSupport.abiInclude)
+        try await TestSupport.compileSharedLibrary(["\(Self.fixtures)/deinit_marker.c"], output: "\(dir)/libmarker.so", include: TestSupport.abiInclude)
         let marker = "\(dir)/deinit.txt"
-        let r = try TestSupport.hwnasRun(["plugins", "list", "--plugin-path", "\(dir)/libmarker.so"], env: ["HWNAS_FIXTURE_DEINIT_FILE": marker])
+        let r = try await TestSupport.hwnasRun(["plugins", "list", "--plugin-path", "\(dir)/libmarker.so"], env: ["HWNAS_FIXTURE_DEINIT_FILE": marker])
         #expect(r.status == 0 && r.out.contains("deinit-marker"))
         #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "deinit\n")
     }
 
     @Test(arguments: ["version.h", "status.h", "options.h", "host.h", "entry.h", "space.h", "network.h", "candidates.h",
                       "strategy.h", "cost-model.h", "operator-set.h", "evaluator.h", "search-space.h", "plugin.h"])
-    func everyHeaderCompilesOnItsOwn(_ header: String) throws {
+    func everyHeaderCompilesOnItsOwn(_ header: String) async throws {
         let dir = TestSupport.tempDir("abi-header")
         let src = "\(dir)/t.c"
         try "#include <hwnas/\(header)>\nint hwnas_header_test;\n".write(toFile: src, atomically: true, encoding: .utf8)
-        let c = try TestSupport.run("/usr/bin/env", ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only",
+        let c = try await TestSupport.run("/usr/bin/env", ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only",
                                                      "-I", TestSupport.abiInclude, src])
         #expect(c.status == 0, "\(header) in C99: \(c.err)")
-        let cxx = try TestSupport.run("/usr/bin/env", ["c++", "-x", "c++", "-std=c++11", "-Wall", "-Werror", "-fsyntax-only",
+        let cxx = try await TestSupport.run("/usr/bin/env", ["c++", "-x", "c++", "-std=c++11", "-Wall", "-Werror", "-fsyntax-only",
                                                        "-I", TestSupport.abiInclude, src])
         #expect(cxx.status == 0, "\(header) in C++: \(cxx.err)")
     }

@@ -27,7 +27,7 @@ func processExists(_ pid: Int32) -> Bool { FileManager.default.fileExists(atPath
 
 @Suite(.tags(.pluginABI)) struct CommandEvaluatorTests {
     @Test("crashes, hangs and garbage fail only their own candidate; workers are restarted, reaped, and leak no fds")
-    func chaosBatch() throws {
+    func chaosBatch() async throws {
         let pidDir = TestPaths.scratchDirectory("pids")
         defer { try? FileManager.default.removeItem(at: pidDir) }
         let h = try CommandEvaluatorHarness(options: [
@@ -37,7 +37,7 @@ func processExists(_ pid: Int32) -> Bool { FileManager.default.fileExists(atPath
         #expect(h.metricNames == ["accuracy", "layers", "not_reported"])
         let genotypes = sampleGenotypes(24, seed: 7)
         let archs = genotypes.map(CommandEvaluatorHarness.archString)
-        let plan = try fakeTrainerPlan(archs)
+        let plan = try await fakeTrainerPlan(archs)
         // The sample must exercise every behaviour, or the test proves little.
         #expect(Set(plan.map(\.kind)) == ["ok", "crash", "hang", "garbage", "banana", "error"])
 

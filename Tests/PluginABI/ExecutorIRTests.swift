@@ -7,17 +7,17 @@ import Foundation
 import Testing
 
 @Suite(.tags(.pluginABI)) struct ExecutorIRTests {
-    @Test func cExecutorTestsPassUnderSanitizers() throws {
+    @Test func cExecutorTestsPassUnderSanitizers() async throws {
         let root = TestSupport.repoRoot
         let exe = TestSupport.tempDir("executor-c") + "/test_executor"
-        let cc = try TestSupport.run("/usr/bin/env", [
+        let cc = try await TestSupport.run("/usr/bin/env", [
             "cc", "-std=c99", "-O1", "-g", "-Wall", "-Werror", "-fsanitize=address,undefined", "-fno-omit-frame-pointer",
             "-I", root + "/Sources/ABI/CHwnasABI/include", "-I", root + "/Sources/Libraries/HwnasExecutor/include", "-I", root + "/Sources/Libraries/HwnasExecutor",
             root + "/Sources/Libraries/HwnasExecutor/executor.c", root + "/Sources/Libraries/HwnasExecutor/kernels.c", root + "/Tests/executor-c/test_executor.c",
             "-lopenblas", "-lm", "-o", exe])
         #expect(cc.status == 0, "\(cc.err)")
         guard cc.status == 0 else { return }
-        let r = try TestSupport.run(exe, [], env: ["OPENBLAS_NUM_THREADS": "1", "ASAN_OPTIONS": "detect_leaks=1"])
+        let r = try await TestSupport.run(exe, [], env: ["OPENBLAS_NUM_THREADS": "1", "ASAN_OPTIONS": "detect_leaks=1"])
         #expect(r.status == 0 && !r.signaled, "\(r.out)\n\(r.err)")
         #expect(r.out.contains("all passed"), "\(r.out)")
         let cases = r.out.split(separator: "\n").filter { $0.hasPrefix("ok") }.count

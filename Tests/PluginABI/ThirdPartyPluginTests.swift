@@ -5,18 +5,18 @@ import Foundation
 import Testing
 
 @Suite(.tags(.pluginABI)) struct ThirdPartyPluginTests {
-    @Test func plainCPluginRunsASearch() throws {
+    @Test func plainCPluginRunsASearch() async throws {
         let dir = TestSupport.tempDir("third-party")
         // "Install" the headers alone, as a distribution would.
         try FileManager.default.createDirectory(atPath: "\(dir)/include", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: TestSupport.abiInclude + "/hwnas", toPath: "\(dir)/include/hwnas")
-        try TestSupport.compileSharedLibrary([TestSupport.repoRoot + "/examples/c-strategy/hill_climb.c"],
+        try await TestSupport.compileSharedLibrary([TestSupport.repoRoot + "/examples/c-strategy/hill_climb.c"],
                                              output: "\(dir)/libhill_climb.so", include: "\(dir)/include",
                                              defines: ["-Wall", "-Werror", "-pedantic"])
-        let v = try TestSupport.hwnasRun(["plugins", "validate", "\(dir)/libhill_climb.so"])
+        let v = try await TestSupport.hwnasRun(["plugins", "validate", "\(dir)/libhill_climb.so"])
         #expect(v.status == 0, "\(v.out)")
         let out = "\(dir)/r.json"
-        let r = try TestSupport.hwnasRun(["search", "--plugin-path", dir, "--strategy", "hill-climb", "--profile", "raspi4",
+        let r = try await TestSupport.hwnasRun(["search", "--plugin-path", dir, "--strategy", "hill-climb", "--profile", "raspi4",
                                           "--constraint", "latency_ms<=10", "--evaluator", "table", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
                                           "--evaluator-option", "column=cifar10_acc", "--budget", "80", "--seed", "2",
                                           "--output", out, "--quiet"])
@@ -28,11 +28,11 @@ import Testing
         #expect(Set(h).count == h.count)
     }
 
-    @Test func envPluginPathIsSearched() throws {
+    @Test func envPluginPathIsSearched() async throws {
         let dir = TestSupport.tempDir("env-path")
-        try TestSupport.compileSharedLibrary([TestSupport.repoRoot + "/examples/c-strategy/hill_climb.c"],
+        try await TestSupport.compileSharedLibrary([TestSupport.repoRoot + "/examples/c-strategy/hill_climb.c"],
                                              output: "\(dir)/libhill_climb.so", include: TestSupport.abiInclude)
-        let r = try TestSupport.hwnasRun(["plugins", "list"], env: ["HWNAS_PLUGIN_PATH": dir])
+        let r = try await TestSupport.hwnasRun(["plugins", "list"], env: ["HWNAS_PLUGIN_PATH": dir])
         #expect(r.out.contains("hill-climb"))
     }
 }

@@ -10,7 +10,11 @@ public enum TestPaths {
 }
 
 /// What fake_trainer.py --chaos will do with each arch string (asked from the script itself).
-public func fakeTrainerPlan(_ archs: [String], chaos: Bool = true) throws -> [(kind: String, value: Double)] {
+public func fakeTrainerPlan(_ archs: [String], chaos: Bool = true) async throws -> [(kind: String, value: Double)] {
+    try await TestSupport.offPool { try fakeTrainerPlanBlocking(archs, chaos: chaos) }
+}
+
+func fakeTrainerPlanBlocking(_ archs: [String], chaos: Bool) throws -> [(kind: String, value: Double)] {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["python3", TestPaths.fakeTrainer, "--classify"] + (chaos ? ["--chaos"] : [])

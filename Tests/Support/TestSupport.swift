@@ -53,10 +53,41 @@ public enum TestSupport {
         return try NetworkFactory(space: s, registry: registry).build(genotype).network
     }
 
-    public struct Run { public let status: Int32; public let out: String; public let err: String; public let signaled: Bool }
+    /// A finished child: exit status, output, and its own wall time (launch
+    /// to exit, not counting the wait for a free slot).
+    public struct Run: Sendable {
+        public let status: Int32; public let out: String; public let err: String; public let signaled: Bool
+        public let seconds: Double
+    }
 
+    /// Runs a child process to its end. The waiting happens on a thread of
+    /// its own, never on Swift Testing's shared pool: a test awaits it, and
+    /// the pool's threads run other tests meanwhile. At most as many children
+    /// as cores run at once (ChildProcessSlots).
     @discardableResult
-    public static func run(_ exe: String, _ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> Run {
+    public static func run(_ exe: String, _ args: [String], cwd: String? = nil, env: [String: String] = [:]) async throws -> Run {
+        await ChildProcessSlots.shared.acquire()
+        let result: Result<Run, Error>
+        do { result = .success(try await offPool { try runBlocking(exe, args, cwd: cwd, env: env) }) } catch { result = .failure(error) }
+        await ChildProcessSlots.shared.release()
+        return try result.get()
+    }
+
+    /// Waits for a started process on a thread of its own.
+    public static func exit(of p: Process) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread { p.waitUntilExit(); c.resume() }
+        }
+    }
+
+    /// Runs blocking work on a thread of its own and awaits its result.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedContinuation { (c: CheckedContinuation<Result<T, Error>, Never>) in
+            Thread.detachNewThread { c.resume(returning: Result { try work() }) }
+        }.get()
+    }
+
+    static func runBlocking(_ exe: String, _ args: [String], cwd: String?, env: [String: String]) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
@@ -67,6 +98,7 @@ public enum TestSupport {
         p.environment = e
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
+        let started = Date()
         try p.run()
         // Drain both pipes concurrently so a chatty child cannot block.
         final class Box: @unchecked Sendable { var data = Data() }
@@ -79,11 +111,12 @@ public enum TestSupport {
         let errData = errBox.data
         p.waitUntilExit()
         return Run(status: p.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-                   err: String(decoding: errData, as: UTF8.self), signaled: p.terminationReason == .uncaughtSignal)
+                   err: String(decoding: errData, as: UTF8.self), signaled: p.terminationReason == .uncaughtSignal,
+                   seconds: Date().timeIntervalSince(started))
     }
 
-    public static func hwnasRun(_ args: [String], env: [String: String] = [:]) throws -> Run {
-        try run(hwnas, args, env: env)
+    public static func hwnasRun(_ args: [String], env: [String: String] = [:]) async throws -> Run {
+        try await run(hwnas, args, env: env)
     }
 
     public static func tempDir(_ name: String) -> String {
@@ -93,8 +126,8 @@ public enum TestSupport {
     }
 
     /// Compiles C sources into a shared library with plain cc.
-    public static func compileSharedLibrary(_ sources: [String], output: String, include: String, defines: [String] = []) throws {
-        let r = try run("/usr/bin/env", ["cc", "-std=c99", "-shared", "-fPIC", "-I", include] + defines + sources + ["-o", output, "-lm"])
+    public static func compileSharedLibrary(_ sources: [String], output: String, include: String, defines: [String] = []) async throws {
+        let r = try await run("/usr/bin/env", ["cc", "-std=c99", "-shared", "-fPIC", "-I", include] + defines + sources + ["-o", output, "-lm"])
         if r.status != 0 { throw HwnasError("cc failed: \(r.err)") }
     }
 
@@ -104,8 +137,8 @@ public enum TestSupport {
     }
 
     /// `hwnas cost ARGS`'s metrics.
-    public static func costMetrics(_ args: [String]) throws -> [String: Double] {
-        let r = try hwnasRun(["cost"] + args)
+    public static func costMetrics(_ args: [String]) async throws -> [String: Double] {
+        let r = try await hwnasRun(["cost"] + args)
         guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any],
               let m = obj["metrics"] as? [String: Double] else { throw TestFailure("hwnas cost \(args): \(r.out) \(r.err)") }
         return m
@@ -116,4 +149,20 @@ public enum TestSupport {
 public struct TestFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = d }
+}
+
+/// Bounds the child processes the tests run at once to the cores, so
+/// awaiting tests do not start dozens of CPU-bound children together.
+actor ChildProcessSlots {
+    static let shared = ChildProcessSlots(limit: max(2, ProcessInfo.processInfo.activeProcessorCount))
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    init(limit: Int) { free = limit }
+    func acquire() async {
+        if free > 0 { free -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
 }

@@ -20,7 +20,7 @@ import Testing
     /// space: torchvision's mobilenet_v2 has 3,504,872 parameters (BN as 2 per
     /// channel, as trained); the paper gives 300 M multiply-adds (conv + linear:
     /// 300,774,272 here; the global pool adds 7 * 7 * 1280 = 62,720 reads).
-    @Test func mobileNetV2IsAPointOfTheMCUNetSpace() throws {
+    @Test func mobileNetV2IsAPointOfTheMCUNetSpace() async throws {
         let n = try network("mcunet-mbv2", "r224-w1.0/k3e6,k3e6/k3e6,k3e6,k3e6/k3e6,k3e6,k3e6,k3e6/k3e6,k3e6,k3e6/k3e6,k3e6,k3e6/k3e6",
                             options: ["classes": "1000"])
         try n.validate()
@@ -46,7 +46,7 @@ import Testing
     ///   head 160*960+960 = 154,560; feature mix 960*1280 (no bias) = 1,228,800; classifier 1,281,000
     ///   total 3,404,824
     /// SE widths are torchvision's _make_divisible(mid / 4, 8): 18 -> 24, 30 -> 32, 60 -> 64, 84 -> 88.
-    @Test func ofaSmallestSubnetHandCounted() throws {
+    @Test func ofaSmallestSubnetHandCounted() async throws {
         let n = try network("ofa-mbv3", "r128/k3e3,k3e3/k3e3,k3e3/k3e3,k3e3/k3e3,k3e3/k3e3,k3e3")
         try n.validate()
         #expect(n.params == 3_404_824)
@@ -64,7 +64,7 @@ import Testing
     ///   s4 dwsep 24->32: dw 96 (12*24*3 = 864), pw 800 (12*32*24 = 9,216)
     ///   head pool 32*12 = 384, linear 32*4+4 = 132 (128)
     ///   params 4,916; MACs 127,968
-    @Test func microNASSmallestHandCounted() throws {
+    @Test func microNASSmallestHandCounted() async throws {
         let n = try network("micronas-1d", "c8:k3/c16:k3/c24:k3/c32:k3")
         try n.validate()
         #expect(n.spatialDims == 1 && n.tensors[0] == TensorShape(c: 6, h: 1, w: 100))
@@ -117,7 +117,7 @@ import Testing
         }
     }
 
-    @Test func parseErrorsNameTheChoice() throws {
+    @Test func parseErrorsNameTheChoice() async throws {
         let s = try TestSupport.space("mcunet-mbv2")
         #expect { try s.parse("r150-w0.5/k3e3,k3e3/k3e3,k3e3/k3e3,k3e3/k3e3,k3e3/k3e3,k3e3/k3e3") } throws: {
             "\($0)".contains("150 is not a choice of resolution")
@@ -143,32 +143,32 @@ import Testing
         ("stages:\n  - {kind: conv, channels: 16}\n", "nothing is searchable"),
         ("stages: []\n", "missing 'stages'"),
     ])
-    func malformedFilesAreOneClearLine(_ c: (String, String)) throws {
+    func malformedFilesAreOneClearLine(_ c: (String, String)) async throws {
         let dir = TestSupport.tempDir("bad-space")
         let path = "\(dir)/bad.yaml"
         try ("name: bad\nplugin: blocks\ninput: {channels: 3, resolution: 8}\n" + c.0).write(toFile: path, atomically: true, encoding: .utf8)
-        let r = try TestSupport.hwnasRun(["spaces", "show", path])
+        let r = try await TestSupport.hwnasRun(["spaces", "show", path])
         #expect(r.status == 1 && !r.signaled)
         #expect(r.err.split(separator: "\n").count == 1, "one line: \(r.err)")
         #expect(r.err.contains(path) && r.err.contains(c.1), "expected '\(c.1)' in: \(r.err)")
     }
 
-    @Test func spaceFilesAndOptionsAreChecked() throws {
+    @Test func spaceFilesAndOptionsAreChecked() async throws {
         let dir = TestSupport.tempDir("bad-space-file")
         try "name: x\ndims: [a]\nchoices: [p, q]\n".write(toFile: "\(dir)/noplugin.yaml", atomically: true, encoding: .utf8)
-        let r = try TestSupport.hwnasRun(["spaces", "show", "\(dir)/noplugin.yaml"])
+        let r = try await TestSupport.hwnasRun(["spaces", "show", "\(dir)/noplugin.yaml"])
         #expect(r.status == 1 && r.err.contains("missing 'plugin'"), "\(r.err)")
         // The plain choices space: duplicate names or a separator inside a name are refused.
         try "name: x\nplugin: choices\ndims: [a, b]\nchoices: [p, q, p]\n".write(toFile: "\(dir)/dup.yaml", atomically: true, encoding: .utf8)
-        let dup = try TestSupport.hwnasRun(["spaces", "show", "\(dir)/dup.yaml"])
+        let dup = try await TestSupport.hwnasRun(["spaces", "show", "\(dir)/dup.yaml"])
         #expect(dup.status == 1 && dup.err.contains("choice 'p' is listed twice"), "\(dup.err)")
         try "name: x\nplugin: choices\ndims: [a, b]\nchoices: [p, 'q,r']\n".write(toFile: "\(dir)/sep.yaml", atomically: true, encoding: .utf8)
-        let sep = try TestSupport.hwnasRun(["spaces", "show", "\(dir)/sep.yaml"])
+        let sep = try await TestSupport.hwnasRun(["spaces", "show", "\(dir)/sep.yaml"])
         #expect(sep.status == 1 && sep.err.contains("contains the separator ','"), "\(sep.err)")
-        let opt = try TestSupport.hwnasRun(["spaces", "show", "micronas-1d", "--space-option", "lenght=64"])
+        let opt = try await TestSupport.hwnasRun(["spaces", "show", "micronas-1d", "--space-option", "lenght=64"])
         #expect(opt.status == 1 && opt.err.contains("unknown option 'lenght' (did you mean 'length'?)"), "\(opt.err)")
         // A lookup table measured at 3x32x32 cannot price 64x64 networks: refused before the search.
-        let input = try TestSupport.hwnasRun(["search", "--space", "nb201", "--space-option", "input_size=64", "--profile", "cpu-epyc-nb201",
+        let input = try await TestSupport.hwnasRun(["search", "--space", "nb201", "--space-option", "input_size=64", "--profile", "cpu-epyc-nb201",
                                               "--evaluator", "table", "--evaluator-option", "file=\(TestSupport.nb201CSV)",
                                               "--evaluator-option", "column=cifar10_acc", "--budget", "2", "--quiet"])
         #expect(input.status == 1 && input.err.contains("was made for input 3x32x32, but space nb201 builds 3x64x64 networks"), "\(input.err)")
