@@ -1,1 +1,1 @@
-../../Sources/CHwnasHostAPI/include/hwnas_host.h
+../../Sources/ABI/CHwnasHostAPI/include/hwnas_host.h
