@@ -29,6 +29,25 @@ func lastErrorText(_ p: UnsafePointer<CChar>?) -> String {
     p.flatMap { String(validatingCString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"
 }
 
+/// Creates one instance through its factory's create (which `create` calls
+/// with the out pointer and a 1024-byte error buffer), guarded like every
+/// plugin call; a failure says the plugin's own reason (`failure` words it,
+/// default "<what> 'id' (file): reason"); the instance's size is checked.
+func createInstance<I>(_ d: PluginDescriptorInfo, _ what: String, bounded: Bool = true,
+                       failure: ((String) -> String)? = nil,
+                       _ create: (UnsafeMutablePointer<UnsafeMutablePointer<I>?>, UnsafeMutablePointer<CChar>) -> hwnas_status) throws
+    -> UnsafeMutablePointer<I> {
+    var out: UnsafeMutablePointer<I>?
+    var err = [CChar](repeating: 0, count: 1024)
+    let st = PluginCall.run(d.label(what, "create", bounded: bounded)) { err.withUnsafeMutableBufferPointer { create(&out, $0.baseAddress!) } }
+    guard st == HWNAS_OK, let instance = out else {
+        let why = FactoryCall.errorText(err)
+        throw HwnasError(failure?(why) ?? "\(what) '\(d.id)' (\(d.file)): \(why)")
+    }
+    try checkInstanceSize(instance, what, d)
+    return instance
+}
+
 /// Throws when an instance a plugin returned is smaller than the struct the
 /// host reads (a plugin built against an older or broken header).
 func checkInstanceSize<T>(_ p: UnsafePointer<T>, _ what: String, _ d: PluginDescriptorInfo) throws {

@@ -18,17 +18,11 @@ public final class LoadedCostModel: @unchecked Sendable {
         try checkOptions(options, descriptor, "cost model")
         self.options = COptions(options)
         let cOptions = self.options.raw
-        var out: UnsafeMutablePointer<hwnas_cost_model>?
-        var err = [CChar](repeating: 0, count: 1024)
         estimateLabel = descriptor.label("cost model", "estimate")
         destroyLabel = descriptor.label("cost model", "destroy")
-        let st = PluginCall.run(descriptor.label("cost model", "create")) {
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, &out, &err, 1024)
+        let m: UnsafeMutablePointer<hwnas_cost_model> = try createInstance(descriptor, "cost model") { out, err in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, out, err, 1024)
         }
-        guard st == HWNAS_OK, let m = out else {
-            throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
-        }
-        try checkInstanceSize(m, "cost model", descriptor)
         guard m.pointee.metric_count != nil, m.pointee.metric_name != nil, m.pointee.estimate != nil, m.pointee.destroy != nil else {
             throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }

@@ -17,18 +17,12 @@ public final class LoadedEvaluator: @unchecked Sendable {
         try checkOptions(options, descriptor, "evaluator")
         self.options = COptions(options)
         let cOptions = self.options.raw
-        var out: UnsafeMutablePointer<hwnas_evaluator>?
-        var err = [CChar](repeating: 0, count: 1024)
         // Evaluations may train for hours: only the command evaluator's own timeouts bound them.
         evaluateLabel = descriptor.label("evaluator", "evaluate", bounded: false)
         destroyLabel = descriptor.label("evaluator", "destroy")
-        let st = PluginCall.run(descriptor.label("evaluator", "create", bounded: false)) {
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, &out, &err, 1024)
+        let e: UnsafeMutablePointer<hwnas_evaluator> = try createInstance(descriptor, "evaluator", bounded: false) { out, err in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, out, err, 1024)
         }
-        guard st == HWNAS_OK, let e = out else {
-            throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
-        }
-        try checkInstanceSize(e, "evaluator", descriptor)
         guard e.pointee.metric_count != nil, e.pointee.metric_name != nil, e.pointee.evaluate != nil, e.pointee.destroy != nil else {
             throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }

@@ -15,15 +15,9 @@ public final class LoadedOperatorSet: @unchecked Sendable {
         try checkOptions(options, descriptor, "operator set")
         self.options = COptions(options)
         let cOptions = self.options.raw
-        var out: UnsafeMutablePointer<hwnas_operator_set>?
-        var err = [CChar](repeating: 0, count: 1024)
-        let st = PluginCall.run(descriptor.label("operator set", "create")) {
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, &out, &err, 1024)
+        let s: UnsafeMutablePointer<hwnas_operator_set> = try createInstance(descriptor, "operator set") { out, err in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, out, err, 1024)
         }
-        guard st == HWNAS_OK, let s = out else {
-            throw HwnasError("operator set '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
-        }
-        try checkInstanceSize(s, "operator set", descriptor)
         guard s.pointee.infer != nil else {
             throw HwnasError("operator set '\(descriptor.id)' (\(descriptor.file)): instance has a NULL infer")
         }

@@ -22,19 +22,13 @@ final class LoadedSpace: @unchecked Sendable {
         do { try checkOptions(options, descriptor, "search space") } catch { throw HwnasError("\(source): \(error)") }
         self.options = COptions(options)
         let cOptions = self.options.raw
-        var out: UnsafeMutablePointer<hwnas_space>?
-        var err = [CChar](repeating: 0, count: 1024)
         callLabel = descriptor.label("search space", "canonicalize/format/parse")
         buildLabel = descriptor.label("search space", "build")
-        let st = PluginCall.run(descriptor.label("search space", "create")) {
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, &out, &err, 1024)
+        // A plugin that read the file names it already.
+        let s: UnsafeMutablePointer<hwnas_space> = try createInstance(descriptor, "search space",
+                                                                      failure: { $0.hasPrefix(source) ? $0 : "\(source): \($0)" }) { out, err in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, out, err, 1024)
         }
-        guard st == HWNAS_OK, let s = out else {
-            // A plugin that read the file names it already.
-            let why = FactoryCall.errorText(err)
-            throw HwnasError(why.hasPrefix(source) ? why : "\(source): \(why)")
-        }
-        try checkInstanceSize(s, "search space", descriptor)
         let p = s.pointee
         guard p.describe != nil, p.canonicalize != nil, p.format != nil, p.parse != nil, p.build != nil, p.destroy != nil else {
             throw HwnasError("\(source): search space '\(descriptor.id)' (\(descriptor.file)) has NULL function pointers")

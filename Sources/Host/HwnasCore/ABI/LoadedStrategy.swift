@@ -16,18 +16,12 @@ public final class LoadedStrategy: @unchecked Sendable {
         try checkOptions(options, descriptor, "strategy")
         self.options = COptions(options)
         let cOptions = self.options.raw
-        var out: UnsafeMutablePointer<hwnas_strategy>?
-        var err = [CChar](repeating: 0, count: 1024)
         askLabel = descriptor.label("strategy", "ask")
         tellLabel = descriptor.label("strategy", "tell")
         destroyLabel = descriptor.label("strategy", "destroy")
-        let st = PluginCall.run(descriptor.label("strategy", "create")) {
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, context, cOptions, &out, &err, 1024)
+        let s: UnsafeMutablePointer<hwnas_strategy> = try createInstance(descriptor, "strategy") { out, err in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, context, cOptions, out, err, 1024)
         }
-        guard st == HWNAS_OK, let s = out else {
-            throw HwnasError("strategy '\(descriptor.id)' (\(descriptor.file)): \(FactoryCall.errorText(err))")
-        }
-        try checkInstanceSize(s, "strategy", descriptor)
         guard s.pointee.ask != nil, s.pointee.tell != nil, s.pointee.destroy != nil else {
             throw HwnasError("strategy '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }
