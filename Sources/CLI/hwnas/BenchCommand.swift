@@ -64,6 +64,10 @@ struct Regret: ParsableCommand {
                 throw HwnasError("no strategy plugin '\(id)' (have: \(registry.ids(of: .strategy).joined(separator: ", ")))")
             }
             let bench = BenchRunner(registry: registry)
+            // A failing evaluator call is said, as in `hwnas search`.
+            bench.onEvent = { event in
+                if case .evaluatorError(let why) = event { FileHandle.standardError.write(Data("hwnas: error: \(why)\n".utf8)) }
+            }
             var optima: [String: Double] = [:]
             var runs: [BenchRun] = []
             for task in list {

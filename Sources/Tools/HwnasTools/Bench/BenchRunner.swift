@@ -31,6 +31,8 @@ public struct BenchOptimum: Sendable {
 public final class BenchRunner {
     public let registry: PluginRegistry
     private var spaces: [String: SearchSpace] = [:]
+    /// Every run's search events (the CLI prints evaluator errors from them).
+    public var onEvent: (@Sendable (SearchEvent) -> Void)?
 
     public init(registry: PluginRegistry) { self.registry = registry }
 
@@ -43,6 +45,7 @@ public final class BenchRunner {
         c.constraints = task.constraints
         c.evaluator = task.evaluator
         c.evaluatorOptions = task.evaluatorOptions
+        c.onEvent = onEvent
         return c
     }
 
