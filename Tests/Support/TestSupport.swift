@@ -75,9 +75,7 @@ public enum TestSupport {
 
     /// Waits for a started process on a thread of its own.
     public static func exit(of p: Process) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread { p.waitUntilExit(); c.resume() }
-        }
+        _ = try? await offPool { p.waitUntilExit() }
     }
 
     /// Runs blocking work on a thread of its own and awaits its result.

@@ -14,13 +14,12 @@ final class CandidatePool {
     private(set) var enumeratedMetrics: [[Double]]?
     let sampleSize: Int
 
-    static let enumerationLimit = CandidateGate.enumerationLimit
 
     init(space: SearchSpaceView, gate: CandidateGate, sampleSize: Int) {
         self.space = space; self.gate = gate; self.sampleSize = sampleSize
     }
 
-    var isEnumerable: Bool { space.size <= Self.enumerationLimit }
+    var isEnumerable: Bool { space.size <= CandidateGate.enumerationLimit }
 
     /// Enumerate and screen the whole space (once), keeping the feasible
     /// candidates' cost metrics too when `wantMetrics`.

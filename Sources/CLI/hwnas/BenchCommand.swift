@@ -66,7 +66,7 @@ struct Regret: ParsableCommand {
             let bench = BenchRunner(registry: registry)
             // A failing evaluator call is said, as in `hwnas search`.
             bench.onEvent = { event in
-                if case .evaluatorError(let why) = event { FileHandle.standardError.write(Data("hwnas: error: \(why)\n".utf8)) }
+                if case .evaluatorError(let why) = event { SearchProgressPrinter.reportEvaluatorError(why) }
             }
             var optima: [String: Double] = [:]
             var runs: [BenchRun] = []

@@ -20,11 +20,16 @@ final class SearchProgressPrinter: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         switch event {
         case .evaluatorError(let why):
-            FileHandle.standardError.write(Data("hwnas: error: \(why)\n".utf8))
+            Self.reportEvaluatorError(why)
         case .round(let p):
             latest = p
             if Date().timeIntervalSince(lastTime) > 2 { print(p) }
         }
+    }
+
+    /// A failed evaluator call, once per distinct error (`hwnas search`, `hwnas bench`).
+    static func reportEvaluatorError(_ why: String) {
+        FileHandle.standardError.write(Data("hwnas: error: \(why)\n".utf8))
     }
 
     /// The last line, unless it would repeat one printed at the same count.

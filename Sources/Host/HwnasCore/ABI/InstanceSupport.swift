@@ -5,9 +5,9 @@ import CHwnasABI
 import Foundation
 import HwnasOptionSpecs
 
-/// Creates instances through a library's factory of the right kind.
-enum FactoryCall {
-    static func errorText(_ buf: [CChar]) -> String {
+/// The text of an error buffer a plugin (or the executor) filled.
+public enum FactoryCall {
+    public static func errorText(_ buf: [CChar]) -> String {
         let s = buf.withUnsafeBufferPointer { b -> String in
             // Never trust a plugin to NUL-terminate: read at most the buffer.
             let bytes = b.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }

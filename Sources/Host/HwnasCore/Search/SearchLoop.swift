@@ -8,6 +8,9 @@ import Foundation
 /// Counters and history of one search; the result is made from it.
 struct SearchTally {
     var history: [EvaluationRecord] = []
+    /// The best successful evaluation by the first objective (the first of
+    /// equals), kept as records join so a round's progress costs O(1).
+    var best: EvaluationRecord?
     var failed = 0, replayed = 0, infeasible = 0, duplicates = 0, proposals = 0, idle = 0
     var strategySeconds = 0.0
     var stopReason = "budget"
@@ -167,6 +170,7 @@ extension SearchRunner {
                 costs: costs.named(round.rows[i]), replayed: r.replayed)
             evaluated[g] = rec
             tally.history.append(rec)
+            if ok, tally.best.map({ objs[0].oriented($0.objective!) < objs[0].oriented(objValues[0]) }) ?? true { tally.best = rec }
         }
         tally.idle = round.toEvaluate.isEmpty ? tally.idle + round.asked.count : 0
     }
@@ -174,30 +178,23 @@ extension SearchRunner {
     /// Tells the strategy everything it asked, in ask order; the error text
     /// when the strategy failed.
     func tell(_ strategy: SearchStrategy, _ round: SearchRound, _ tally: inout SearchTally) -> String? {
-        let metricNames = CStringArray(costs.metricNames)
         let t1 = Date()
         defer { tally.strategySeconds += Date().timeIntervalSince(t1) }
         do {
             try strategy.tell(genotypes: round.asked.flatMap { $0 }, count: round.asked.count, dims: config.space.nDims,
                               outcomes: round.outcomes, objectives: round.objectiveRows.flatMap { $0 }, nObjectives: objectives.count,
-                              metrics: round.rows.flatMap { $0 }, metricNames: metricNames, nMetrics: costs.metricNames.count)
+                              metrics: round.rows.flatMap { $0 }, metricNames: metricCNames, nMetrics: costs.metricNames.count)
         } catch { return "\(error)" }
         return nil
     }
 
-    func best(_ history: [EvaluationRecord]) -> EvaluationRecord? {
-        let primary = objectives[0]
-        return history.filter { $0.status == "ok" && $0.objective != nil }
-            .max { primary.oriented($0.objective!) < primary.oriented($1.objective!) }
-    }
-
     func progress(_ t: SearchTally, start: Date) -> SearchProgress {
         SearchProgress(evaluations: t.history.count, budget: config.budget, seconds: Date().timeIntervalSince(start),
-                       metric: objectives[0].metric, best: best(t.history), infeasible: t.infeasible, duplicates: t.duplicates, failed: t.failed)
+                       metric: objectives[0].metric, best: t.best, infeasible: t.infeasible, duplicates: t.duplicates, failed: t.failed)
     }
 
     func result(_ t: SearchTally, start: Date) -> SearchResult {
-        let best = best(t.history)
+        let best = t.best
         return SearchResult(
             space: config.space.name, profile: config.profile.name, profile_path: config.profile.path,
             profile_fingerprint: profileFingerprint, strategy: config.strategy, evaluator: config.evaluator,

@@ -13,7 +13,11 @@ public final class SearchRunner: @unchecked Sendable {
     let cspace: CSearchSpace
     let evaluator: SearchEvaluator
     let registry: PluginRegistry
+    /// The configured objectives, or the evaluator's primary metric maximised.
+    let objectives: [Objective]
     let objectiveSources: [(fromEvaluator: Bool, index: Int)]
+    /// The cost metrics' names as C strings (the strategy's context and every tell).
+    let metricCNames: CStringArray
     let constraintIndex: [Int]
     var evaluated: [[Int32]: EvaluationRecord] = [:]
     var journal: Journal?
@@ -47,6 +51,8 @@ public final class SearchRunner: @unchecked Sendable {
             return i
         }
         let objectives = config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
+        self.objectives = objectives
+        metricCNames = CStringArray(costs.metricNames)
         objectiveSources = try objectives.map { o in
             if let i = evaluator.metricNames.firstIndex(of: o.metric) { return (true, i) }
             if let i = costs.metricNames.firstIndex(of: o.metric) { return (false, i) }
@@ -69,10 +75,6 @@ public final class SearchRunner: @unchecked Sendable {
         return JournalHeader(space: space.name, spaceFingerprint: Fingerprint.of(Array(spaceParts.utf8)), evaluator: ed.id,
                              evaluatorOptions: config.evaluatorOptions.filter { !execution.contains($0.key) },
                              profile: config.profile.name, profileFingerprint: profileFingerprint)
-    }
-
-    var objectives: [Objective] {
-        config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
     }
 
     public func feasible(_ row: [Double]) -> Bool {
@@ -109,14 +111,13 @@ public final class SearchRunner: @unchecked Sendable {
     public func run() throws -> SearchResult {
         let start = Date()
         try checkFeasibility()
-        let metricNames = CStringArray(costs.metricNames)
         let objectiveNames = CStringArray(objectives.map(\.metric))
         let ctxBox = Unmanaged.passRetained(self)
         defer { ctxBox.release() }
         var context = hwnas_search_context(
             struct_size: UInt32(MemoryLayout<hwnas_search_context>.size), n_objectives: UInt32(objectives.count),
             space: UnsafePointer(cspace.raw), objective_names: objectiveNames.base, seed: config.seed,
-            budget: UInt32(config.budget), n_metrics: UInt32(costs.metricNames.count), metric_names: metricNames.base,
+            budget: UInt32(config.budget), n_metrics: UInt32(costs.metricNames.count), metric_names: metricCNames.base,
             host_ctx: ctxBox.toOpaque(),
             query_costs: { ctx, count, genotypes, feasibleOut, metricsOut in
                 let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
@@ -150,7 +151,7 @@ public final class SearchRunner: @unchecked Sendable {
                 try LoadedStrategy(sd, library: slib, context: ctx, options: config.strategyOptions)
             }
         }
-        return try withExtendedLifetime((metricNames, objectiveNames)) {
+        return try withExtendedLifetime(objectiveNames) {
             try withUnsafePointer(to: &context) { _ in try loop(strategy, start: start) }
         }
     }

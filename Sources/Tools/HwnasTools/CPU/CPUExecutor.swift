@@ -15,7 +15,7 @@ public final class CPUExecutor {
         var err = [CChar](repeating: 0, count: 512)
         var opts = hwnas_executor_options(batch: Int32(batch), bn_mode: batchNorm ? HWNAS_EXEC_BN_BATCH : HWNAS_EXEC_BN_FOLDED, seed: seed)
         guard let ex = hwnas_executor_create(self.network.pointer, &opts, &err, err.count) else {
-            throw HwnasError("executor: " + String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw HwnasError("executor: \(FactoryCall.errorText(err))")
         }
         raw = ex
     }
