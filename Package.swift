@@ -84,6 +84,9 @@ var targets: [Target] = [
     .target(name: "HwnasCore",
             dependencies: ["CHwnasABI", "HwnasNetworkIR", "HwnasOps", "HwnasOptionSpecs", "HwnasSplitMix", "HwnasTabular", "HwnasYAML"],
             path: "Sources/Host/HwnasCore"),
+    // --isolate: a PluginRunner that serves the strategy and the evaluator
+    // from `hwnas plugin-host` child processes (both sides of the pipe).
+    .target(name: "HwnasIsolation", dependencies: ["HwnasCore", "CHwnasABI"], path: "Sources/Isolation/HwnasIsolation"),
     // Tools the CLI offers beside search, built on the host: bench, CPU
     // profiling, proxy correlation, lookup-table fits, Pareto plots.
     .target(name: "HwnasTools",
@@ -98,7 +101,7 @@ var targets: [Target] = [
     .target(name: "CHwnasHostAPI", path: "Sources/ABI/CHwnasHostAPI"),
     .target(name: "HwnasHostAPI", dependencies: ["HwnasCore", "HwnasOps", "CHwnasHostAPI"], path: "Sources/Host/HwnasHostAPI"),
     .executableTarget(name: "hwnas",
-                      dependencies: ["HwnasCore", "HwnasTools", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                      dependencies: ["HwnasCore", "HwnasIsolation", "HwnasTools", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/CLI/hwnas"),
     // Tests, one target per kind; the helpers they share (paths, running
     // the CLI, compiling C fixtures) are a library of their own.

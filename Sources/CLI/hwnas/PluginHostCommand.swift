@@ -1,8 +1,9 @@
 // `hwnas plugin-host` (hidden): the child process of `hwnas search
 // --isolate`. It serves one strategy or evaluator over stdin/stdout; see
-// Sources/Host/HwnasCore/Isolation.
+// Sources/Isolation/HwnasIsolation.
 import ArgumentParser
 import HwnasCore
+import HwnasIsolation
 
 struct PluginHostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

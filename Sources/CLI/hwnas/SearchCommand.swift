@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import HwnasCore
+import HwnasIsolation
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,8 +89,7 @@ struct SearchCommand: ParsableCommand {
             config.journalPath = journal
             config.reuseJournal = reuseJournal
             config.keepFailed = keepFailed
-            config.isolate = isolate
-            config.isolateExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            if isolate { config.runner = IsolatedRunner(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path) }
             let printer = SearchProgressPrinter(config: config, showProgress: !quiet)
             config.onEvent = { printer.handle($0) }
             let runner = try SearchRunner(config: config, registry: registry)

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// True when all of `data` was written to `fd`; on false, errno says why.
-func writeAll(_ fd: Int32, _ data: Data) -> Bool {
+public func writeAll(_ fd: Int32, _ data: Data) -> Bool {
     var offset = 0
     while offset < data.count {
         let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }

@@ -19,8 +19,8 @@ public enum FactoryCall {
 
 extension PluginDescriptorInfo {
     /// "strategy 'x' (libX.so)": how crash and hang lines name a plugin.
-    func callName(_ what: String) -> String { "\(what) '\(id)' (\((file as NSString).lastPathComponent))" }
-    func label(_ what: String, _ call: String, bounded: Bool = true) -> PluginCall.Label {
+    public func callName(_ what: String) -> String { "\(what) '\(id)' (\((file as NSString).lastPathComponent))" }
+    public func label(_ what: String, _ call: String, bounded: Bool = true) -> PluginCall.Label {
         PluginCall.Label(callName(what), call, bounded: bounded)
     }
 }
@@ -60,7 +60,7 @@ func checkInstanceSize<T>(_ p: UnsafePointer<T>, _ what: String, _ d: PluginDesc
 /// Refuses options a plugin does not declare, values of the wrong type or
 /// range, and missing required ones, before create() runs (plugins that
 /// declare nothing, 1.0 ones, get their options unchecked).
-func checkOptions(_ values: [String: String], _ d: PluginDescriptorInfo, _ what: String) throws {
+public func checkOptions(_ values: [String: String], _ d: PluginDescriptorInfo, _ what: String) throws {
     guard let specs = d.options else { return }
     if let first = OptionCheck.problems(values, specs, owner: "\(what) '\(d.id)'").first { throw HwnasError(first) }
 }

@@ -34,7 +34,10 @@ public final class LoadedEvaluator: @unchecked Sendable {
 
     deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
-    public struct Outcome { public let ok: Bool; public let status: Int32; public let metrics: [Double] }
+    public struct Outcome {
+        public let ok: Bool; public let status: Int32; public let metrics: [Double]
+        public init(ok: Bool, status: Int32, metrics: [Double]) { self.ok = ok; self.status = status; self.metrics = metrics }
+    }
 
     /// Evaluates a batch; `onResult` is called (possibly from other threads)
     /// as each candidate finishes.

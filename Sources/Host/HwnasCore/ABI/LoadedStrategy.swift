@@ -9,7 +9,7 @@ public final class LoadedStrategy: @unchecked Sendable {
     let options: COptions
     private let askLabel, tellLabel, destroyLabel: PluginCall.Label
 
-    init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: UnsafePointer<hwnas_search_context>, options: [String: String]) throws {
+    public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: UnsafePointer<hwnas_search_context>, options: [String: String]) throws {
         self.descriptor = descriptor
         self.library = library
         let f = library.factory(.strategy)!.assumingMemoryBound(to: hwnas_strategy_factory.self)
@@ -31,7 +31,7 @@ public final class LoadedStrategy: @unchecked Sendable {
     deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
     /// nil when the strategy is exhausted.
-    func ask(max: Int, dims: Int) throws -> [[Int32]]? {
+    public func ask(max: Int, dims: Int) throws -> [[Int32]]? {
         var buf = [Int32](repeating: 0, count: max * dims)
         var count: UInt32 = 0
         let st = PluginCall.run(askLabel) { raw.pointee.ask!(raw, UInt32(max), &buf, &count) }
@@ -43,7 +43,7 @@ public final class LoadedStrategy: @unchecked Sendable {
         return (0..<Int(count)).map { Array(buf[($0 * dims)..<($0 * dims + dims)]) }
     }
 
-    func tell(_ t: UnsafePointer<hwnas_tell>) throws {
+    public func tell(_ t: UnsafePointer<hwnas_tell>) throws {
         let st = PluginCall.run(tellLabel) { raw.pointee.tell!(raw, t) }
         guard st == HWNAS_OK else {
             throw HwnasError("strategy '\(descriptor.id)' tell failed: \(lastErrorText(raw.pointee.last_error?(raw)))")

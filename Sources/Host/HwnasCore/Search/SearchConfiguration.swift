@@ -21,12 +21,11 @@ public struct SearchConfiguration: Sendable {
     /// Told after every round and when an evaluator call fails (the CLI
     /// prints progress lines from it); called on the searching thread.
     public var onEvent: (@Sendable (SearchEvent) -> Void)?
-    /// Run the strategy and the evaluator in a child process (`hwnas
-    /// plugin-host`, this executable): a crashing evaluator call becomes a
-    /// failed evaluation, a crashing strategy ends the search with its result.
-    public var isolate = false
-    /// The hwnas executable that serves as the plugin host.
-    public var isolateExecutable: String?
+    /// Where the strategy and the evaluator run; nil: in this process.
+    /// `--isolate` gives HwnasIsolation's child process: a crashing evaluator
+    /// call becomes a failed evaluation, a crashing strategy ends the search
+    /// with its result.
+    public var runner: (any PluginRunner)?
     /// Stop after this many proposals in a row that led to no evaluation.
     public var maxIdleProposals: Int = 200_000
 

@@ -1,14 +1,15 @@
 // The strategy and evaluator as the search loop sees them: in process
-// (LoadedStrategy, LoadedEvaluator) or in a plugin-host child (--isolate).
+// (LoadedStrategy, LoadedEvaluator) or wherever a PluginRunner puts them
+// (HwnasIsolation: a plugin-host child process, `--isolate`).
 import CHwnasABI
 import Foundation
 
-protocol SearchStrategy: AnyObject {
+public protocol SearchStrategy: AnyObject {
     func ask(max: Int, dims: Int) throws -> [[Int32]]?
     func tell(_ t: UnsafePointer<hwnas_tell>) throws
 }
 
-protocol SearchEvaluator: AnyObject {
+public protocol SearchEvaluator: AnyObject {
     var descriptor: PluginDescriptorInfo { get }
     var metricNames: [String] { get }
     func evaluate(_ batch: UnsafePointer<hwnas_candidate_batch>,
@@ -21,7 +22,7 @@ extension LoadedEvaluator: SearchEvaluator {}
 extension SearchStrategy {
     /// Tells a round from flat arrays: genotypes [count][dims], objectives
     /// [count][nObjectives] (oriented, NaN for none), metrics [count][metric names].
-    func tell(genotypes: [Int32], count: Int, dims: Int, outcomes: [Int32], objectives: [Double], nObjectives: Int,
+    public func tell(genotypes: [Int32], count: Int, dims: Int, outcomes: [Int32], objectives: [Double], nObjectives: Int,
               metrics: [Double], metricNames: CStringArray, nMetrics: Int) throws {
         try genotypes.withUnsafeBufferPointer { gp in
             try outcomes.withUnsafeBufferPointer { op in
@@ -38,4 +39,26 @@ extension SearchStrategy {
             }
         }
     }
+}
+
+/// Makes a search's strategy and evaluator somewhere other than in this
+/// process. The search hands over what the in-process handles get: the
+/// descriptor, the space, the options, and for a strategy its context as
+/// values with the host's query_costs and is_evaluated as closures.
+public protocol PluginRunner: Sendable {
+    func evaluator(_ d: PluginDescriptorInfo, space: SearchSpace, options: [String: String],
+                   registry: PluginRegistry) throws -> any SearchEvaluator
+    func strategy(_ d: PluginDescriptorInfo, context: StrategyContextValues, registry: PluginRegistry,
+                  queryCosts: @escaping ([[Int32]]) -> (feasible: [Int], metrics: [Double])?,
+                  isEvaluated: @escaping ([Int32]) -> Bool) throws -> any SearchStrategy
+}
+
+/// A strategy's search context as plain values.
+public struct StrategyContextValues {
+    public let space: SearchSpace
+    public let options: [String: String]
+    public let objectives: [String]
+    public let metricNames: [String]
+    public let seed: UInt64
+    public let budget: Int
 }

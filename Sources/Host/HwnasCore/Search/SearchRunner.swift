@@ -35,9 +35,8 @@ public final class SearchRunner: @unchecked Sendable {
         let networks = config.space.buildsNetworks ? try NetworkFactory(space: config.space, registry: registry) : nil
         costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
         let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
-        if config.isolate {
-            evaluator = try IsolatedEvaluator(ed, space: config.space, options: config.evaluatorOptions,
-                                              executable: try Self.pluginHost(config), pluginPaths: registry.paths)
+        if let runner = config.runner {
+            evaluator = try runner.evaluator(ed, space: config.space, options: config.evaluatorOptions, registry: registry)
         } else {
             evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
         }
@@ -130,16 +129,12 @@ public final class SearchRunner: @unchecked Sendable {
             })
         let (sd, slib) = try registry.lookup(.strategy, config.strategy)
         let strategy: SearchStrategy
-        if config.isolate {
-            var request = isolationSpaceFields(config.space)
-            request["options"] = config.strategyOptions
-            request["objectives"] = objectives.map(\.metric)
-            request["metric_names"] = costs.metricNames
-            request["seed"] = config.seed
-            request["budget"] = config.budget
+        if let runner = config.runner {
             let m = costs.metricNames.count
-            strategy = try IsolatedStrategy(
-                sd, request: request, nMetrics: m, executable: try Self.pluginHost(config), pluginPaths: registry.paths,
+            let values = StrategyContextValues(space: config.space, options: config.strategyOptions, objectives: objectives.map(\.metric),
+                                               metricNames: costs.metricNames, seed: config.seed, budget: config.budget)
+            strategy = try runner.strategy(
+                sd, context: values, registry: registry,
                 queryCosts: { [unowned self] gs in
                     var feasible = [UInt8](repeating: 0, count: gs.count), metrics = [Double](repeating: .nan, count: gs.count * m)
                     let st = gs.flatMap { $0 }.withUnsafeBufferPointer { self.queryCosts(gs.count, $0.baseAddress, &feasible, &metrics) }
@@ -159,12 +154,6 @@ public final class SearchRunner: @unchecked Sendable {
     /// A strategy's is_evaluated: a valid genotype whose candidate has a result.
     func isEvaluated(_ g: [Int32]) -> Bool {
         (try? config.space.validate(g)) != nil && evaluated[config.space.canonicalize(g)] != nil
-    }
-
-    /// The executable serving as the isolated plugin host.
-    static func pluginHost(_ config: SearchConfiguration) throws -> String {
-        guard let exe = config.isolateExecutable else { throw HwnasError("--isolate: no plugin-host executable configured") }
-        return exe
     }
 
     func queryCosts(_ count: Int, _ g: UnsafePointer<Int32>?, _ feasibleOut: UnsafeMutablePointer<UInt8>?,

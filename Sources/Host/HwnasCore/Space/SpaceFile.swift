@@ -15,6 +15,12 @@ public struct SpaceFile: Sendable {
     /// Options for the plugin: file plus the other top-level scalars.
     public let options: [String: String]
 
+    public init(path: String, name: String, description: String, plugin: String, operatorSet: String?,
+                lutFeatures: String?, options: [String: String]) {
+        self.path = path; self.name = name; self.description = description; self.plugin = plugin
+        self.operatorSet = operatorSet; self.lutFeatures = lutFeatures; self.options = options
+    }
+
     static let hostKeys: Set<String> = ["name", "description", "plugin", "operator_set", "lut_features"]
 
     public static func read(path: String) throws -> SpaceFile {

@@ -4,6 +4,33 @@
 // starts a fresh child (an evaluator; a strategy's state is gone with it).
 import CHwnasABI
 import Foundation
+import HwnasCore
+
+/// The search's PluginRunner for `--isolate`: `executable plugin-host`
+/// (hwnas itself) serves each plugin in a child of its own.
+public struct IsolatedRunner: PluginRunner {
+    public let executable: String
+
+    public init(executable: String) { self.executable = executable }
+
+    public func evaluator(_ d: PluginDescriptorInfo, space: SearchSpace, options: [String: String],
+                          registry: PluginRegistry) throws -> any SearchEvaluator {
+        try IsolatedEvaluator(d, space: space, options: options, executable: executable, pluginPaths: registry.paths)
+    }
+
+    public func strategy(_ d: PluginDescriptorInfo, context c: StrategyContextValues, registry: PluginRegistry,
+                         queryCosts: @escaping ([[Int32]]) -> (feasible: [Int], metrics: [Double])?,
+                         isEvaluated: @escaping ([Int32]) -> Bool) throws -> any SearchStrategy {
+        var request = isolationSpaceFields(c.space)
+        request["options"] = c.options
+        request["objectives"] = c.objectives
+        request["metric_names"] = c.metricNames
+        request["seed"] = c.seed
+        request["budget"] = c.budget
+        return try IsolatedStrategy(d, request: request, executable: executable, pluginPaths: registry.paths,
+                                    queryCosts: queryCosts, isEvaluated: isEvaluated)
+    }
+}
 
 /// The space as a plugin host recreates it.
 func isolationSpaceFields(_ space: SearchSpace) -> [String: Any] {
@@ -79,16 +106,14 @@ final class IsolatedEvaluator: SearchEvaluator, @unchecked Sendable {
 final class IsolatedStrategy: SearchStrategy, @unchecked Sendable {
     let descriptor: PluginDescriptorInfo
     private let child: IsolatedProcess
-    private let nMetrics: Int
     private let askLabel, tellLabel: PluginCall.Label
     /// Answers the strategy's query_costs and is_evaluated (the search's).
     private let queryCosts: ([[Int32]]) -> (feasible: [Int], metrics: [Double])?
     private let isEvaluated: ([Int32]) -> Bool
 
-    init(_ d: PluginDescriptorInfo, request: [String: Any], nMetrics: Int, executable: String, pluginPaths: [String],
+    init(_ d: PluginDescriptorInfo, request: [String: Any], executable: String, pluginPaths: [String],
          queryCosts: @escaping ([[Int32]]) -> (feasible: [Int], metrics: [Double])?, isEvaluated: @escaping ([Int32]) -> Bool) throws {
         descriptor = d
-        self.nMetrics = nMetrics
         self.queryCosts = queryCosts; self.isEvaluated = isEvaluated
         askLabel = d.label("strategy", "ask (isolated)")
         tellLabel = d.label("strategy", "tell (isolated)")

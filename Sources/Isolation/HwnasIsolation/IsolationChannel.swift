@@ -3,6 +3,7 @@
 // child, writes requests and reads replies; when the child dies (a plugin
 // crashed it) reads end and `death` says how.
 import Foundation
+import HwnasCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -11,6 +11,7 @@
 // {"op":"told"}. Any failure: {"error": "..."}.
 import CHwnasABI
 import Foundation
+import HwnasCore
 
 public final class PluginHostServer: @unchecked Sendable {
     let registry: PluginRegistry
@@ -43,7 +44,7 @@ public final class PluginHostServer: @unchecked Sendable {
                 throw HwnasError("plugin host: evaluate before evaluator, or no genotypes")
             }
             for g in genotypes { try space.validate(g) }
-            let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
+            let nets = try networks.map { f in try genotypes.map { try f.build($0) } }
             let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
             let lines = self.lines
             let outs = try batch.with(minor: e.descriptor.abiMinor) { b in
@@ -85,11 +86,9 @@ public final class PluginHostServer: @unchecked Sendable {
     /// The space as the parent loaded it: its plugin with the same options.
     func loadSpace(_ r: [String: Any]) throws -> SearchSpace {
         guard let name = r["space"] as? String, let plugin = r["space_plugin"] as? String else { throw HwnasError("plugin host: no space") }
-        let options = r["space_options"] as? [String: String] ?? [:]
-        let (d, lib) = try registry.lookup(.searchSpace, plugin)
-        let loaded = try LoadedSpace(d, library: lib, options: options, source: "space \(name)")
-        return try SearchSpace(name: name, description: "", source: "space \(name)", loaded: loaded,
-                               operatorSetID: r["operator_set"] as? String, options: options, lutFeatures: nil)
+        let file = SpaceFile(path: "space \(name)", name: name, description: "", plugin: plugin, operatorSet: r["operator_set"] as? String,
+                             lutFeatures: nil, options: r["space_options"] as? [String: String] ?? [:])
+        return try SpaceCatalog.load(file: file, registry: registry)
     }
 }
 
