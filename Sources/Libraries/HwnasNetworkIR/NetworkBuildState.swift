@@ -1,7 +1,7 @@
 // The mutable side of building networks: the network in progress, the
 // operator answers, the block memo. A struct reached through a pointer, so
 // the builder callbacks (tens of thousands a second while screening) pay no
-// dynamic exclusivity checks; NetworkFactory's lock serialises builds.
+// dynamic exclusivity checks; NetworkBuilder's lock serialises builds.
 import CHwnasABI
 import Foundation
 #if canImport(Glibc)
@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 struct NetworkBuildState {
-    let operatorSet: LoadedOperatorSet
+    let operatorSet: OperatorSetView
     var blockMemo = true
     // The build in progress.
     var layers: [hwnas_layer] = []
@@ -30,7 +30,7 @@ struct NetworkBuildState {
     /// (checked with strcmp), before the process-wide interner.
     var recent: [(from: UnsafeRawPointer, to: UnsafePointer<CChar>)] = []
 
-    init(operatorSet: LoadedOperatorSet) { self.operatorSet = operatorSet }
+    init(operatorSet: OperatorSetView) { self.operatorSet = operatorSet }
 
     struct OpenBlock {
         let key: BlockKey, cell: UnsafePointer<CChar>, input: Int32, firstTensor: Int32, firstLayer: Int
@@ -112,7 +112,7 @@ struct NetworkBuildState {
         guard let opName = spec.op else { return fail("layer \(layers.count): NULL op") }
         let op = intern(opName)
         let index = layers.count
-        let cell = open?.cell ?? spec.cell.map { intern($0) } ?? NetworkFactory.noLabel
+        let cell = open?.cell ?? spec.cell.map { intern($0) } ?? NetworkBuilder.noLabel
         func where_() -> String { "layer \(index) (\(String(cString: op))\(cell.pointee == 0 ? "" : ", \(String(cString: cell))"))" }
         let nt = Int32(tensors.count)
         guard spec.input >= 0, spec.input < nt else { return fail("\(where_()): input tensor \(spec.input) does not exist") }
@@ -154,7 +154,7 @@ struct NetworkBuildState {
             }
         }
         guard info.out_c > 0, info.out_h > 0, info.out_w > 0 else {
-            return fail("\(where_()): operator set '\(operatorSet.descriptor.id)' gave output \(info.out_c)x\(info.out_h)x\(info.out_w)")
+            return fail("\(where_()): operator set '\(operatorSet.id)' gave output \(info.out_c)x\(info.out_h)x\(info.out_w)")
         }
         if spec.input2 != -1 {
             let y = tensors[Int(spec.input2)]
@@ -185,13 +185,13 @@ struct NetworkBuildState {
     }
 
     /// Asks the operator set; a 1.0 set only understands square "same" windows.
-    func infer(_ k: OpKey) -> Result<hwnas_op_info, HwnasError> {
+    func infer(_ k: OpKey) -> Result<hwnas_op_info, BuildFailure> {
         let set = operatorSet
         if !set.readsExactWindows {
             let same = k.kh == k.kw && k.sh == k.sw && k.dh == 1 && k.dw == 1 && k.pt == k.pb && k.pl == k.pr && k.pt == k.pl
                 && k.pt == (k.kh > 0 ? (k.kh - 1) / 2 : 0) && k.hiddenC == 0
             guard same else {
-                return .failure(HwnasError("operator set '\(set.descriptor.id)' (ABI 1.0) reads square kernels with \"same\" padding only; this layer has kernel \(k.kh)x\(k.kw), stride \(k.sh)x\(k.sw), dilation \(k.dh)x\(k.dw)"))
+                return .failure(BuildFailure("operator set '\(set.id)' (ABI 1.0) reads square kernels with \"same\" padding only; this layer has kernel \(k.kh)x\(k.kw), stride \(k.sh)x\(k.sw), dilation \(k.dh)x\(k.dw)"))
             }
         }
         var q = hwnas_op_query()
@@ -207,9 +207,9 @@ struct NetworkBuildState {
         switch st {
         case HWNAS_OK: return .success(info)
         case HWNAS_ERR_UNKNOWN_ID:
-            return .failure(HwnasError("operator set '\(set.descriptor.id)' has no operator '\(String(cString: q.op))' (it has: \(set.opNames.joined(separator: ", ")))"))
+            return .failure(BuildFailure("operator set '\(set.id)' has no operator '\(String(cString: q.op))' (it has: \(set.opNames().joined(separator: ", ")))"))
         default:
-            return .failure(HwnasError("operator set '\(set.descriptor.id)' rejects it (status \(st)): out_c \(k.outC), kernel \(k.kh)x\(k.kw), stride \(k.sh)x\(k.sw), dilation \(k.dh)x\(k.dw), padding \(k.pt),\(k.pl),\(k.pb),\(k.pr), groups \(k.groups), expansion \(k.expansion)\(k.hiddenC > 0 ? ", hidden_c \(k.hiddenC)" : "")"))
+            return .failure(BuildFailure("operator set '\(set.id)' rejects it (status \(st)): out_c \(k.outC), kernel \(k.kh)x\(k.kw), stride \(k.sh)x\(k.sw), dilation \(k.dh)x\(k.dw), padding \(k.pt),\(k.pl),\(k.pb),\(k.pr), groups \(k.groups), expansion \(k.expansion)\(k.hiddenC > 0 ? ", hidden_c \(k.hiddenC)" : "")"))
         }
     }
 
@@ -225,7 +225,7 @@ struct NetworkBuildState {
             withUnsafeMutableBytes(of: &inline) { $0.baseAddress!.copyMemory(from: key ?? UnsafeRawPointer(bitPattern: 1)!, byteCount: Int(size)) }
         } else { extra = Array(UnsafeRawBufferPointer(start: key, count: Int(size))) }
         let bk = BlockKey(inline: inline, size: size, extra: extra, c: x.c, h: x.h, w: x.w)
-        let label = cell.map { intern($0) } ?? NetworkFactory.noLabel
+        let label = cell.map { intern($0) } ?? NetworkBuilder.noLabel
         if blockMemo, let rec = memo[bk] ?? olderMemo.removeValue(forKey: bk).map({ remember(bk, $0) }) {
             let base = Int32(tensors.count)
             func map(_ t: Int32) -> Int32 { t == -2 ? input : base + t }
@@ -263,7 +263,7 @@ struct NetworkBuildState {
 
     @discardableResult
     mutating func remember(_ key: BlockKey, _ block: RecordedBlock) -> RecordedBlock {
-        if memoLayers + block.layers.count > NetworkFactory.memoCapacity { olderMemo = memo; memo = [:]; memoLayers = 0 }
+        if memoLayers + block.layers.count > NetworkBuilder.memoCapacity { olderMemo = memo; memo = [:]; memoLayers = 0 }
         memo[key] = block
         memoLayers += block.layers.count
         return block
