@@ -34,7 +34,7 @@ func keyValues(_ items: [String], flag: String) throws -> [String: String] {
 /// validation errors, pass through to be reported by it.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch {
-        guard error is HwnasError || error is PluginLoadError || error is CSVError || error is ONNXError else { throw error }
+        guard error is HwnasError || error is OutputFileError || error is PluginLoadError || error is CSVError || error is ONNXError else { throw error }
         FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8))
         throw ExitCode(1)
     }

@@ -1,3 +1,4 @@
 // Modules the host's users get with `import HwnasCore`.
 @_exported import HwnasSplitMix
 @_exported import HwnasNetworkIR
+@_exported import HwnasOutputFile

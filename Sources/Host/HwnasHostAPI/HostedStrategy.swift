@@ -3,6 +3,7 @@
 // profile's cost models when one is given (every candidate counts as
 // feasible: there are no constraints here), is_evaluated from what was told.
 import CHwnasABI
+import HwnasCore
 
 public final class HostedStrategy: @unchecked Sendable {
     public let space: SearchSpace

@@ -9,25 +9,31 @@ import Foundation
 import Glibc
 #endif
 
+/// One line naming the option and the path, and the reason.
+public struct OutputFileError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
 public enum OutputFile {
     /// Fails with one line naming `flag` and `path` when `path` cannot be written.
     public static func check(_ path: String, flag: String) throws {
-        guard !path.isEmpty else { throw HwnasError("\(flag): empty path") }
+        guard !path.isEmpty else { throw OutputFileError("\(flag): empty path") }
         if writtenInPlace(path) { return }
         let target = resolved(path)
         var st = stat()
         if lstat(target, &st) == 0 {
-            if (st.st_mode & S_IFMT) == S_IFDIR { throw HwnasError("\(flag) \(path): is a folder; give a file name") }
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw OutputFileError("\(flag) \(path): is a folder; give a file name") }
             if isSpecial(st) { return }
-            guard access(target, W_OK) == 0 else { throw HwnasError("\(flag) \(path): not writable (\(String(cString: strerror(errno))))") }
+            guard access(target, W_OK) == 0 else { throw OutputFileError("\(flag) \(path): not writable (\(String(cString: strerror(errno))))") }
         }
         let folder = (target as NSString).deletingLastPathComponent
         let dir = folder.isEmpty ? "." : folder
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw HwnasError("\(flag) \(path): the folder \(dir) does not exist")
+            throw OutputFileError("\(flag) \(path): the folder \(dir) does not exist")
         }
-        guard access(dir, W_OK) == 0 else { throw HwnasError("\(flag) \(path): the folder \(dir) is not writable") }
+        guard access(dir, W_OK) == 0 else { throw OutputFileError("\(flag) \(path): the folder \(dir) is not writable") }
     }
 
     /// Writes `data` to `path` (atomically for files).
@@ -36,20 +42,20 @@ public enum OutputFile {
         let target = inPlace ? path : resolved(path)
         var st = stat()
         if inPlace || (lstat(target, &st) == 0 && isSpecial(st)) {
-            guard let h = FileHandle(forWritingAtPath: target) else { throw HwnasError("\(flag) \(path): cannot open it for writing") }
+            guard let h = FileHandle(forWritingAtPath: target) else { throw OutputFileError("\(flag) \(path): cannot open it for writing") }
             defer { try? h.close() }
-            do { try h.write(contentsOf: data) } catch { throw HwnasError("\(flag) \(path): \(error.localizedDescription)") }
+            do { try h.write(contentsOf: data) } catch { throw OutputFileError("\(flag) \(path): \(error.localizedDescription)") }
             return
         }
         let folder = (target as NSString).deletingLastPathComponent
         let tmp = (folder.isEmpty ? "." : folder) + "/.\((target as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-            throw HwnasError("\(flag) \(path): cannot write in \(folder.isEmpty ? "." : folder) (\(String(cString: strerror(errno))))")
+            throw OutputFileError("\(flag) \(path): cannot write in \(folder.isEmpty ? "." : folder) (\(String(cString: strerror(errno))))")
         }
         guard rename(tmp, target) == 0 else {
             let why = String(cString: strerror(errno))
             unlink(tmp)
-            throw HwnasError("\(flag) \(path): cannot replace it (\(why))")
+            throw OutputFileError("\(flag) \(path): cannot replace it (\(why))")
         }
     }
 
