@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import HwnasCore
+import HwnasTools
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

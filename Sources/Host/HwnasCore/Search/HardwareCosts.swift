@@ -122,7 +122,7 @@ public final class HardwareCosts: @unchecked Sendable {
     }
 
     /// No cost is negative or infinite (NaN is "unknown", and allowed).
-    static func isImpossibleCost(_ v: Double) -> Bool { v.isInfinite || v < 0 }
+    public static func isImpossibleCost(_ v: Double) -> Bool { v.isInfinite || v < 0 }
 
     public func named(_ row: [Double]) -> [String: Double] {
         Dictionary(uniqueKeysWithValues: zip(metricNames, row).filter { $0.1.isFinite })

@@ -19,12 +19,18 @@ public enum SpaceCatalog {
         }
         if registry.ids(of: .searchSpace).contains(nameOrPath) {
             let (d, lib) = try registry.lookup(.searchSpace, nameOrPath)
-            let loaded = try LoadedSpace(d, library: lib, options: overrides, source: "space plugin '\(d.id)'")
-            return try SearchSpace(name: nameOrPath, description: d.description, source: "plugin \(d.id) (\(d.file))",
-                                   loaded: loaded, operatorSetID: loaded.operatorSet, options: overrides, lutFeatures: nil)
+            return try load(plugin: d, library: lib, options: overrides, source: "plugin \(d.id) (\(d.file))")
         }
         let known = (discover().files.map(\.name) + registry.ids(of: .searchSpace)).uniqued()
         throw HwnasError("unknown search space '\(nameOrPath)' (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")); or give a .yaml path)")
+    }
+
+    /// A space plugin with `options`, named by its id; `source` says where it came from in messages.
+    public static func load(plugin d: PluginDescriptorInfo, library lib: PluginLibrary, options: [String: String],
+                            source: String) throws -> SearchSpace {
+        let loaded = try LoadedSpace(d, library: lib, options: options, source: "space plugin '\(d.id)'")
+        return try SearchSpace(name: d.id, description: d.description, source: source,
+                               loaded: loaded, operatorSetID: loaded.operatorSet, options: options, lutFeatures: nil)
     }
 
     public static func load(file f: SpaceFile, registry: PluginRegistry, overrides: [String: String] = [:]) throws -> SearchSpace {

@@ -6,6 +6,7 @@
 // crash line and watchdog, so a crash or a hang is one "problem:" line.
 import CHwnasABI
 import Foundation
+import HwnasCore
 
 public enum PluginValidator {
     /// Where cost models and evaluators are exercised, and the options
@@ -86,19 +87,15 @@ public enum PluginValidator {
     /// A few sampled candidates with their networks, as the host passes them.
     static func sampleBatch(_ space: SearchSpace, _ networks: NetworkFactory?, count: Int) throws -> ([[Int32]], CandidateBatch) {
         let genotypes = sample(space, count: count)
-        let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
+        let nets = try networks.map { f in try genotypes.map { try f.build($0) } }
         return (genotypes, CandidateBatch(space: space, genotypes: genotypes, networks: nets))
     }
 
     static func exerciseSpace(_ d: PluginDescriptorInfo, _ lib: PluginLibrary, _ options: [String: String],
                               _ report: (String) -> Void) -> [String] {
         let space: SearchSpace
-        do {
-            let loaded = try LoadedSpace(d, library: lib, options: options, source: "space plugin '\(d.id)'")
-            // SearchSpace's init checks that strings and genotypes round-trip.
-            space = try SearchSpace(name: d.id, description: d.description, source: "plugin \(d.id)", loaded: loaded,
-                                    operatorSetID: loaded.operatorSet, options: options, lutFeatures: nil)
-        } catch { return createFailed(d, options, error, report) }
+        // Loading checks that strings and genotypes round-trip.
+        do { space = try SpaceCatalog.load(plugin: d, library: lib, options: options, source: "plugin \(d.id)") } catch { return createFailed(d, options, error, report) }
         var problems: [String] = []
         for g in sample(space, count: 20) {
             let s = space.canonical(g)
