@@ -80,11 +80,14 @@ var targets: [Target] = [
     // The network IR as the ABI lays it out (hwnas_network), owned from
     // Swift, and its JSON form: host, tools, host API and exporters share it.
     .target(name: "HwnasNetworkIR", dependencies: ["CHwnasABI", "HwnasOps"], path: "Sources/Libraries/HwnasNetworkIR"),
+    // Names the running plugin call in one crash or hang line (signal
+    // handler, watchdog); the host marks every call into a plugin with it.
+    .target(name: "HwnasCallGuard", path: "Sources/Libraries/HwnasCallGuard"),
     // Result files written atomically, checked before work starts; write(2) in full.
     .target(name: "HwnasOutputFile", path: "Sources/Libraries/HwnasOutputFile"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasNetworkIR", "HwnasOps", "HwnasOptionSpecs", "HwnasOutputFile", "HwnasSplitMix", "HwnasTabular", "HwnasYAML"],
+            dependencies: ["CHwnasABI", "HwnasNetworkIR", "HwnasOps", "HwnasOptionSpecs", "HwnasOutputFile", "HwnasCallGuard", "HwnasSplitMix", "HwnasTabular", "HwnasYAML"],
             path: "Sources/Host/HwnasCore"),
     // --isolate: a PluginRunner that serves the strategy and the evaluator
     // from `hwnas plugin-host` child processes (both sides of the pipe).

@@ -2,3 +2,4 @@
 @_exported import HwnasSplitMix
 @_exported import HwnasNetworkIR
 @_exported import HwnasOutputFile
+@_exported import HwnasCallGuard
