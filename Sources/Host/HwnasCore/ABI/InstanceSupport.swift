@@ -29,23 +29,38 @@ func lastErrorText(_ p: UnsafePointer<CChar>?) -> String {
     p.flatMap { String(validatingCString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"
 }
 
-/// Creates one instance through its factory's create (which `create` calls
-/// with the out pointer and a 1024-byte error buffer), guarded like every
-/// plugin call; a failure says the plugin's own reason (`failure` words it,
-/// default "<what> 'id' (file): reason"); the instance's size is checked.
-func createInstance<I>(_ d: PluginDescriptorInfo, _ what: String, bounded: Bool = true,
-                       failure: ((String) -> String)? = nil,
-                       _ create: (UnsafeMutablePointer<UnsafeMutablePointer<I>?>, UnsafeMutablePointer<CChar>) -> hwnas_status) throws
-    -> UnsafeMutablePointer<I> {
+/// Creates one instance of `d` (a `kind` the library offers): checks the
+/// options, makes their C form (kept by the handle: the instance may keep
+/// pointers into it), calls the factory's create (`create` gets the factory,
+/// the options, the out pointer and a 1024-byte error buffer) guarded like
+/// every plugin call; a failure says the plugin's own reason (`failure`
+/// words it, default "<what> 'id' (file): reason"); the instance's size is
+/// checked.
+func createInstance<F, I>(_ d: PluginDescriptorInfo, _ library: PluginLibrary, _ kind: PluginKind, _ what: String,
+                          options: [String: String], bounded: Bool = true, failure: ((String) -> String)? = nil,
+                          _ create: (UnsafePointer<F>, UnsafePointer<hwnas_options>, UnsafeMutablePointer<UnsafeMutablePointer<I>?>,
+                                     UnsafeMutablePointer<CChar>) -> hwnas_status) throws -> (UnsafeMutablePointer<I>, COptions) {
+    let factory = UnsafePointer(library.factory(kind)!.assumingMemoryBound(to: F.self))
+    do { try checkOptions(options, d, what) } catch { throw HwnasError(failure?("\(error)") ?? "\(error)") }
+    let cOptions = COptions(options)
     var out: UnsafeMutablePointer<I>?
     var err = [CChar](repeating: 0, count: 1024)
-    let st = PluginCall.run(d.label(what, "create", bounded: bounded)) { err.withUnsafeMutableBufferPointer { create(&out, $0.baseAddress!) } }
+    let st = PluginCall.run(d.label(what, "create", bounded: bounded)) {
+        err.withUnsafeMutableBufferPointer { create(factory, cOptions.raw, &out, $0.baseAddress!) }
+    }
     guard st == HWNAS_OK, let instance = out else {
         let why = FactoryCall.errorText(err)
         throw HwnasError(failure?(why) ?? "\(what) '\(d.id)' (\(d.file)): \(why)")
     }
     try checkInstanceSize(instance, what, d)
-    return instance
+    return (instance, cOptions)
+}
+
+/// The metric names an instance reports (count, then name(i)); "metric<i>" for a NULL or non-UTF-8 one.
+func metricNames<I>(_ raw: UnsafeMutablePointer<I>, _ label: PluginCall.Label, count: (UnsafeMutablePointer<I>) -> UInt32,
+                    name: (UnsafeMutablePointer<I>, UInt32) -> UnsafePointer<CChar>?) -> [String] {
+    let n = PluginCall.run(label) { count(raw) }
+    return (0..<n).map { i in name(raw, i).flatMap { String(validatingCString: $0) } ?? "metric\(i)" }
 }
 
 /// Throws when an instance a plugin returned is smaller than the struct the

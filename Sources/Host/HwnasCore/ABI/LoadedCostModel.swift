@@ -14,21 +14,17 @@ public final class LoadedCostModel: @unchecked Sendable {
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
         self.descriptor = descriptor
         self.library = library
-        let f = library.factory(.costModel)!.assumingMemoryBound(to: hwnas_cost_model_factory.self)
-        try checkOptions(options, descriptor, "cost model")
-        self.options = COptions(options)
-        let cOptions = self.options.raw
         estimateLabel = descriptor.label("cost model", "estimate")
         destroyLabel = descriptor.label("cost model", "destroy")
-        let m: UnsafeMutablePointer<hwnas_cost_model> = try createInstance(descriptor, "cost model") { out, err in
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, out, err, 1024)
+        let (m, o): (UnsafeMutablePointer<hwnas_cost_model>, _) = try createInstance(descriptor, library, .costModel, "cost model",
+                                                                                     options: options) { (f: UnsafePointer<hwnas_cost_model_factory>, o, out, err) in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, o, out, err, 1024)
         }
-        guard m.pointee.metric_count != nil, m.pointee.metric_name != nil, m.pointee.estimate != nil, m.pointee.destroy != nil else {
+        guard let count = m.pointee.metric_count, let name = m.pointee.metric_name, m.pointee.estimate != nil, m.pointee.destroy != nil else {
             throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }
-        raw = m
-        let n = PluginCall.run(estimateLabel) { m.pointee.metric_count!(m) }
-        metricNames = (0..<n).map { i in m.pointee.metric_name!(m, i).flatMap { String(validatingCString: $0) } ?? "metric\(i)" }
+        raw = m; self.options = o
+        metricNames = HwnasCore.metricNames(m, estimateLabel, count: { count($0) }, name: { name($0, $1) })
     }
 
     deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }

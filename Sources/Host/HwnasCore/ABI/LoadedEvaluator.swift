@@ -13,23 +13,19 @@ public final class LoadedEvaluator: @unchecked Sendable {
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
         self.descriptor = descriptor
         self.library = library
-        let f = library.factory(.evaluator)!.assumingMemoryBound(to: hwnas_evaluator_factory.self)
-        try checkOptions(options, descriptor, "evaluator")
-        self.options = COptions(options)
-        let cOptions = self.options.raw
         // Evaluations may train for hours: only the command evaluator's own timeouts bound them.
         evaluateLabel = descriptor.label("evaluator", "evaluate", bounded: false)
         destroyLabel = descriptor.label("evaluator", "destroy")
-        let e: UnsafeMutablePointer<hwnas_evaluator> = try createInstance(descriptor, "evaluator", bounded: false) { out, err in
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, cOptions, out, err, 1024)
+        let (e, o): (UnsafeMutablePointer<hwnas_evaluator>, _) = try createInstance(descriptor, library, .evaluator, "evaluator", options: options,
+                                                                                   bounded: false) { (f: UnsafePointer<hwnas_evaluator_factory>, o, out, err) in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, o, out, err, 1024)
         }
-        guard e.pointee.metric_count != nil, e.pointee.metric_name != nil, e.pointee.evaluate != nil, e.pointee.destroy != nil else {
+        guard let count = e.pointee.metric_count, let name = e.pointee.metric_name, e.pointee.evaluate != nil, e.pointee.destroy != nil else {
             throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }
-        raw = e
-        let n = PluginCall.run(evaluateLabel) { e.pointee.metric_count!(e) }
-        guard n >= 1 else { throw HwnasError("evaluator '\(descriptor.id)' reports no metric") }
-        metricNames = (0..<n).map { i in e.pointee.metric_name!(e, i).flatMap { String(validatingCString: $0) } ?? "metric\(i)" }
+        raw = e; self.options = o
+        metricNames = HwnasCore.metricNames(e, evaluateLabel, count: { count($0) }, name: { name($0, $1) })
+        guard !metricNames.isEmpty else { throw HwnasError("evaluator '\(descriptor.id)' reports no metric") }
     }
 
     deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }

@@ -11,17 +11,14 @@ public final class LoadedOperatorSet: @unchecked Sendable {
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, options: [String: String]) throws {
         self.descriptor = descriptor
         self.library = library
-        let f = library.factory(.operatorSet)!.assumingMemoryBound(to: hwnas_operator_set_factory.self)
-        try checkOptions(options, descriptor, "operator set")
-        self.options = COptions(options)
-        let cOptions = self.options.raw
-        let s: UnsafeMutablePointer<hwnas_operator_set> = try createInstance(descriptor, "operator set") { out, err in
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, out, err, 1024)
+        let (s, o): (UnsafeMutablePointer<hwnas_operator_set>, _) = try createInstance(descriptor, library, .operatorSet, "operator set",
+                                                                                      options: options) { (f: UnsafePointer<hwnas_operator_set_factory>, o, out, err) in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, o, out, err, 1024)
         }
         guard s.pointee.infer != nil else {
             throw HwnasError("operator set '\(descriptor.id)' (\(descriptor.file)): instance has a NULL infer")
         }
-        raw = s
+        raw = s; self.options = o
     }
 
     deinit { raw.pointee.destroy?(raw) }

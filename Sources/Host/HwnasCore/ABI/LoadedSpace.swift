@@ -18,17 +18,15 @@ final class LoadedSpace: @unchecked Sendable {
     init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, options: [String: String], source: String) throws {
         self.descriptor = descriptor
         self.library = library
-        let f = library.factory(.searchSpace)!.assumingMemoryBound(to: hwnas_search_space_factory.self)
-        do { try checkOptions(options, descriptor, "search space") } catch { throw HwnasError("\(source): \(error)") }
-        self.options = COptions(options)
-        let cOptions = self.options.raw
         callLabel = descriptor.label("search space", "canonicalize/format/parse")
         buildLabel = descriptor.label("search space", "build")
         // A plugin that read the file names it already.
-        let s: UnsafeMutablePointer<hwnas_space> = try createInstance(descriptor, "search space",
-                                                                      failure: { $0.hasPrefix(source) ? $0 : "\(source): \($0)" }) { out, err in
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, cOptions, out, err, 1024)
+        let (s, o): (UnsafeMutablePointer<hwnas_space>, _) = try createInstance(
+            descriptor, library, .searchSpace, "search space", options: options,
+            failure: { $0.hasPrefix(source) ? $0 : "\(source): \($0)" }) { (f: UnsafePointer<hwnas_search_space_factory>, o, out, err) in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, o, out, err, 1024)
         }
+        self.options = o
         let p = s.pointee
         guard p.describe != nil, p.canonicalize != nil, p.format != nil, p.parse != nil, p.build != nil, p.destroy != nil else {
             throw HwnasError("\(source): search space '\(descriptor.id)' (\(descriptor.file)) has NULL function pointers")

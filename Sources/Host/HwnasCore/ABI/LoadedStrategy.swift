@@ -12,20 +12,17 @@ public final class LoadedStrategy: @unchecked Sendable {
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: UnsafePointer<hwnas_search_context>, options: [String: String]) throws {
         self.descriptor = descriptor
         self.library = library
-        let f = library.factory(.strategy)!.assumingMemoryBound(to: hwnas_strategy_factory.self)
-        try checkOptions(options, descriptor, "strategy")
-        self.options = COptions(options)
-        let cOptions = self.options.raw
         askLabel = descriptor.label("strategy", "ask")
         tellLabel = descriptor.label("strategy", "tell")
         destroyLabel = descriptor.label("strategy", "destroy")
-        let s: UnsafeMutablePointer<hwnas_strategy> = try createInstance(descriptor, "strategy") { out, err in
-            f.pointee.create!(f, descriptor.id, HostInterface.shared, context, cOptions, out, err, 1024)
+        let (s, o): (UnsafeMutablePointer<hwnas_strategy>, _) = try createInstance(descriptor, library, .strategy, "strategy",
+                                                                                  options: options) { (f: UnsafePointer<hwnas_strategy_factory>, o, out, err) in
+            f.pointee.create!(f, descriptor.id, HostInterface.shared, context, o, out, err, 1024)
         }
         guard s.pointee.ask != nil, s.pointee.tell != nil, s.pointee.destroy != nil else {
             throw HwnasError("strategy '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
         }
-        raw = s
+        raw = s; self.options = o
     }
 
     deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
