@@ -8,12 +8,18 @@ import Foundation
 import Testing
 
 @Suite(.tags(.cli)) struct ONNXRuntimeProfileTests {
-    @Test func profileAndMeasureInONNXRuntime() async throws {
-        let dir = TestSupport.tempDir("ort-profile")
-        let profile = "\(dir)/ort-nb201.yaml"
-        let r = try await TestSupport.hwnasRun(["profile", "cpu", "--space", "nb201", "--runtime", "onnxruntime", "--out", profile,
-                                          "--sample-networks", "20", "--calibrate", "8", "--repeats", "10", "--warmup", "3"])
+    /// `hwnas profile ARGS --out DIR/NAME.yaml` in a fresh folder; expects it to succeed.
+    func makeProfile(_ name: String, _ args: [String]) async throws -> (dir: String, profile: String) {
+        let dir = TestSupport.tempDir(name)
+        let profile = "\(dir)/\(name).yaml"
+        let r = try await TestSupport.hwnasRun(["profile"] + args + ["--out", profile])
         #expect(r.status == 0, "\(r.out)\n\(r.err)")
+        return (dir, profile)
+    }
+
+    @Test func profileAndMeasureInONNXRuntime() async throws {
+        let (dir, profile) = try await makeProfile("ort-nb201", ["cpu", "--space", "nb201", "--runtime", "onnxruntime",
+                                                                 "--sample-networks", "20", "--calibrate", "8", "--repeats", "10", "--warmup", "3"])
         let version = try await TestSupport.run("/usr/bin/env", ["python3", "-c", "import onnxruntime; print(onnxruntime.__version__)"])
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
         let yaml = try String(contentsOfFile: profile, encoding: .utf8)
@@ -37,11 +43,8 @@ import Testing
     /// A 1-D block space: an exported network comes back from ONNX layer for
     /// layer, so the table (keyed by layers) prices the imported model too.
     @Test func anExportedModelIsMeasuredAndPredicted() async throws {
-        let dir = TestSupport.tempDir("ort-model")
-        let profile = "\(dir)/ort-1d.yaml"
-        let r = try await TestSupport.hwnasRun(["profile", "cpu", "--space", "micronas-1d", "--runtime", "onnxruntime", "--out", profile,
-                                          "--sample-networks", "2", "--calibrate", "0", "--repeats", "5", "--warmup", "2"])
-        #expect(r.status == 0, "\(r.out)\n\(r.err)")
+        let (dir, profile) = try await makeProfile("ort-1d", ["cpu", "--space", "micronas-1d", "--runtime", "onnxruntime",
+                                                              "--sample-networks", "2", "--calibrate", "0", "--repeats", "5", "--warmup", "2"])
         // The first choice of every dim: one of the "uniform" networks the profile always covers.
         let arch = "c8:k3/c16:k3/c24:k3/c32:k3"
         let e = try await TestSupport.hwnasRun(["export", "--space", "micronas-1d", "--arch", arch, "--output", "\(dir)/n.onnx"])
@@ -60,11 +63,8 @@ import Testing
     /// tools/gpu-lut's pipeline (hwnas profile gpu) on CPU torch: the same
     /// exports, timed as PyTorch modules; unchanged on a CUDA GPU.
     @Test func gpuPipelineRunsOnCPUTorch() async throws {
-        let dir = TestSupport.tempDir("torch-profile")
-        let profile = "\(dir)/torch-nb201.yaml"
-        let r = try await TestSupport.hwnasRun(["profile", "gpu", "--device", "cpu", "--space", "nb201", "--out", profile,
-                                          "--sample-networks", "10", "--calibrate", "3", "--repeats", "5", "--warmup", "2"])
-        #expect(r.status == 0, "\(r.out)\n\(r.err)")
+        let (dir, profile) = try await makeProfile("torch-nb201", ["gpu", "--device", "cpu", "--space", "nb201",
+                                                                   "--sample-networks", "10", "--calibrate", "3", "--repeats", "5", "--warmup", "2"])
         let yaml = (try? String(contentsOfFile: profile, encoding: .utf8)) ?? ""
         #expect(yaml.contains("runtime: torch") && yaml.contains("device: \"cpu\"") && yaml.contains("tool: hwnas profile gpu"), "\(yaml)")
         let m = try await TestSupport.hwnasRun(["measure", "--space", "nb201", "--profile", profile, "--samples", "3", "--repeats", "3"])

@@ -98,22 +98,17 @@ public final class PluginExport: @unchecked Sendable {
     private var entryPointer: UnsafeMutablePointer<hwnas_plugin_entry>?
     private var factories: [String: UnsafeRawPointer] = [:]
     var host: UnsafePointer<hwnas_host>?
-    let strategyDescriptors: [UnsafePointer<hwnas_descriptor>]
-    let costModelDescriptors: [UnsafePointer<hwnas_descriptor>]
-    let evaluatorDescriptors: [UnsafePointer<hwnas_descriptor>]
-    let operatorSetDescriptors: [UnsafePointer<hwnas_descriptor>]
-    let spaceDescriptors: [UnsafePointer<hwnas_descriptor>]
+    /// Each factory's descriptors, by Kind: what its count and descriptor answer.
+    let descriptors: [[UnsafePointer<hwnas_descriptor>]]
+    enum Kind: Int { case strategy, costModel, evaluator, operatorSet, space }
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     public init(strategies: [StrategyKind] = [], costModels: [CostModelKind] = [],
                 evaluators: [EvaluatorKind] = [], operatorSets: [OperatorSetKind] = [], spaces: [SpaceKind] = []) {
         self.strategies = strategies; self.costModels = costModels
         self.evaluators = evaluators; self.operatorSets = operatorSets; self.spaces = spaces
-        strategyDescriptors = strategies.map { makeDescriptor($0.descriptor) }
-        costModelDescriptors = costModels.map { makeDescriptor($0.descriptor) }
-        evaluatorDescriptors = evaluators.map { makeDescriptor($0.descriptor) }
-        operatorSetDescriptors = operatorSets.map { makeDescriptor($0.descriptor) }
-        spaceDescriptors = spaces.map { makeDescriptor($0.descriptor) }
+        descriptors = [strategies.map(\.descriptor), costModels.map(\.descriptor), evaluators.map(\.descriptor),
+                       operatorSets.map(\.descriptor), spaces.map(\.descriptor)].map { $0.map(makeDescriptor) }
         pthread_mutex_init(lock, nil)
         buildFactories()
     }
@@ -142,11 +137,7 @@ public final class PluginExport: @unchecked Sendable {
         if !strategies.isEmpty {
             factories[HWNAS_STRATEGY_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_strategy_factory(
                 struct_size: UInt32(MemoryLayout<hwnas_strategy_factory>.size), reserved: 0,
-                count: { f in UInt32(owner(of: f, as: PluginExport.self).strategies.count) },
-                descriptor: { f, i in
-                    let o = owner(of: f, as: PluginExport.self)
-                    return Int(i) < o.strategyDescriptors.count ? o.strategyDescriptors[Int(i)] : nil
-                },
+                count: { f in PluginExport.count(f, .strategy) }, descriptor: { f, i in PluginExport.descriptor(f, i, .strategy) },
                 create: { f, id, host, ctx, opts, out, err, cap in
                     owner(of: f, as: PluginExport.self).createStrategy(id, host, ctx, opts, out, err, cap)
                 }), owner: self))
@@ -154,11 +145,7 @@ public final class PluginExport: @unchecked Sendable {
         if !costModels.isEmpty {
             factories[HWNAS_COST_MODEL_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_cost_model_factory(
                 struct_size: UInt32(MemoryLayout<hwnas_cost_model_factory>.size), reserved: 0,
-                count: { f in UInt32(owner(of: f, as: PluginExport.self).costModels.count) },
-                descriptor: { f, i in
-                    let o = owner(of: f, as: PluginExport.self)
-                    return Int(i) < o.costModelDescriptors.count ? o.costModelDescriptors[Int(i)] : nil
-                },
+                count: { f in PluginExport.count(f, .costModel) }, descriptor: { f, i in PluginExport.descriptor(f, i, .costModel) },
                 create: { f, id, host, space, opts, out, err, cap in
                     owner(of: f, as: PluginExport.self).createCostModel(id, host, space, opts, out, err, cap)
                 }), owner: self))
@@ -166,11 +153,7 @@ public final class PluginExport: @unchecked Sendable {
         if !evaluators.isEmpty {
             factories[HWNAS_EVALUATOR_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_evaluator_factory(
                 struct_size: UInt32(MemoryLayout<hwnas_evaluator_factory>.size), reserved: 0,
-                count: { f in UInt32(owner(of: f, as: PluginExport.self).evaluators.count) },
-                descriptor: { f, i in
-                    let o = owner(of: f, as: PluginExport.self)
-                    return Int(i) < o.evaluatorDescriptors.count ? o.evaluatorDescriptors[Int(i)] : nil
-                },
+                count: { f in PluginExport.count(f, .evaluator) }, descriptor: { f, i in PluginExport.descriptor(f, i, .evaluator) },
                 create: { f, id, host, space, opts, out, err, cap in
                     owner(of: f, as: PluginExport.self).createEvaluator(id, host, space, opts, out, err, cap)
                 }), owner: self))
@@ -178,11 +161,7 @@ public final class PluginExport: @unchecked Sendable {
         if !operatorSets.isEmpty {
             factories[HWNAS_OPERATOR_SET_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_operator_set_factory(
                 struct_size: UInt32(MemoryLayout<hwnas_operator_set_factory>.size), reserved: 0,
-                count: { f in UInt32(owner(of: f, as: PluginExport.self).operatorSets.count) },
-                descriptor: { f, i in
-                    let o = owner(of: f, as: PluginExport.self)
-                    return Int(i) < o.operatorSetDescriptors.count ? o.operatorSetDescriptors[Int(i)] : nil
-                },
+                count: { f in PluginExport.count(f, .operatorSet) }, descriptor: { f, i in PluginExport.descriptor(f, i, .operatorSet) },
                 create: { f, id, host, opts, out, err, cap in
                     owner(of: f, as: PluginExport.self).createOperatorSet(id, host, opts, out, err, cap)
                 }), owner: self))
@@ -190,15 +169,20 @@ public final class PluginExport: @unchecked Sendable {
         if !spaces.isEmpty {
             factories[HWNAS_SEARCH_SPACE_FACTORY_ID] = UnsafeRawPointer(allocateWithOwner(hwnas_search_space_factory(
                 struct_size: UInt32(MemoryLayout<hwnas_search_space_factory>.size), reserved: 0,
-                count: { f in UInt32(owner(of: f, as: PluginExport.self).spaces.count) },
-                descriptor: { f, i in
-                    let o = owner(of: f, as: PluginExport.self)
-                    return Int(i) < o.spaceDescriptors.count ? o.spaceDescriptors[Int(i)] : nil
-                },
+                count: { f in PluginExport.count(f, .space) }, descriptor: { f, i in PluginExport.descriptor(f, i, .space) },
                 create: { f, id, host, opts, out, err, cap in
                     owner(of: f, as: PluginExport.self).createSpace(id, host, opts, out, err, cap)
                 }), owner: self))
         }
+    }
+
+    static func count<F>(_ f: UnsafePointer<F>?, _ k: Kind) -> UInt32 {
+        UInt32(owner(of: f, as: PluginExport.self).descriptors[k.rawValue].count)
+    }
+
+    static func descriptor<F>(_ f: UnsafePointer<F>?, _ i: UInt32, _ k: Kind) -> UnsafePointer<hwnas_descriptor>? {
+        let list = owner(of: f, as: PluginExport.self).descriptors[k.rawValue]
+        return Int(i) < list.count ? list[Int(i)] : nil
     }
 
     /// Finds the kind with `id`, or writes the unknown-id error.
