@@ -19,6 +19,10 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     s.metricFeatures = try o.bool("metric-features", default: s.metricFeatures)
     s.rankTargets = try o.bool("rank-targets", default: s.rankTargets)
     s.metricPriorVariance = try o.double("prior-metric", default: s.metricPriorVariance)
+    if let t = o.string("metric-transform") {
+        guard let m = PredictorSearch.Settings.MetricTransform(rawValue: t) else { throw PluginError("predictor: metric-transform is log or rank") }
+        s.metricTransform = m
+    }
     guard s.warmup >= 1, s.noiseVariance > 0, s.mainPriorVariance > 0, s.pairPriorVariance > 0, s.countPriorVariance > 0,
           s.metricPriorVariance > 0,
           (0...1).contains(s.greedyShare), (0..<1).contains(s.floorQuantile), s.poolSize >= 1 else {
@@ -44,6 +48,8 @@ let predictorOptions: [OptionSpec] = {
         .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
         .bool("metric-features", d.metricFeatures, "log cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
         .double("prior-metric", d.metricPriorVariance, 1e-12...1e12, "prior variance of the metric features' weights"),
+        .string("metric-transform", d.metricTransform.rawValue, choices: ["log", "rank"],
+                "metric features: log (normal scores of ranks for a metric not positive everywhere) or rank (normal scores of ranks)"),
     ]
 }()
 

@@ -35,6 +35,12 @@ public final class PredictorSearch: SearchAlgorithm {
         /// Log cost metrics of the enumerated feasible set as dense features.
         public var metricFeatures = true
         public var metricPriorVariance = 1.0
+        /// How a metric becomes a feature: `.log` takes the logarithm of a
+        /// metric that is positive on every feasible candidate and normal
+        /// scores of the ranks otherwise (e.g. a score that is 0 somewhere);
+        /// `.rank` takes normal scores of the ranks of every metric.
+        public enum MetricTransform: String, Sendable { case log, rank }
+        public var metricTransform = MetricTransform.log
         /// Values below this quantile of the observed ones are raised to it
         /// before fitting, so broken architectures (a few % accuracy) do not
         /// dominate a linear fit whose job is to rank the good ones.
@@ -91,14 +97,17 @@ public final class PredictorSearch: SearchAlgorithm {
     }
 
     /// Standardised log metrics of the enumerated pool: one dense feature
-    /// per metric that is finite, positive and not constant over it.
+    /// per metric that is finite and not constant over it (normal scores of
+    /// its ranks when it is not positive everywhere, or with
+    /// `metricTransform = .rank`).
     func prepareDenseFeatures() {
         guard settings.metricFeatures, let all = pool.enumerated, let mets = pool.enumeratedMetrics, all.count > 1 else { return }
         var columns: [[Double]] = []
         for j in 0..<(mets.first?.count ?? 0) {
             let v = mets.map { $0[j] }
-            guard v.allSatisfy({ $0.isFinite && $0 > 0 }) else { continue }
-            let x: [Double] = v.map { Foundation.log($0) }
+            guard v.allSatisfy({ $0.isFinite }) else { continue }
+            let x: [Double] = settings.metricTransform == .log && v.allSatisfy({ $0 > 0 })
+                ? v.map { Foundation.log($0) } : Self.normalScores(v)
             let (mean, sd) = Self.meanAndDeviation(x)
             guard sd > 1e-9 else { continue }
             columns.append(x.map { ($0 - mean) / sd })
@@ -222,6 +231,22 @@ public final class PredictorSearch: SearchAlgorithm {
         let (mean, deviation) = Self.meanAndDeviation(values)
         let sd = max(deviation, 1e-9)
         return values.map { ($0 - mean) / sd }
+    }
+
+    /// The standard normal quantile of each value's mid-rank: (r - 0.5) / n
+    /// for the r-th smallest of n, equal values sharing their mean rank.
+    static func normalScores(_ v: [Double]) -> [Double] {
+        let order = v.indices.sorted { v[$0] < v[$1] }
+        var out = [Double](repeating: 0, count: v.count)
+        var k = 0
+        while k < order.count {
+            var e = k
+            while e + 1 < order.count && v[order[e + 1]] == v[order[k]] { e += 1 }
+            let q = Gaussian.quantile((Double(k + e) / 2 + 0.5) / Double(v.count))
+            for i in k...e { out[order[i]] = q }
+            k = e + 1
+        }
+        return out
     }
 
     /// Mean and population standard deviation.
