@@ -33,6 +33,10 @@ import Testing
         #expect(t.count == 1 && t[0].space == "nb201" && t[0].evaluator == "table")
         #expect(t[0].evaluatorOptions["file"] == "/base/bench/data/x.csv")
         #expect(t[0].constraints == [Constraint(metric: "latency_ms", op: .le, bound: 3)])
+        // A profile given as a relative path is the task file's too; a name stays a name.
+        let paths = try BenchTask.parse("space: s\nevaluator: e\ntasks:\n  - {name: a, profile: profiles/p.yaml}\n  - {name: b, profile: q.yaml}\n  - {name: c, profile: /abs/r.yaml}\n  - {name: d, profile: raspi4}\n",
+                                        baseDirectory: "/base/bench")
+        #expect(paths.map(\.profile) == ["/base/bench/profiles/p.yaml", "/base/bench/q.yaml", "/abs/r.yaml", "raspi4"])
         #expect(throws: HwnasError.self) { _ = try BenchTask.parse("tasks:\n  - {name: a}\n", baseDirectory: "/") }
         #expect { _ = try BenchTask.parse("tasks:\n  - {name: a, profile: p}\n", baseDirectory: "/") } throws: {
             "\($0)".contains("lacks 'space' (give it per task or once at the top of the file)")

@@ -17,11 +17,7 @@ import Testing
     /// The tasks of a bench file, their profile paths (relative to the
     /// current folder in the file) resolved against the repository root.
     static func tasks(_ file: String) throws -> [BenchTask] {
-        try BenchTask.load(TestSupport.repoRoot + "/bench/" + file).map { t in
-            var t = t
-            if t.profile.contains("/") && !t.profile.hasPrefix("/") { t.profile = TestSupport.repoRoot + "/" + t.profile }
-            return t
-        }
+        try BenchTask.load(TestSupport.repoRoot + "/bench/" + file)
     }
 
     /// Every architecture of the space has a finite score, 0 for a few

@@ -10,7 +10,8 @@
 //       evaluator_options: {file: ../shared/benchmarks/nb201/nb201_hw.csv, column: cifar10_acc}
 //       constraints: ["latency_ms<=20"]
 //
-// Relative `file` options are resolved against the task file's folder.
+// Relative `file` options, and profiles given as a relative path (a .yaml
+// file or a name with a '/'), are resolved against the task file's folder.
 import HwnasCore
 import Foundation
 import HwnasYAML
@@ -53,11 +54,14 @@ public struct BenchTask: Sendable {
             guard names.insert(name).inserted else { throw HwnasError("\(source): task name '\(name)' appears twice") }
             var options: [String: String] = [:]
             for (k, v) in (t["evaluator_options"] as? [String: Any]) ?? [:] { options[k] = "\(v)" }
-            if let f = options["file"], !f.hasPrefix("/") {
-                options["file"] = ((baseDirectory as NSString).appendingPathComponent(f) as NSString).standardizingPath
+            func resolved(_ f: String) -> String {
+                f.hasPrefix("/") ? f : ((baseDirectory as NSString).appendingPathComponent(f) as NSString).standardizingPath
             }
+            if let f = options["file"] { options["file"] = resolved(f) }
+            var profile = try string("profile")
+            if profile.contains("/") || profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") { profile = resolved(profile) }
             let constraints = try ((t["constraints"] as? [Any]) ?? []).map { try Constraint(parsing: "\($0)") }
-            return BenchTask(name: name, space: try string("space", fileWide: true), profile: try string("profile"),
+            return BenchTask(name: name, space: try string("space", fileWide: true), profile: profile,
                              evaluator: try string("evaluator", fileWide: true), evaluatorOptions: options,
                              constraints: constraints)
         }
