@@ -32,7 +32,7 @@ let plugins: [PluginSpec] = [
     PluginSpec(product: "HwnasLocalSearch", target: "HwnasLocalSearchPlugin", path: "Plugins/local-search", swift: true, deps: ["HwnasStrategies"],
                logic: ("HwnasLocalSearchAlgorithm", "Search", ["HwnasStrategies"])),
     PluginSpec(product: "HwnasPredictor", target: "HwnasPredictorPlugin", path: "Plugins/predictor", swift: true, deps: ["HwnasStrategies"], linker: openBLAS,
-               logic: ("HwnasPredictorSearch", "Search", ["HwnasStrategies", "HwnasTabular", "CLapack"])),
+               logic: ("HwnasPredictorSearch", "Search", ["HwnasStrategies", "HwnasTabular", "HwnasRanks", "CLapack"])),
     PluginSpec(product: "HwnasNSGA2", target: "HwnasNSGA2Plugin", path: "Plugins/nsga2", swift: true, deps: ["HwnasStrategies"],
                logic: ("HwnasNSGA2Search", "Search", ["HwnasStrategies"])),
     PluginSpec(product: "HwnasCPULUT", target: "HwnasCPULUTPlugin", path: "Plugins/cpu-lut", swift: true, deps: ["HwnasLUT"]),
@@ -54,6 +54,8 @@ var targets: [Target] = [
     .target(name: "HwnasYAML", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/Libraries/HwnasYAML"),
     // NAS-Bench-201's cell: op list and arch strings (space plugin, tables, tests).
     .target(name: "HwnasNB201", path: "Sources/Libraries/HwnasNB201"),
+    // Ranks with ties (Spearman in the tools, the predictor's normal scores).
+    .target(name: "HwnasRanks", path: "Sources/Libraries/HwnasRanks"),
     // The one seeded generator (SplitMix64) of host, tools and plugins.
     .target(name: "HwnasSplitMix", path: "Sources/Libraries/HwnasSplitMix"),
     // Declared plugin options and their checks, shared by host and plugin SDK.
@@ -95,7 +97,7 @@ var targets: [Target] = [
     // Tools the CLI offers beside search, built on the host: bench, CPU
     // profiling, proxy correlation, lookup-table fits, Pareto plots.
     .target(name: "HwnasTools",
-            dependencies: ["HwnasCore", "CHwnasABI", "HwnasOps", "HwnasTabular", "HwnasExecutor", "HwnasLUT"],
+            dependencies: ["HwnasCore", "CHwnasABI", "HwnasOps", "HwnasRanks", "HwnasTabular", "HwnasExecutor", "HwnasLUT"],
             path: "Sources/Tools/HwnasTools"),
     // ONNX in and out: the IR written as an ONNX model, ONNX models read into
     // the IR. onnx.pb.swift is generated once (tools/onnx-schema) and committed.

@@ -15,6 +15,7 @@
 import HwnasStrategies
 import Foundation
 import HwnasPluginSupport
+import HwnasRanks
 
 public final class PredictorSearch: SearchAlgorithm {
     public struct Settings: Sendable {
@@ -236,17 +237,7 @@ public final class PredictorSearch: SearchAlgorithm {
     /// The standard normal quantile of each value's mid-rank: (r - 0.5) / n
     /// for the r-th smallest of n, equal values sharing their mean rank.
     static func normalScores(_ v: [Double]) -> [Double] {
-        let order = v.indices.sorted { v[$0] < v[$1] }
-        var out = [Double](repeating: 0, count: v.count)
-        var k = 0
-        while k < order.count {
-            var e = k
-            while e + 1 < order.count && v[order[e + 1]] == v[order[k]] { e += 1 }
-            let q = Gaussian.quantile((Double(k + e) / 2 + 0.5) / Double(v.count))
-            for i in k...e { out[order[i]] = q }
-            k = e + 1
-        }
-        return out
+        Ranks.average(v).map { Gaussian.quantile(($0 - 0.5) / Double(v.count)) }
     }
 
     /// Mean and population standard deviation.

@@ -3,23 +3,12 @@
 // (Spearman) and the tau-b correction (Kendall), which matters for params and
 // MACs where many architectures share a value.
 import HwnasCore
+import HwnasRanks
 import Foundation
 
 public enum RankCorrelation {
     /// 1-based ranks, ties sharing their average rank.
-    public static func ranks(_ x: [Double]) -> [Double] {
-        let order = x.indices.sorted { x[$0] < x[$1] }
-        var r = [Double](repeating: 0, count: x.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && x[order[j + 1]] == x[order[i]] { j += 1 }
-            let avg = Double(i + j) / 2 + 1
-            for k in i...j { r[order[k]] = avg }
-            i = j + 1
-        }
-        return r
-    }
+    public static func ranks(_ x: [Double]) -> [Double] { Ranks.average(x) }
 
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double {
         precondition(x.count == y.count)
