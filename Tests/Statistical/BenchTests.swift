@@ -81,7 +81,7 @@ import Testing
         let s = BenchReport.summarize(runs, optima: ["t": 5], budgets: [1, 3])[0]
         #expect(s.meanRegret == [3.5, 0.5])
         #expect(s.medianRegret == [3.5, 0.5])
-        #expect(s.hitRate == 0.5)
+        #expect(s.hitRate == 0.5 && s.hitRates == [0, 0.5])
         #expect(s.medianEvaluationsToOptimum == nil)   // median of [3, never]
         #expect(abs(s.millisecondsPerEvaluation - 1.0) < 1e-9)
     }

@@ -12,8 +12,10 @@ public struct BenchSummary: Sendable {
     public let budgets: [Int]
     public let meanRegret: [Double]
     public let medianRegret: [Double]
-    /// Share of runs whose best equals the optimum by the last budget.
-    public let hitRate: Double
+    /// Share of runs whose best equals the optimum by each budget.
+    public let hitRates: [Double]
+    /// By the last budget.
+    public var hitRate: Double { hitRates.last ?? 0 }
     /// Median evaluations to reach the optimum (nil when fewer than half did).
     public let medianEvaluationsToOptimum: Double?
     public let millisecondsPerEvaluation: Double
@@ -41,13 +43,12 @@ public enum BenchReport {
                 guard let i = r.values.firstIndex(where: { $0 >= optima[r.task]! - 1e-9 }) else { return .infinity }
                 return Double(i + 1)
             }
-            let hits = reach.filter { $0.isFinite && Int($0) <= budgets.last! }.count
             let med = median(reach)
             let evals = mine.map(\.evaluations).reduce(0, +)
             return BenchSummary(strategy: s, runs: mine.count, budgets: budgets,
                                 meanRegret: regrets.map { $0.reduce(0, +) / Double(max(1, $0.count)) },
                                 medianRegret: regrets.map(median),
-                                hitRate: Double(hits) / Double(max(1, mine.count)),
+                                hitRates: budgets.map { b in Double(reach.filter { $0 <= Double(b) }.count) / Double(max(1, mine.count)) },
                                 medianEvaluationsToOptimum: med.isFinite ? med : nil,
                                 millisecondsPerEvaluation: 1000 * mine.map(\.strategySeconds).reduce(0, +) / Double(max(1, evals)))
         }
@@ -57,12 +58,13 @@ public enum BenchReport {
         guard let budgets = summaries.first?.budgets else { return "" }
         var s = "| strategy | runs | " + budgets.map { "mean regret @\($0)" }.joined(separator: " | ")
             + " | " + budgets.map { "median @\($0)" }.joined(separator: " | ")
-            + " | exact optimum by \(budgets.last!) | median evals to optimum | strategy ms/eval |\n"
-        s += "|---|---:|" + Array(repeating: "---:|", count: 2 * budgets.count + 3).joined() + "\n"
+            + " | " + budgets.map { "exact optimum by \($0)" }.joined(separator: " | ") + " | median evals to optimum | strategy ms/eval |\n"
+        s += "|---|---:|" + Array(repeating: "---:|", count: 3 * budgets.count + 2).joined() + "\n"
         for m in summaries {
             s += "| \(m.strategy) | \(m.runs) | " + m.meanRegret.map { String(format: "%.3f", $0) }.joined(separator: " | ")
                 + " | " + m.medianRegret.map { String(format: "%.3f", $0) }.joined(separator: " | ")
-                + String(format: " | %.0f%% | ", 100 * m.hitRate) + (m.medianEvaluationsToOptimum.map { String(Int($0)) } ?? "-")
+                + " | " + m.hitRates.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: " | ") + " | "
+                + (m.medianEvaluationsToOptimum.map { String(Int($0)) } ?? "-")
                 + String(format: " | %.3f |\n", m.millisecondsPerEvaluation)
         }
         return s
