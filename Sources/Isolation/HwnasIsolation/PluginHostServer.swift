@@ -44,7 +44,7 @@ public final class PluginHostServer: @unchecked Sendable {
                 throw HwnasError("plugin host: evaluate before evaluator, or no genotypes")
             }
             for g in genotypes { try space.validate(g) }
-            let nets = try networks.map { f in try genotypes.map { try f.build($0) } }
+            let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
             let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
             let lines = self.lines
             let outs = try batch.with(minor: e.descriptor.abiMinor) { b in

@@ -30,8 +30,8 @@ public final class NetworkFactory: @unchecked Sendable {
     /// The network of a valid genotype (canonicalized first).
     public func build(_ genotype: [Int32]) throws -> CNetwork { try build(canonical: space.canonicalize(genotype)) }
 
-    /// The network of a canonical genotype.
-    func build(canonical g: [Int32]) throws -> CNetwork {
+    /// The network of a genotype already canonical (no second canonicalize call).
+    public func build(canonical g: [Int32]) throws -> CNetwork {
         let loaded = space.loaded
         do {
             return try builder.build { b in

@@ -87,7 +87,7 @@ public enum PluginValidator {
     /// A few sampled candidates with their networks, as the host passes them.
     static func sampleBatch(_ space: SearchSpace, _ networks: NetworkFactory?, count: Int) throws -> ([[Int32]], CandidateBatch) {
         let genotypes = sample(space, count: count)
-        let nets = try networks.map { f in try genotypes.map { try f.build($0) } }
+        let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
         return (genotypes, CandidateBatch(space: space, genotypes: genotypes, networks: nets))
     }
 
