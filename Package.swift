@@ -59,7 +59,7 @@ var targets: [Target] = [
     // The one seeded generator (SplitMix64) of host, tools and plugins.
     .target(name: "HwnasSplitMix", path: "Sources/Libraries/HwnasSplitMix"),
     // Declared plugin options and their checks, shared by host and plugin SDK.
-    .target(name: "HwnasOptionSpecs", path: "Sources/Libraries/HwnasOptionSpecs"),
+    .target(name: "HwnasOptionSpecs", dependencies: ["CHwnasABI"], path: "Sources/Libraries/HwnasOptionSpecs"),
     // Glue that turns Swift types into ABI factories; linked into each Swift plugin.
     .target(name: "HwnasPluginSupport", dependencies: ["CHwnasABI", "HwnasOptionSpecs", "HwnasSplitMix"], path: "Sources/SDK/HwnasPluginSupport"),
     // BLAS/LAPACK routines (Fortran symbols of libopenblas) for the predictor.
@@ -87,9 +87,13 @@ var targets: [Target] = [
     .target(name: "HwnasCallGuard", path: "Sources/Libraries/HwnasCallGuard"),
     // Result files written atomically, checked before work starts; write(2) in full.
     .target(name: "HwnasOutputFile", path: "Sources/Libraries/HwnasOutputFile"),
+    // C forms handed across the ABI (strings, options, a space's names and
+    // choices), alive with their owner.
+    .target(name: "HwnasCForms", dependencies: ["CHwnasABI"], path: "Sources/Libraries/HwnasCForms"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
-            dependencies: ["CHwnasABI", "HwnasNetworkIR", "HwnasOps", "HwnasOptionSpecs", "HwnasOutputFile", "HwnasCallGuard", "HwnasSplitMix", "HwnasTabular", "HwnasYAML"],
+            dependencies: ["CHwnasABI", "HwnasNetworkIR", "HwnasOptionSpecs", "HwnasOutputFile", "HwnasCallGuard", "HwnasCForms",
+                           "HwnasSplitMix", "HwnasYAML"],
             path: "Sources/Host/HwnasCore"),
     // --isolate: a PluginRunner that serves the strategy and the evaluator
     // from `hwnas plugin-host` child processes (both sides of the pipe).

@@ -48,6 +48,17 @@ HWNAS_CHECK(builder, sizeof(hwnas_network_builder) == 56);
 HWNAS_CHECK(space_instance, sizeof(hwnas_space) == 72);
 HWNAS_CHECK(space_describe, offsetof(hwnas_space, describe) == 24);
 HWNAS_CHECK(space_factory, sizeof(hwnas_search_space_factory) == 32);
+/* Every factory starts alike (the host reads count and descriptor through
+ * one layout, whatever the kind). */
+#define HWNAS_FACTORY_PREFIX(name, t) \
+    HWNAS_CHECK(name##_count, offsetof(t, count) == 8); \
+    HWNAS_CHECK(name##_descriptor, offsetof(t, descriptor) == 16); \
+    HWNAS_CHECK(name##_create, offsetof(t, create) == 24)
+HWNAS_FACTORY_PREFIX(strategy_factory, hwnas_strategy_factory);
+HWNAS_FACTORY_PREFIX(cost_model_factory, hwnas_cost_model_factory);
+HWNAS_FACTORY_PREFIX(operator_set_factory, hwnas_operator_set_factory);
+HWNAS_FACTORY_PREFIX(evaluator_factory, hwnas_evaluator_factory);
+HWNAS_FACTORY_PREFIX(space_factory, hwnas_search_space_factory);
 #endif
 
 /* Gives the target one symbol so every toolchain accepts it. */

@@ -12,7 +12,7 @@ struct PluginPathOptions: ParsableArguments {
     /// Loads every plugin on the search path, reporting bad ones on stderr.
     func registry(quiet: Bool = false) -> PluginRegistry {
         let r = PluginRegistry(paths: PluginRegistry.searchPath(extra: pluginPaths))
-        if !quiet { r.reportProblems() }
+        if !quiet { for p in r.problems { FileHandle.standardError.write(Data("hwnas: warning: skipped plugin \(p)\n".utf8)) } }
         return r
     }
 }

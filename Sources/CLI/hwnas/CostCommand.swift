@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import HwnasCore
+import HwnasTools
 
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

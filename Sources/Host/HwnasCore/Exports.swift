@@ -3,3 +3,4 @@
 @_exported import HwnasNetworkIR
 @_exported import HwnasOutputFile
 @_exported import HwnasCallGuard
+@_exported import HwnasCForms

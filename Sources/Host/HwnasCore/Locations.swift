@@ -30,6 +30,12 @@ public enum Locations {
         return out
     }
 
+    /// The first `stem`.yaml / .yml in the `folder` folders, in search order.
+    public static func yamlFile(_ stem: String, in folder: String) -> String? {
+        dataDirectories(named: folder).lazy.flatMap { dir in ["yaml", "yml"].map { (dir as NSString).appendingPathComponent("\(stem).\($0)") } }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
     /// The .yaml / .yml files of every `name` folder, in search order, each
     /// folder's sorted by file name (profiles, space files).
     public static func yamlFiles(in name: String) -> [String] {

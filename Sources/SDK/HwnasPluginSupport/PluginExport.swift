@@ -28,11 +28,7 @@ func writeError(_ message: String, _ out: UnsafeMutablePointer<CChar>?, _ capaci
 func makeDescriptor(_ d: PluginDescriptor) -> UnsafePointer<hwnas_descriptor> {
     let specs = UnsafeMutablePointer<hwnas_option_spec>.allocate(capacity: max(1, d.options.count))
     for (i, o) in d.options.enumerated() {
-        specs[i] = hwnas_option_spec(
-            struct_size: UInt32(MemoryLayout<hwnas_option_spec>.size), type: o.kind.rawValue, key: permanentCString(o.key),
-            default_value: o.defaultValue.map(permanentCString), help: permanentCString(o.help),
-            choices: o.choices.map { permanentCString($0.joined(separator: "|")) }, min: o.min ?? .nan, max: o.max ?? .nan,
-            flags: (o.required ? HWNAS_OPTION_REQUIRED : 0) | (o.execution ? HWNAS_OPTION_EXECUTION : 0), reserved: 0)
+        specs[i] = o.cForm(permanentCString)
     }
     let p = UnsafeMutablePointer<hwnas_descriptor>.allocate(capacity: 1)
     p.initialize(to: hwnas_descriptor(struct_size: UInt32(MemoryLayout<hwnas_descriptor>.size), reserved: 0,

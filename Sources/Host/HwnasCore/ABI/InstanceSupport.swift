@@ -29,31 +29,51 @@ func lastErrorText(_ p: UnsafePointer<CChar>?) -> String {
     p.flatMap { String(validatingCString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"
 }
 
-/// Creates one instance of `d` (a `kind` the library offers): checks the
-/// options, makes their C form (kept by the handle: the instance may keep
-/// pointers into it), calls the factory's create (`create` gets the factory,
-/// the options, the out pointer and a 1024-byte error buffer) guarded like
-/// every plugin call; a failure says the plugin's own reason (`failure`
-/// words it, default "<what> 'id' (file): reason"); the instance's size is
-/// checked.
-func createInstance<F, I>(_ d: PluginDescriptorInfo, _ library: PluginLibrary, _ kind: PluginKind, _ what: String,
-                          options: [String: String], bounded: Bool = true, failure: ((String) -> String)? = nil,
-                          _ create: (UnsafePointer<F>, UnsafePointer<hwnas_options>, UnsafeMutablePointer<UnsafeMutablePointer<I>?>,
-                                     UnsafeMutablePointer<CChar>) -> hwnas_status) throws -> (UnsafeMutablePointer<I>, COptions) {
-    let factory = UnsafePointer(library.factory(kind)!.assumingMemoryBound(to: F.self))
-    do { try checkOptions(options, d, what) } catch { throw HwnasError(failure?("\(error)") ?? "\(error)") }
-    let cOptions = COptions(options)
-    var out: UnsafeMutablePointer<I>?
-    var err = [CChar](repeating: 0, count: 1024)
-    let st = PluginCall.run(d.label(what, "create", bounded: bounded)) {
-        err.withUnsafeMutableBufferPointer { create(factory, cOptions.raw, &out, $0.baseAddress!) }
+/// What every host-side instance handle holds and does alike. init finds
+/// the factory, checks the options and makes their C form (kept: the
+/// instance may keep pointers into it), calls create (`create` gets the
+/// factory, the options, the out pointer and a 1024-byte error buffer)
+/// guarded like every plugin call, and checks the instance's size; a
+/// failure says the plugin's own reason (`failure` words it, default
+/// "<what> 'id' (file): reason"). The handle keeps its library loaded and
+/// destroys the instance when it goes, also when a subclass's init throws.
+public class PluginInstance<Raw>: @unchecked Sendable {
+    public let descriptor: PluginDescriptorInfo
+    let library: PluginLibrary
+    public let raw: UnsafeMutablePointer<Raw>
+    let options: COptions
+    /// "evaluator", "cost model", ...: how messages name the kind.
+    let what: String
+    private let destroyLabel: PluginCall.Label
+    private let destroy: (UnsafeMutablePointer<Raw>) -> Void
+
+    init<F>(_ d: PluginDescriptorInfo, library: PluginLibrary, kind: PluginKind, what: String, options: [String: String],
+            bounded: Bool = true, failure: ((String) -> String)? = nil, destroy: @escaping (UnsafeMutablePointer<Raw>) -> Void,
+            create: (UnsafePointer<F>, UnsafePointer<hwnas_options>, UnsafeMutablePointer<UnsafeMutablePointer<Raw>?>,
+                     UnsafeMutablePointer<CChar>) -> hwnas_status) throws {
+        let factory = UnsafePointer(library.factory(kind)!.assumingMemoryBound(to: F.self))
+        do { try checkOptions(options, d, what) } catch { throw HwnasError(failure?("\(error)") ?? "\(error)") }
+        let cOptions = COptions(options)
+        var out: UnsafeMutablePointer<Raw>?
+        var err = [CChar](repeating: 0, count: 1024)
+        let st = PluginCall.run(d.label(what, "create", bounded: bounded)) {
+            err.withUnsafeMutableBufferPointer { create(factory, cOptions.raw, &out, $0.baseAddress!) }
+        }
+        guard st == HWNAS_OK, let instance = out else {
+            let why = FactoryCall.errorText(err)
+            throw HwnasError(failure?(why) ?? "\(what) '\(d.id)' (\(d.file)): \(why)")
+        }
+        // Too small: even its destroy pointer cannot be read (never destroyed).
+        try checkInstanceSize(instance, what, d)
+        descriptor = d; self.library = library; raw = instance; self.options = cOptions; self.what = what
+        destroyLabel = d.label(what, "destroy"); self.destroy = destroy
     }
-    guard st == HWNAS_OK, let instance = out else {
-        let why = FactoryCall.errorText(err)
-        throw HwnasError(failure?(why) ?? "\(what) '\(d.id)' (\(d.file)): \(why)")
-    }
-    try checkInstanceSize(instance, what, d)
-    return (instance, cOptions)
+
+    deinit { PluginCall.run(destroyLabel) { destroy(raw) } }
+
+    func label(_ call: String, bounded: Bool = true) -> PluginCall.Label { descriptor.label(what, call, bounded: bounded) }
+
+    var nullPointers: HwnasError { HwnasError("\(what) '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers") }
 }
 
 /// The metric names an instance reports (count, then name(i)); "metric<i>" for a NULL or non-UTF-8 one.

@@ -3,31 +3,20 @@
 import CHwnasABI
 import Foundation
 
-public final class LoadedCostModel: @unchecked Sendable {
-    public let descriptor: PluginDescriptorInfo
-    let library: PluginLibrary
-    let raw: UnsafeMutablePointer<hwnas_cost_model>
-    public let metricNames: [String]
-    let options: COptions
-    private let estimateLabel, destroyLabel: PluginCall.Label
+public final class LoadedCostModel: PluginInstance<hwnas_cost_model>, @unchecked Sendable {
+    public private(set) var metricNames: [String] = []
+    private let estimateLabel: PluginCall.Label
 
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
-        self.descriptor = descriptor
-        self.library = library
         estimateLabel = descriptor.label("cost model", "estimate")
-        destroyLabel = descriptor.label("cost model", "destroy")
-        let (m, o): (UnsafeMutablePointer<hwnas_cost_model>, _) = try createInstance(descriptor, library, .costModel, "cost model",
-                                                                                     options: options) { (f: UnsafePointer<hwnas_cost_model_factory>, o, out, err) in
+        try super.init(descriptor, library: library, kind: .costModel, what: "cost model", options: options,
+                       destroy: { $0.pointee.destroy?($0) }) { (f: UnsafePointer<hwnas_cost_model_factory>, o, out, err) in
             f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, o, out, err, 1024)
         }
-        guard let count = m.pointee.metric_count, let name = m.pointee.metric_name, m.pointee.estimate != nil, m.pointee.destroy != nil else {
-            throw HwnasError("cost model '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
-        }
-        raw = m; self.options = o
-        metricNames = HwnasCore.metricNames(m, estimateLabel, count: { count($0) }, name: { name($0, $1) })
+        let m = raw.pointee
+        guard let count = m.metric_count, let name = m.metric_name, m.estimate != nil, m.destroy != nil else { throw nullPointers }
+        metricNames = HwnasCore.metricNames(raw, estimateLabel, count: { count($0) }, name: { name($0, $1) })
     }
-
-    deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
     /// metrics[count][metricNames.count]
     public func estimate(_ batch: UnsafePointer<hwnas_candidate_batch>) throws -> [[Double]] {

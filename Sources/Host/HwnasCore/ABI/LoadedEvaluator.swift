@@ -2,33 +2,22 @@
 import CHwnasABI
 import Foundation
 
-public final class LoadedEvaluator: @unchecked Sendable {
-    public let descriptor: PluginDescriptorInfo
-    let library: PluginLibrary
-    let raw: UnsafeMutablePointer<hwnas_evaluator>
-    public let metricNames: [String]
-    let options: COptions
-    private let evaluateLabel, destroyLabel: PluginCall.Label
+public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked Sendable {
+    public private(set) var metricNames: [String] = []
+    private let evaluateLabel: PluginCall.Label
 
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, space: CSearchSpace, options: [String: String]) throws {
-        self.descriptor = descriptor
-        self.library = library
         // Evaluations may train for hours: only the command evaluator's own timeouts bound them.
         evaluateLabel = descriptor.label("evaluator", "evaluate", bounded: false)
-        destroyLabel = descriptor.label("evaluator", "destroy")
-        let (e, o): (UnsafeMutablePointer<hwnas_evaluator>, _) = try createInstance(descriptor, library, .evaluator, "evaluator", options: options,
-                                                                                   bounded: false) { (f: UnsafePointer<hwnas_evaluator_factory>, o, out, err) in
+        try super.init(descriptor, library: library, kind: .evaluator, what: "evaluator", options: options, bounded: false,
+                       destroy: { $0.pointee.destroy?($0) }) { (f: UnsafePointer<hwnas_evaluator_factory>, o, out, err) in
             f.pointee.create!(f, descriptor.id, HostInterface.shared, space.raw, o, out, err, 1024)
         }
-        guard let count = e.pointee.metric_count, let name = e.pointee.metric_name, e.pointee.evaluate != nil, e.pointee.destroy != nil else {
-            throw HwnasError("evaluator '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
-        }
-        raw = e; self.options = o
-        metricNames = HwnasCore.metricNames(e, evaluateLabel, count: { count($0) }, name: { name($0, $1) })
+        let e = raw.pointee
+        guard let count = e.metric_count, let name = e.metric_name, e.evaluate != nil, e.destroy != nil else { throw nullPointers }
+        metricNames = HwnasCore.metricNames(raw, evaluateLabel, count: { count($0) }, name: { name($0, $1) })
         guard !metricNames.isEmpty else { throw HwnasError("evaluator '\(descriptor.id)' reports no metric") }
     }
-
-    deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
     public struct Outcome {
         public let ok: Bool; public let status: Int32; public let metrics: [Double]

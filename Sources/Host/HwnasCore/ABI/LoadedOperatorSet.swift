@@ -2,26 +2,16 @@
 import CHwnasABI
 import Foundation
 
-public final class LoadedOperatorSet: @unchecked Sendable {
-    public let descriptor: PluginDescriptorInfo
-    let library: PluginLibrary
-    public let raw: UnsafeMutablePointer<hwnas_operator_set>
-    let options: COptions
-
+public final class LoadedOperatorSet: PluginInstance<hwnas_operator_set>, @unchecked Sendable {
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, options: [String: String]) throws {
-        self.descriptor = descriptor
-        self.library = library
-        let (s, o): (UnsafeMutablePointer<hwnas_operator_set>, _) = try createInstance(descriptor, library, .operatorSet, "operator set",
-                                                                                      options: options) { (f: UnsafePointer<hwnas_operator_set_factory>, o, out, err) in
+        try super.init(descriptor, library: library, kind: .operatorSet, what: "operator set", options: options,
+                       destroy: { $0.pointee.destroy?($0) }) { (f: UnsafePointer<hwnas_operator_set_factory>, o, out, err) in
             f.pointee.create!(f, descriptor.id, HostInterface.shared, o, out, err, 1024)
         }
-        guard s.pointee.infer != nil else {
+        guard raw.pointee.infer != nil else {
             throw HwnasError("operator set '\(descriptor.id)' (\(descriptor.file)): instance has a NULL infer")
         }
-        raw = s; self.options = o
     }
-
-    deinit { raw.pointee.destroy?(raw) }
 
     /// False for a 1.0 operator set: it reads square kernels with "same"
     /// padding only.

@@ -3,64 +3,51 @@
 import CHwnasABI
 import Foundation
 
-final class LoadedSpace: @unchecked Sendable {
-    let descriptor: PluginDescriptorInfo
-    let library: PluginLibrary
-    let raw: UnsafeMutablePointer<hwnas_space>
-    let options: COptions
-    let nDims: Int
-    let dimNames: [String]
-    let choices: [[String]]
-    let operatorSet: String?
+final class LoadedSpace: PluginInstance<hwnas_space>, @unchecked Sendable {
+    private(set) var dimNames: [String] = []
+    private(set) var choices: [[String]] = []
+    private(set) var operatorSet: String?
+    var nDims: Int { dimNames.count }
     /// Labels of its calls, for crash and hang lines (build's: NetworkFactory).
     let callLabel, buildLabel: PluginCall.Label
 
     init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, options: [String: String], source: String) throws {
-        self.descriptor = descriptor
-        self.library = library
         callLabel = descriptor.label("search space", "canonicalize/format/parse")
         buildLabel = descriptor.label("search space", "build")
         // A plugin that read the file names it already.
-        let (s, o): (UnsafeMutablePointer<hwnas_space>, _) = try createInstance(
-            descriptor, library, .searchSpace, "search space", options: options,
-            failure: { $0.hasPrefix(source) ? $0 : "\(source): \($0)" }) { (f: UnsafePointer<hwnas_search_space_factory>, o, out, err) in
+        try super.init(descriptor, library: library, kind: .searchSpace, what: "search space", options: options,
+                       failure: { $0.hasPrefix(source) ? $0 : "\(source): \($0)" },
+                       destroy: { $0.pointee.destroy?($0) }) { (f: UnsafePointer<hwnas_search_space_factory>, o, out, err) in
             f.pointee.create!(f, descriptor.id, HostInterface.shared, o, out, err, 1024)
         }
-        self.options = o
-        let p = s.pointee
+        let p = raw.pointee
         guard p.describe != nil, p.canonicalize != nil, p.format != nil, p.parse != nil, p.build != nil, p.destroy != nil else {
             throw HwnasError("\(source): search space '\(descriptor.id)' (\(descriptor.file)) has NULL function pointers")
         }
-        raw = s
         func fail(_ why: String) -> HwnasError { HwnasError("\(source): search space '\(descriptor.id)': \(why)") }
-        guard let d = PluginCall.run(callLabel, { p.describe!(s) }), d.pointee.struct_size >= UInt32(MemoryLayout<hwnas_search_space>.size) else {
-            p.destroy!(s)
+        guard let d = PluginCall.run(callLabel, { p.describe!(raw) }), d.pointee.struct_size >= UInt32(MemoryLayout<hwnas_search_space>.size) else {
             throw fail("describe() returned NULL or a struct too small")
         }
         let sp = d.pointee
         let n = Int(sp.n_dims)
         guard n >= 1, n <= 100_000, let counts = sp.choice_counts, let offsets = sp.choice_offsets, let names = sp.choice_names else {
-            p.destroy!(s); throw fail("describe() gave \(n) dims or NULL arrays")
+            throw fail("describe() gave \(n) dims or NULL arrays")
         }
-        var dims: [String] = [], all: [[String]] = []
         for dim in 0..<n {
             let dimName = sp.dim_names?[dim].flatMap { String(validatingCString: $0) } ?? "d\(dim)"
-            guard counts[dim] >= 1, counts[dim] <= 1_000_000 else { p.destroy!(s); throw fail("dim \(dimName) has \(counts[dim]) choices") }
+            guard counts[dim] >= 1, counts[dim] <= 1_000_000 else { throw fail("dim \(dimName) has \(counts[dim]) choices") }
             var list: [String] = [], seen = Set<String>()
             for c in 0..<Int(counts[dim]) {
                 guard let cn = names[Int(offsets[dim]) + c].flatMap({ String(validatingCString: $0) }), !cn.isEmpty else {
-                    p.destroy!(s); throw fail("dim \(dimName): choice \(c) has an empty, NULL or non-UTF-8 name")
+                    throw fail("dim \(dimName): choice \(c) has an empty, NULL or non-UTF-8 name")
                 }
-                guard seen.insert(cn).inserted else { p.destroy!(s); throw fail("dim \(dimName): choice '\(cn)' is listed twice") }
+                guard seen.insert(cn).inserted else { throw fail("dim \(dimName): choice '\(cn)' is listed twice") }
                 list.append(cn)
             }
-            dims.append(dimName); all.append(list)
+            dimNames.append(dimName); choices.append(list)
         }
-        nDims = n; dimNames = dims; choices = all
         operatorSet = p.operator_set.flatMap { String(validatingCString: $0) }
     }
-
-    deinit { PluginCall.run(callLabel) { raw.pointee.destroy!(raw) } }
 
     /// Canonical form of `count` genotypes in place; `active` gets [count][nDims] when given.
     func canonicalize(_ flat: UnsafeMutablePointer<Int32>, count: Int, active: UnsafeMutablePointer<UInt8>? = nil) throws {

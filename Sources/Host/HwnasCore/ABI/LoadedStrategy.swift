@@ -2,30 +2,18 @@
 import CHwnasABI
 import Foundation
 
-public final class LoadedStrategy: @unchecked Sendable {
-    public let descriptor: PluginDescriptorInfo
-    let library: PluginLibrary
-    let raw: UnsafeMutablePointer<hwnas_strategy>
-    let options: COptions
-    private let askLabel, tellLabel, destroyLabel: PluginCall.Label
+public final class LoadedStrategy: PluginInstance<hwnas_strategy>, @unchecked Sendable {
+    private let askLabel, tellLabel: PluginCall.Label
 
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: UnsafePointer<hwnas_search_context>, options: [String: String]) throws {
-        self.descriptor = descriptor
-        self.library = library
         askLabel = descriptor.label("strategy", "ask")
         tellLabel = descriptor.label("strategy", "tell")
-        destroyLabel = descriptor.label("strategy", "destroy")
-        let (s, o): (UnsafeMutablePointer<hwnas_strategy>, _) = try createInstance(descriptor, library, .strategy, "strategy",
-                                                                                  options: options) { (f: UnsafePointer<hwnas_strategy_factory>, o, out, err) in
+        try super.init(descriptor, library: library, kind: .strategy, what: "strategy", options: options,
+                       destroy: { $0.pointee.destroy?($0) }) { (f: UnsafePointer<hwnas_strategy_factory>, o, out, err) in
             f.pointee.create!(f, descriptor.id, HostInterface.shared, context, o, out, err, 1024)
         }
-        guard s.pointee.ask != nil, s.pointee.tell != nil, s.pointee.destroy != nil else {
-            throw HwnasError("strategy '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers")
-        }
-        raw = s; self.options = o
+        guard raw.pointee.ask != nil, raw.pointee.tell != nil, raw.pointee.destroy != nil else { throw nullPointers }
     }
-
-    deinit { PluginCall.run(destroyLabel) { raw.pointee.destroy?(raw) } }
 
     /// nil when the strategy is exhausted.
     public func ask(max: Int, dims: Int) throws -> [[Int32]]? {

@@ -41,7 +41,7 @@ public final class PluginLibrary: @unchecked Sendable {
         }
         // Calling an address that holds data (a variable exported under the
         // entry's name) would jump into it.
-        guard Self.isExecutable(sym) else {
+        guard PluginCall.isExecutable(sym) else {
             throw fail("'\(HWNAS_ENTRY_SYMBOL)' is not a function (exported as data?): declare it as HWNAS_EXPORT const hwnas_plugin_entry *\(HWNAS_ENTRY_SYMBOL)(void)")
         }
         typealias EntryFn = @convention(c) () -> UnsafePointer<hwnas_plugin_entry>?
@@ -90,87 +90,29 @@ public final class PluginLibrary: @unchecked Sendable {
 
     public func factory(_ kind: PluginKind) -> UnsafeRawPointer? { factories[kind] }
 
-    /// True when `address` lies in an executable mapping of this process.
-    static func isExecutable(_ address: UnsafeMutableRawPointer) -> Bool {
-        let a = UInt(bitPattern: address)
-        // /proc files report size 0: read them as a stream.
-        guard let f = fopen("/proc/self/maps", "r") else { return true }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 4096)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(cString: line)
-            let fields = text.split(separator: " ", maxSplits: 2)
-            guard fields.count >= 2 else { continue }
-            let r = fields[0].split(separator: "-")
-            guard r.count == 2, let lo = UInt(r[0], radix: 16), let hi = UInt(r[1], radix: 16), a >= lo, a < hi else { continue }
-            return fields[1].contains("x")
-        }
-        return false
-    }
-
-    /// The declared options of a 1.1 descriptor (nil: none declared).
-    static func optionSpecs(_ d: UnsafePointer<hwnas_descriptor>, fail: (String) -> PluginLoadError) throws -> [OptionSpec]? {
-        guard Int(d.pointee.struct_size) >= MemoryLayout<hwnas_descriptor>.size, let base = d.pointee.options else { return nil }
-        let n = Int(d.pointee.option_count), size = Int(d.pointee.option_spec_size)
-        guard n <= 1024 else { throw fail("implausible option_count \(n)") }
-        let minimum = MemoryLayout<hwnas_option_spec>.size
-        guard n == 0 || size >= minimum else { throw fail("option_spec_size \(size) is smaller than \(minimum)") }
-        var specs: [OptionSpec] = [], keys = Set<String>()
-        for i in 0..<n {
-            let o = UnsafeRawPointer(base).advanced(by: i * size).assumingMemoryBound(to: hwnas_option_spec.self).pointee
-            guard let key = string(o.key), !key.isEmpty else { throw fail("option \(i) has an empty, NULL or non-UTF-8 key") }
-            guard keys.insert(key).inserted else { throw fail("option '\(key)' is declared twice") }
-            guard let kind = OptionSpec.Kind(rawValue: o.type) else { throw fail("option '\(key)' has unknown type \(o.type)") }
-            specs.append(OptionSpec(key: key, kind: kind, defaultValue: string(o.default_value), help: string(o.help) ?? "",
-                                    choices: string(o.choices).map { $0.split(separator: "|").map(String.init) },
-                                    min: o.min.isNaN ? nil : o.min, max: o.max.isNaN ? nil : o.max,
-                                    required: o.flags & HWNAS_OPTION_REQUIRED != 0, execution: o.flags & HWNAS_OPTION_EXECUTION != 0))
-        }
-        return specs
-    }
-
     static func string(_ p: UnsafePointer<CChar>?) -> String? {
         guard let p else { return nil }
         return String(validatingCString: p)
     }
 
-    /// The factory structs share their first fields (size, count,
-    /// descriptor); read them per kind with the right type.
+    /// Every factory struct starts with struct_size, reserved, count,
+    /// descriptor and create (32 bytes; abi_layout_checks.c holds every kind
+    /// to it): count and descriptor take the factory itself, so one C
+    /// function type calls them whatever the kind.
     static func readDescriptors(kind: PluginKind, factory f: UnsafeRawPointer, file: String, abi: String,
                                 minor: UInt32) throws -> [PluginDescriptorInfo] {
         func fail(_ r: String) -> PluginLoadError { PluginLoadError(file: file, reason: "\(kind.rawValue) factory: \(r)") }
-        // Every factory starts with struct_size, then count, descriptor and
-        // create (32 bytes): check the size before reading a pointer.
         let size = f.load(as: UInt32.self)
         guard size >= 32 else { throw fail("struct_size \(size) smaller than the minimum 32") }
-        let count: UInt32
-        var get: (UInt32) -> UnsafePointer<hwnas_descriptor>?
-        switch kind {
-        case .strategy:
-            let p = f.assumingMemoryBound(to: hwnas_strategy_factory.self)
-            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            count = c(p); get = { d(p, $0) }
-        case .costModel:
-            let p = f.assumingMemoryBound(to: hwnas_cost_model_factory.self)
-            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            count = c(p); get = { d(p, $0) }
-        case .operatorSet:
-            let p = f.assumingMemoryBound(to: hwnas_operator_set_factory.self)
-            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            count = c(p); get = { d(p, $0) }
-        case .evaluator:
-            let p = f.assumingMemoryBound(to: hwnas_evaluator_factory.self)
-            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            count = c(p); get = { d(p, $0) }
-        case .searchSpace:
-            let p = f.assumingMemoryBound(to: hwnas_search_space_factory.self)
-            guard let c = p.pointee.count, let d = p.pointee.descriptor, p.pointee.create != nil else { throw fail("NULL function pointer") }
-            count = c(p); get = { d(p, $0) }
-        }
+        typealias CountFn = @convention(c) (UnsafeRawPointer?) -> UInt32
+        typealias DescriptorFn = @convention(c) (UnsafeRawPointer?, UInt32) -> UnsafePointer<hwnas_descriptor>?
+        guard let countFn = f.load(fromByteOffset: 8, as: CountFn?.self), let descriptor = f.load(fromByteOffset: 16, as: DescriptorFn?.self),
+              f.load(fromByteOffset: 24, as: UnsafeRawPointer?.self) != nil else { throw fail("NULL function pointer") }
+        let count = countFn(f)
         guard count <= 1024 else { throw fail("implausible descriptor count \(count)") }
         var out: [PluginDescriptorInfo] = []
         for i in 0..<count {
-            guard let d = get(i) else { throw fail("descriptor \(i) is NULL") }
+            guard let d = descriptor(f, i) else { throw fail("descriptor \(i) is NULL") }
             let size10 = UInt32(MemoryLayout<hwnas_descriptor>.offset(of: \hwnas_descriptor.options)!)
             guard d.pointee.struct_size >= size10 else {
                 throw fail("descriptor \(i) struct_size \(d.pointee.struct_size) is smaller than the 1.0 size \(size10)")
@@ -179,12 +121,14 @@ public final class PluginLibrary: @unchecked Sendable {
             guard id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
                 throw fail("descriptor id '\(id)' has characters other than letters, digits, '-', '_', '.'")
             }
+            let options: [OptionSpec]?
+            do { options = try OptionSpec.declared(in: d) } catch { throw fail("descriptor '\(id)': \(error)") }
             out.append(PluginDescriptorInfo(kind: kind, id: id, name: string(d.pointee.name) ?? id,
                                             vendor: string(d.pointee.vendor) ?? "", version: string(d.pointee.version) ?? "",
                                             description: string(d.pointee.description) ?? "", file: file, abiVersion: abi,
-                                            abiMinor: minor, options: try optionSpecs(d, fail: { fail("descriptor '\(id)': \($0)") })))
+                                            abiMinor: minor, options: options))
         }
-        if get(count) != nil { throw fail("descriptor(count) must return NULL") }
+        if descriptor(f, count) != nil { throw fail("descriptor(count) must return NULL") }
         return out
     }
 }

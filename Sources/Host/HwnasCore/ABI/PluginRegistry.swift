@@ -83,9 +83,4 @@ public final class PluginRegistry: @unchecked Sendable {
         let known = ids(of: kind)
         throw HwnasError("unknown \(kind.rawValue) '\(id)' (available: \(known.isEmpty ? "none found" : known.joined(separator: ", ")))")
     }
-
-    /// Writes every load problem to stderr, one line each.
-    public func reportProblems() {
-        for p in problems { FileHandle.standardError.write(Data("hwnas: warning: skipped plugin \(p)\n".utf8)) }
-    }
 }

@@ -93,15 +93,8 @@ public struct HardwareProfile: Sendable {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") {
             return try read(path: nameOrPath)
         }
-        var bad: [String] = []
-        for dir in Locations.dataDirectories(named: "hardware-profiles") {
-            for ext in ["yaml", "yml"] {
-                let p = (dir as NSString).appendingPathComponent("\(nameOrPath).\(ext)")
-                if FileManager.default.fileExists(atPath: p) { return try read(path: p) }
-            }
-        }
-        let (all, _, problems) = discover()
-        bad = problems
+        if let p = Locations.yamlFile(nameOrPath, in: "hardware-profiles") { return try read(path: p) }
+        let (all, _, bad) = discover()
         if let hit = all.first(where: { $0.name == nameOrPath }) { return hit }
         let known = all.map(\.name).joined(separator: ", ")
         throw HwnasError("unknown hardware profile '\(nameOrPath)' (known: \(known.isEmpty ? "none" : known))"

@@ -70,51 +70,43 @@ public final class Journal: @unchecked Sendable {
     /// refused unless `reuse`.
     public init(path: String, header: JournalHeader, reuse: Bool = false) throws {
         self.path = path
+        func fail(_ why: String) -> HwnasError { HwnasError("--journal \(path): \(why)") }
         let fm = FileManager.default
-        var isDir: ObjCBool = false
+        var isDir: ObjCBool = false, data = Data()
         if fm.fileExists(atPath: path, isDirectory: &isDir) {
-            guard !isDir.boolValue else { throw HwnasError("--journal \(path): is a folder") }
+            guard !isDir.boolValue else { throw fail("is a folder") }
             // A device (/dev/full, /dev/zero) would be read forever.
             let type = (try? fm.attributesOfItem(atPath: path)[.type] as? FileAttributeType) ?? .typeRegular
-            guard type == .typeRegular else { throw HwnasError("--journal \(path): not a regular file") }
-            guard let data = fm.contents(atPath: path) else { throw HwnasError("--journal \(path): cannot read it") }
-            let text = String(decoding: data, as: UTF8.self)
-            let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-            let decoder = JSONDecoder()
-            let written = lines.first.flatMap { try? decoder.decode(JournalHeader.self, from: Data($0.utf8)) }
-            if !lines.isEmpty {
-                if let written {
-                    if let diff = written.difference(from: header) {
-                        guard reuse else {
-                            throw HwnasError("--journal \(path) was written for \(diff): its values would be replayed as this search's; give another --journal, or --reuse-journal to replay it anyway")
-                        }
-                        reuseNote = "journal \(path) was written for \(diff); replayed as asked (--reuse-journal)"
-                    }
-                } else {
-                    guard reuse else {
-                        throw HwnasError("--journal \(path) has no header saying what its values mean (written by an older hwnas?): give another --journal, or --reuse-journal to replay it anyway")
-                    }
-                    reuseNote = "journal \(path) has no header; replayed as asked (--reuse-journal)"
-                }
-            }
-            for line in lines.dropFirst(written == nil ? 0 : 1) {
-                // A torn last line (killed mid-write) or foreign text is skipped, not fatal.
-                if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) { entries[e.arch] = e } else { skippedLines += 1 }
-            }
-            guard let h = FileHandle(forWritingAtPath: path) else { throw HwnasError("--journal \(path): cannot open it for writing") }
-            handle = h
-            handle.seekToEndOfFile()
-            // New records start on a fresh line after a torn write; an empty file gets its header.
-            if let last = data.last, last != UInt8(ascii: "\n") { try write(Data("\n".utf8)) }
-            if lines.isEmpty { try write(Self.line(header)) }
-        } else {
-            guard fm.createFile(atPath: path, contents: nil) else {
-                throw HwnasError("--journal \(path): cannot create it (does its folder exist and is it writable?)")
-            }
-            guard let h = FileHandle(forWritingAtPath: path) else { throw HwnasError("--journal \(path): cannot open it for writing") }
-            handle = h
-            try write(Self.line(header))
+            guard type == .typeRegular else { throw fail("not a regular file") }
+            guard let d = fm.contents(atPath: path) else { throw fail("cannot read it") }
+            data = d
+        } else if !fm.createFile(atPath: path, contents: nil) {
+            throw fail("cannot create it (does its folder exist and is it writable?)")
         }
+        guard let h = FileHandle(forWritingAtPath: path) else { throw fail("cannot open it for writing") }
+        handle = h
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let decoder = JSONDecoder()
+        let written = lines.first.flatMap { try? decoder.decode(JournalHeader.self, from: Data($0.utf8)) }
+        // Values of another search: why they are refused, the note when replayed anyway.
+        var foreign: (refusal: String, note: String)?
+        if let diff = written?.difference(from: header) {
+            foreign = ("was written for \(diff): its values would be replayed as this search's;", "was written for \(diff)")
+        } else if written == nil && !lines.isEmpty {
+            foreign = ("has no header saying what its values mean (written by an older hwnas?):", "has no header")
+        }
+        if let foreign {
+            guard reuse else { throw HwnasError("--journal \(path) \(foreign.refusal) give another --journal, or --reuse-journal to replay it anyway") }
+            reuseNote = "journal \(path) \(foreign.note); replayed as asked (--reuse-journal)"
+        }
+        for line in lines.dropFirst(written == nil ? 0 : 1) {
+            // A torn last line (killed mid-write) or foreign text is skipped, not fatal.
+            if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) { entries[e.arch] = e } else { skippedLines += 1 }
+        }
+        handle.seekToEndOfFile()
+        // New records start on a fresh line after a torn write; an empty file gets its header.
+        if let last = data.last, last != UInt8(ascii: "\n") { try write(Data("\n".utf8)) }
+        if lines.isEmpty { try write(Self.line(header)) }
     }
 
     deinit { try? handle.close() }

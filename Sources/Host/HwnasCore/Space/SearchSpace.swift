@@ -86,26 +86,20 @@ public final class SearchSpace: @unchecked Sendable {
         return canonicalize(g)
     }
 
-    /// Mixed-radix index of a genotype (for enumerable spaces).
-    public func index(of g: [Int32]) -> Int {
-        var i = 0
-        for d in 0..<nDims { i = i * choices[d].count + Int(g[d]) }
-        return i
-    }
-
+    /// The genotype of a mixed-radix index (for enumerable spaces).
     public func genotype(at index: Int) -> [Int32] {
         var g = [Int32](repeating: 0, count: nDims), r = index
         for d in stride(from: nDims - 1, through: 0, by: -1) { g[d] = Int32(r % choices[d].count); r /= choices[d].count }
         return g
     }
 
-    /// A space whose strings do not round-trip gives two networks one
-    /// journal key: refuse it at load (first, last and a few mixed genotypes).
     /// A uniformly drawn genotype (one draw per dim, in order).
     public func randomGenotype(_ rng: inout SplitMix64) -> [Int32] {
         choiceCounts.map { Int32(rng.below($0)) }
     }
 
+    /// A space whose strings do not round-trip gives two networks one
+    /// journal key: refuse it at load (first, last and a few mixed genotypes).
     func checkRoundTrip() throws {
         var samples: [[Int32]] = [Array(repeating: 0, count: nDims), choiceCounts.map { Int32($0 - 1) }]
         var rng = SplitMix64(state: 0x5EED)
@@ -122,4 +116,8 @@ public final class SearchSpace: @unchecked Sendable {
             }
         }
     }
+}
+
+extension CSearchSpace {
+    public convenience init(_ space: SearchSpace) { self.init(name: space.name, dimNames: space.dimNames, choices: space.choices) }
 }

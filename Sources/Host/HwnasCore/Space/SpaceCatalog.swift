@@ -9,13 +9,8 @@ public enum SpaceCatalog {
         if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") {
             return try load(file: try SpaceFile.read(path: nameOrPath), registry: registry, overrides: overrides)
         }
-        for dir in Locations.dataDirectories(named: "search-spaces") {
-            for ext in ["yaml", "yml"] {
-                let p = (dir as NSString).appendingPathComponent("\(nameOrPath).\(ext)")
-                if FileManager.default.fileExists(atPath: p) {
-                    return try load(file: try SpaceFile.read(path: p), registry: registry, overrides: overrides)
-                }
-            }
+        if let p = Locations.yamlFile(nameOrPath, in: "search-spaces") {
+            return try load(file: try SpaceFile.read(path: p), registry: registry, overrides: overrides)
         }
         if registry.ids(of: .searchSpace).contains(nameOrPath) {
             let (d, lib) = try registry.lookup(.searchSpace, nameOrPath)

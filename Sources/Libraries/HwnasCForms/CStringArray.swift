@@ -1,5 +1,6 @@
 // Owns an array of C strings for the lifetime of the object, so Swift
 // strings can be handed across the ABI as `const char *const *`.
+import CHwnasABI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,7 @@ public final class CStringArray: @unchecked Sendable {
 
 /// Key/value options as an `hwnas_options` struct, alive with this object.
 public final class COptions: @unchecked Sendable {
-    let keys: CStringArray, values: CStringArray
+    public let keys: CStringArray, values: CStringArray
     let items: UnsafeMutablePointer<hwnas_option>
     public let raw: UnsafeMutablePointer<hwnas_options>
 
@@ -38,5 +39,3 @@ public final class COptions: @unchecked Sendable {
     }
     deinit { items.deallocate(); raw.deallocate() }
 }
-
-import CHwnasABI

@@ -1,18 +1,15 @@
 // A search space laid out as the ABI's hwnas_search_space (what strategies,
 // cost models and evaluators are created with), under the name the user
-// knows it by, kept alive for as long as instances created with it exist.
+// knows it by, kept alive for as long as instances created with it exist
+// (the host makes one from a SearchSpace: CSearchSpace(space)).
 import CHwnasABI
 
 public final class CSearchSpace: @unchecked Sendable {
     public let nDims: Int
     public let choices: [[String]]
-    let name: CStringArray, dimNames: CStringArray, choiceNames: CStringArray
+    let name, dimNames, choiceNames: CStringArray
     let counts: UnsafeMutablePointer<UInt32>, offsets: UnsafeMutablePointer<UInt32>
     public let raw: UnsafeMutablePointer<hwnas_search_space>
-
-    public convenience init(_ space: SearchSpace) {
-        self.init(name: space.name, dimNames: space.dimNames, choices: space.choices)
-    }
 
     public init(name spaceName: String, dimNames dims: [String], choices: [[String]]) {
         nDims = dims.count
