@@ -56,12 +56,12 @@ public final class PluginHostServer: @unchecked Sendable {
         case "strategy":
             let state = try StrategyState(r, lines: lines)
             let (d, lib) = try registry.lookup(.strategy, r["id"] as? String ?? "")
-            strategy = try state.withContext { try LoadedStrategy(d, library: lib, context: $0, options: r["options"] as? [String: String] ?? [:]) }
+            strategy = try LoadedStrategy(d, library: lib, context: state.context, options: r["options"] as? [String: String] ?? [:])
             strategyState = state
             return ["op": "ready"]
         case "ask":
             guard let strategy, let state = strategyState else { throw HwnasError("plugin host: ask before strategy") }
-            let asked = try state.withContext { _ in try strategy.ask(max: r["max"] as? Int ?? 1, dims: state.space.nDims) }
+            let asked = try strategy.ask(max: r["max"] as? Int ?? 1, dims: state.nDims)
             return ["op": "asked", "genotypes": asked.map { $0 as Any } ?? NSNull()]
         case "tell":
             guard let strategy, let state = strategyState, let genotypes = JSONDoubles.genotypes(r["genotypes"]) else {
@@ -74,9 +74,9 @@ public final class PluginHostServer: @unchecked Sendable {
                   metrics.count == genotypes.count * state.metricNames.count else {
                 throw HwnasError("plugin host: tell with inconsistent sizes")
             }
-            try strategy.tell(genotypes: genotypes.flatMap { $0 }, count: genotypes.count, dims: state.space.nDims, outcomes: outcomes,
+            try strategy.tell(genotypes: genotypes.flatMap { $0 }, count: genotypes.count, dims: state.nDims, outcomes: outcomes,
                               objectives: objectives, nObjectives: nObjectives, metrics: metrics,
-                              metricNames: state.metricCNames, nMetrics: state.metricNames.count)
+                              metricNames: state.context.metricNames, nMetrics: state.metricNames.count)
             return ["op": "told"]
         default:
             throw HwnasError("plugin host: unknown request \(r["op"] ?? "none")")
@@ -95,55 +95,29 @@ public final class PluginHostServer: @unchecked Sendable {
 /// What a strategy in the plugin host sees of the search: the context, whose
 /// query_costs and is_evaluated go back to hwnas over the pipe.
 final class StrategyState: @unchecked Sendable {
-    let space: CSearchSpace
+    let nDims: Int
     let metricNames: [String]
-    let metricCNames: CStringArray
-    let objectiveNames: CStringArray
-    let lines: JSONLines
-    /// Heap-allocated: the strategy may keep the pointer it was created with.
-    let context = UnsafeMutablePointer<hwnas_search_context>.allocate(capacity: 1)
+    let context: StrategyContext
 
     init(_ r: [String: Any], lines: JSONLines) throws {
         guard let dims = r["dims"] as? [String], let choices = r["choice_names"] as? [[String]], dims.count == choices.count, !dims.isEmpty else {
             throw HwnasError("plugin host: strategy without a space")
         }
-        space = CSearchSpace(name: r["space"] as? String ?? "space", dimNames: dims, choices: choices)
-        metricNames = r["metric_names"] as? [String] ?? []
-        metricCNames = CStringArray(metricNames)
-        let objectives = r["objectives"] as? [String] ?? ["objective"]
-        objectiveNames = CStringArray(objectives)
-        self.lines = lines
-        var context = hwnas_search_context(
-            struct_size: UInt32(MemoryLayout<hwnas_search_context>.size), n_objectives: UInt32(objectives.count),
-            space: UnsafePointer(space.raw), objective_names: objectiveNames.base, seed: (r["seed"] as? NSNumber)?.uint64Value ?? 1,
-            budget: UInt32((r["budget"] as? Int) ?? 1), n_metrics: UInt32(metricNames.count), metric_names: metricCNames.base,
-            host_ctx: nil, query_costs: nil, is_evaluated: nil)
-        context.host_ctx = Unmanaged.passUnretained(self).toOpaque()
-        context.query_costs = { ctx, count, genotypes, feasibleOut, metricsOut in
-            let me = Unmanaged<StrategyState>.fromOpaque(ctx!).takeUnretainedValue()
-            guard let genotypes else { return HWNAS_ERR_INVALID_ARGUMENT }
-            let d = me.space.nDims
-            let gs = (0..<Int(count)).map { i in (0..<d).map { Int(genotypes[i * d + $0]) } }
-            me.lines.write(["op": "query_costs", "genotypes": gs])
-            guard let reply = me.lines.read(), let feasible = reply["feasible"] as? [Int] else { return HWNAS_ERR_FAILED }
-            let metrics = JSONDoubles.decode(reply["metrics"])
-            guard feasible.count == Int(count), metrics.count == Int(count) * me.metricNames.count else { return HWNAS_ERR_FAILED }
-            for i in 0..<Int(count) { feasibleOut?[i] = UInt8(feasible[i]) }
-            if let metricsOut { for (j, v) in metrics.enumerated() { metricsOut[j] = v } }
-            return HWNAS_OK
-        }
-        context.is_evaluated = { ctx, g in
-            let me = Unmanaged<StrategyState>.fromOpaque(ctx!).takeUnretainedValue()
-            guard let g else { return 0 }
-            me.lines.write(["op": "is_evaluated", "genotype": (0..<me.space.nDims).map { Int(g[$0]) }])
-            return Int32((me.lines.read()?["value"] as? Int) ?? 0)
-        }
-        self.context.initialize(to: context)
-    }
-
-    deinit { context.deallocate() }
-
-    func withContext<T>(_ body: (UnsafePointer<hwnas_search_context>) throws -> T) rethrows -> T {
-        try body(context)
+        nDims = dims.count
+        let metricNames = r["metric_names"] as? [String] ?? []
+        self.metricNames = metricNames
+        context = StrategyContext(
+            space: CSearchSpace(name: r["space"] as? String ?? "space", dimNames: dims, choices: choices),
+            objectives: r["objectives"] as? [String] ?? ["objective"], metricNames: metricNames,
+            seed: (r["seed"] as? NSNumber)?.uint64Value ?? 1, budget: (r["budget"] as? Int) ?? 1,
+            queryCosts: { gs in
+                lines.write(["op": "query_costs", "genotypes": gs.map { $0.map(Int.init) }])
+                guard let reply = lines.read(), let feasible = reply["feasible"] as? [Int] else { return nil }
+                return (feasible, JSONDoubles.decode(reply["metrics"]))
+            },
+            isEvaluated: { g in
+                lines.write(["op": "is_evaluated", "genotype": g.map(Int.init)])
+                return (lines.read()?["value"] as? Int ?? 0) != 0
+            })
     }
 }

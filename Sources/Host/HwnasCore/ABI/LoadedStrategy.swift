@@ -4,6 +4,14 @@ import Foundation
 
 public final class LoadedStrategy: PluginInstance<hwnas_strategy>, @unchecked Sendable {
     private let askLabel, tellLabel: PluginCall.Label
+    /// Kept until the strategy is destroyed: it may keep the context's pointer.
+    private var context: StrategyContext?
+
+    public convenience init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: StrategyContext,
+                            options: [String: String]) throws {
+        try self.init(descriptor, library: library, context: UnsafePointer(context.raw), options: options)
+        self.context = context
+    }
 
     public init(_ descriptor: PluginDescriptorInfo, library: PluginLibrary, context: UnsafePointer<hwnas_search_context>, options: [String: String]) throws {
         askLabel = descriptor.label("strategy", "ask")

@@ -49,7 +49,7 @@ public protocol PluginRunner: Sendable {
     func evaluator(_ d: PluginDescriptorInfo, space: SearchSpace, options: [String: String],
                    registry: PluginRegistry) throws -> any SearchEvaluator
     func strategy(_ d: PluginDescriptorInfo, context: StrategyContextValues, registry: PluginRegistry,
-                  queryCosts: @escaping ([[Int32]]) -> (feasible: [Int], metrics: [Double])?,
+                  queryCosts: @escaping StrategyContext.CostQuery,
                   isEvaluated: @escaping ([Int32]) -> Bool) throws -> any SearchStrategy
 }
 

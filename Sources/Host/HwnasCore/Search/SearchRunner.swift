@@ -110,71 +110,26 @@ public final class SearchRunner: @unchecked Sendable {
     public func run() throws -> SearchResult {
         let start = Date()
         try checkFeasibility()
-        let objectiveNames = CStringArray(objectives.map(\.metric))
-        let ctxBox = Unmanaged.passRetained(self)
-        defer { ctxBox.release() }
-        var context = hwnas_search_context(
-            struct_size: UInt32(MemoryLayout<hwnas_search_context>.size), n_objectives: UInt32(objectives.count),
-            space: UnsafePointer(cspace.raw), objective_names: objectiveNames.base, seed: config.seed,
-            budget: UInt32(config.budget), n_metrics: UInt32(costs.metricNames.count), metric_names: metricCNames.base,
-            host_ctx: ctxBox.toOpaque(),
-            query_costs: { ctx, count, genotypes, feasibleOut, metricsOut in
-                let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
-                return me.queryCosts(Int(count), genotypes, feasibleOut, metricsOut)
-            },
-            is_evaluated: { ctx, g in
-                let me = Unmanaged<SearchRunner>.fromOpaque(ctx!).takeUnretainedValue()
-                guard let g else { return 0 }
-                return me.isEvaluated((0..<me.config.space.nDims).map { g[$0] }) ? 1 : 0
-            })
         let (sd, slib) = try registry.lookup(.strategy, config.strategy)
-        let strategy: SearchStrategy
-        if let runner = config.runner {
-            let m = costs.metricNames.count
-            let values = StrategyContextValues(space: config.space, options: config.strategyOptions, objectives: objectives.map(\.metric),
-                                               metricNames: costs.metricNames, seed: config.seed, budget: config.budget)
-            strategy = try runner.strategy(
-                sd, context: values, registry: registry,
-                queryCosts: { [unowned self] gs in
-                    var feasible = [UInt8](repeating: 0, count: gs.count), metrics = [Double](repeating: .nan, count: gs.count * m)
-                    let st = gs.flatMap { $0 }.withUnsafeBufferPointer { self.queryCosts(gs.count, $0.baseAddress, &feasible, &metrics) }
-                    return st == HWNAS_OK ? (feasible.map(Int.init), metrics) : nil
-                },
-                isEvaluated: { [unowned self] g in self.isEvaluated(g) })
-        } else {
-            strategy = try withUnsafePointer(to: &context) { ctx in
-                try LoadedStrategy(sd, library: slib, context: ctx, options: config.strategyOptions)
-            }
+        let values = StrategyContextValues(space: config.space, options: config.strategyOptions, objectives: objectives.map(\.metric),
+                                           metricNames: costs.metricNames, seed: config.seed, budget: config.budget)
+        // The strategy's query_costs: the profile's costs and the constraints
+        // (checked here too: an isolated strategy's genotypes come over a pipe).
+        let queryCosts: StrategyContext.CostQuery = { [unowned self] gs in
+            guard gs.allSatisfy({ (try? self.config.space.validate($0)) != nil }), let rows = try? self.costs.costs(gs) else { return nil }
+            return (rows.map { self.feasible($0) ? 1 : 0 }, rows.flatMap { $0 })
         }
-        return try withExtendedLifetime(objectiveNames) {
-            try withUnsafePointer(to: &context) { _ in try loop(strategy, start: start) }
-        }
+        let isEvaluated = { [unowned self] (g: [Int32]) in self.isEvaluated(g) }
+        let strategy: SearchStrategy = try config.runner?.strategy(sd, context: values, registry: registry, queryCosts: queryCosts,
+                                                                   isEvaluated: isEvaluated)
+            ?? LoadedStrategy(sd, library: slib, context: StrategyContext(values, queryCosts: queryCosts, isEvaluated: isEvaluated),
+                              options: config.strategyOptions)
+        return try loop(strategy, start: start)
     }
 
     /// A strategy's is_evaluated: a valid genotype whose candidate has a result.
     func isEvaluated(_ g: [Int32]) -> Bool {
         (try? config.space.validate(g)) != nil && evaluated[config.space.canonicalize(g)] != nil
-    }
-
-    func queryCosts(_ count: Int, _ g: UnsafePointer<Int32>?, _ feasibleOut: UnsafeMutablePointer<UInt8>?,
-                    _ metricsOut: UnsafeMutablePointer<Double>?) -> hwnas_status {
-        guard let g else { return HWNAS_ERR_INVALID_ARGUMENT }
-        let d = config.space.nDims
-        var genotypes: [[Int32]] = []
-        genotypes.reserveCapacity(count)
-        let counts = config.space.choiceCounts
-        for i in 0..<count {
-            let row = (0..<d).map { g[i * d + $0] }
-            for k in 0..<d where row[k] < 0 || Int(row[k]) >= counts[k] { return HWNAS_ERR_INVALID_ARGUMENT }
-            genotypes.append(row)
-        }
-        guard let rows = try? costs.costs(genotypes) else { return HWNAS_ERR_FAILED }
-        let m = costs.metricNames.count
-        for (i, r) in rows.enumerated() {
-            feasibleOut?[i] = feasible(r) ? 1 : 0
-            if let metricsOut { for j in 0..<m { metricsOut[i * m + j] = r[j] } }
-        }
-        return HWNAS_OK
     }
 
     func objectiveValues(evaluatorMetrics: [Double], costRow: [Double]) -> [Double] {

@@ -177,19 +177,10 @@ public enum PluginValidator {
     static func exerciseStrategy(_ d: PluginDescriptorInfo, _ lib: PluginLibrary, _ space: CSearchSpace,
                                  _ options: [String: String]) -> [String] {
         var problems: [String] = []
-        let names = CStringArray(["objective"])
-        var ctx = hwnas_search_context(
-            struct_size: UInt32(MemoryLayout<hwnas_search_context>.size), n_objectives: 1, space: UnsafePointer(space.raw),
-            objective_names: names.base, seed: 7, budget: 30, n_metrics: 0, metric_names: nil, host_ctx: nil,
-            query_costs: { _, count, _, feasible, _ in
-                for i in 0..<Int(count) { feasible?[i] = 1 }
-                return HWNAS_OK
-            },
-            is_evaluated: { _, _ in 0 })
+        let context = StrategyContext(space: space, objectives: ["objective"], metricNames: [], seed: 7, budget: 30,
+                                      queryCosts: { gs in (gs.map { _ in 1 }, []) }, isEvaluated: { _ in false })
         let strategy: LoadedStrategy
-        do {
-            strategy = try withUnsafePointer(to: &ctx) { try LoadedStrategy(d, library: lib, context: $0, options: options) }
-        } catch { return ["create failed: \(error)"] }
+        do { strategy = try LoadedStrategy(d, library: lib, context: context, options: options) } catch { return ["create failed: \(error)"] }
         var seen = Set<[Int32]>()
         let dims = space.nDims
         for round in 0..<30 {
