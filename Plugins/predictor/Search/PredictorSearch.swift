@@ -29,8 +29,15 @@ public final class PredictorSearch: SearchAlgorithm {
         public var noiseVariance = 0.05
         public var mainPriorVariance = 1.0
         public var pairPriorVariance = 0.05
-        /// Share of proposals that take the posterior mean instead of a sample.
+        /// Share of proposals that take the posterior mean instead of a
+        /// sample, before `lateAfter` evaluations have been told.
         public var greedyShare = 0.5
+        /// The share once `lateAfter` evaluations have been told (greedy
+        /// early for a good candidate soon, more samples later for the exact
+        /// optimum among many that the mean scores alike). `lateAfter = 0`
+        /// turns the schedule off: `greedyShare` throughout.
+        public var greedyLateShare = 0.5
+        public var lateAfter = 0
         /// Candidates scored per round when the space is too big to enumerate.
         public var poolSize = 2000
         /// Log cost metrics of the enumerated feasible set as dense features.
@@ -250,7 +257,9 @@ public final class PredictorSearch: SearchAlgorithm {
     func modelCandidate(avoiding batch: [[Int32]]) throws -> [Int32]? {
         let y = targets()
         guard let model else { return nil }
-        let w = rng.unit() < settings.greedyShare ? model.meanWeights(y) : model.sampleWeights(y, rng: &rng)
+        let late = settings.lateAfter > 0 && observed.count + batch.count >= settings.lateAfter
+        let share = late ? settings.greedyLateShare : settings.greedyShare
+        let w = rng.unit() < share ? model.meanWeights(y) : model.sampleWeights(y, rng: &rng)
         let k = features.activePerGenotype, dc = denseCount, d0 = features.count
         if let all = pool.enumerated {
             while true {
