@@ -50,7 +50,7 @@ let predictorOptions: [OptionSpec] = {
         .bool("rank-targets", d.rankTargets, "fit normal scores of the objectives' ranks (else floor-quantile, then standardise)"),
         .double("floor-quantile", d.floorQuantile, 0...0.999, "with rank-targets=0: objectives below this quantile are raised to it before fitting"),
         .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
-        .bool("metric-features", d.metricFeatures, "log cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
+        .bool("metric-features", d.metricFeatures, "cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
         .double("prior-metric", d.metricPriorVariance, 1e-12...1e12, "prior variance of the metric features' weights"),
         .string("metric-transform", d.metricTransform.rawValue, choices: ["log", "rank"],
                 "metric features: log (normal scores of ranks for a metric not positive everywhere) or rank (normal scores of ranks)"),
@@ -59,7 +59,7 @@ let predictorOptions: [OptionSpec] = {
 
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
-                                  description: "Bayesian linear surrogate (one-hot+pairwise features, log cost metrics), Thompson sampling over screened feasible candidates; options: warmup=5, greedy=0.5, noise=0.05, pool=2000",
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, noise=0.05, pool=2000",
                                   options: predictorOptions)) {
         AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
     },
