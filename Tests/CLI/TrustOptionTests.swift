@@ -39,6 +39,8 @@ import Testing
         await expectOneLine(try search(base + ["--strategy-option", "population=0x10"]), "option population: '0x10' is not a decimal integer")
         await expectOneLine(try search(base + ["--strategy", "predictor", "--strategy-option", "pairwise=maybe"]),
                       "option pairwise: 'maybe' is not true/false")
+        await expectOneLine(try search(base + ["--strategy", "predictor", "--strategy-option", "greedy-late=1.5"]),
+                      "strategy 'predictor': option greedy-late: 1.5 is above 1 (range 0...1)")
     }
 
     @Test func requiredOptionsMustBeGiven() async throws {

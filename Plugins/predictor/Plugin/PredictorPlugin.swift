@@ -14,6 +14,8 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     s.pairPriorVariance = try o.double("prior-pair", default: s.pairPriorVariance)
     s.countPriorVariance = try o.double("prior-count", default: s.countPriorVariance)
     s.greedyShare = try o.double("greedy", default: s.greedyShare)
+    s.greedyLateShare = try o.double("greedy-late", default: s.greedyLateShare)
+    s.lateAfter = try o.int("late-after", default: s.lateAfter)
     s.floorQuantile = try o.double("floor-quantile", default: s.floorQuantile)
     s.poolSize = try o.int("pool", default: s.poolSize)
     s.metricFeatures = try o.bool("metric-features", default: s.metricFeatures)
@@ -25,8 +27,8 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     }
     guard s.warmup >= 1, s.noiseVariance > 0, s.mainPriorVariance > 0, s.pairPriorVariance > 0, s.countPriorVariance > 0,
           s.metricPriorVariance > 0,
-          (0...1).contains(s.greedyShare), (0..<1).contains(s.floorQuantile), s.poolSize >= 1 else {
-        throw PluginError("predictor: need warmup >= 1, positive variances, greedy in [0,1], floor-quantile in [0,1), pool >= 1")
+          (0...1).contains(s.greedyShare), (0...1).contains(s.greedyLateShare), s.lateAfter >= 0, (0..<1).contains(s.floorQuantile), s.poolSize >= 1 else {
+        throw PluginError("predictor: need warmup >= 1, positive variances, greedy and greedy-late in [0,1], late-after >= 0, floor-quantile in [0,1), pool >= 1")
     }
     return s
 }
@@ -43,10 +45,12 @@ let predictorOptions: [OptionSpec] = {
         .double("prior-pair", d.pairPriorVariance, 1e-12...1e12, "prior variance of pairwise weights"),
         .double("prior-count", d.countPriorVariance, 1e-12...1e12, "prior variance of choice-count weights"),
         .double("greedy", d.greedyShare, 0...1, "share of proposals from the posterior mean (the rest: Thompson samples)"),
+        .double("greedy-late", d.greedyLateShare, 0...1, "share of proposals from the posterior mean once late-after evaluations are told"),
+        .int("late-after", d.lateAfter, 0...1_000_000, "evaluations after which greedy-late replaces greedy (0: greedy throughout)"),
         .bool("rank-targets", d.rankTargets, "fit normal scores of the objectives' ranks (else floor-quantile, then standardise)"),
         .double("floor-quantile", d.floorQuantile, 0...0.999, "with rank-targets=0: objectives below this quantile are raised to it before fitting"),
         .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
-        .bool("metric-features", d.metricFeatures, "log cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
+        .bool("metric-features", d.metricFeatures, "cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
         .double("prior-metric", d.metricPriorVariance, 1e-12...1e12, "prior variance of the metric features' weights"),
         .string("metric-transform", d.metricTransform.rawValue, choices: ["log", "rank"],
                 "metric features: log (normal scores of ranks for a metric not positive everywhere) or rank (normal scores of ranks)"),
@@ -55,7 +59,7 @@ let predictorOptions: [OptionSpec] = {
 
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
-                                  description: "Bayesian linear surrogate (one-hot+pairwise features, log cost metrics), Thompson sampling over screened feasible candidates; options: warmup=5, greedy=0.5, noise=0.05, pool=2000",
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, noise=0.05, pool=2000",
                                   options: predictorOptions)) {
         AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
     },

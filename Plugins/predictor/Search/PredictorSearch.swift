@@ -19,8 +19,9 @@ import HwnasRanks
 
 public final class PredictorSearch: SearchAlgorithm {
     public struct Settings: Sendable {
-        /// Space-filling random proposals before the model takes over.
-        public var warmup = 5
+        /// Space-filling random proposals before the model takes over (5
+        /// before the greedy schedule; 2 is better with it).
+        public var warmup = 2
         public var pairwise = true
         /// Add choice-count features when all dimensions share their choices.
         public var choiceCounts = true
@@ -29,8 +30,16 @@ public final class PredictorSearch: SearchAlgorithm {
         public var noiseVariance = 0.05
         public var mainPriorVariance = 1.0
         public var pairPriorVariance = 0.05
-        /// Share of proposals that take the posterior mean instead of a sample.
-        public var greedyShare = 0.5
+        /// Share of proposals that take the posterior mean instead of a
+        /// sample, before `lateAfter` evaluations have been told (0.5
+        /// throughout was the former default).
+        public var greedyShare = 0.8
+        /// The share once `lateAfter` evaluations have been told (greedy
+        /// early for a good candidate soon, more samples later for the exact
+        /// optimum among many that the mean scores alike). `lateAfter = 0`
+        /// turns the schedule off: `greedyShare` throughout.
+        public var greedyLateShare = 0.5
+        public var lateAfter = 60
         /// Candidates scored per round when the space is too big to enumerate.
         public var poolSize = 2000
         /// Log cost metrics of the enumerated feasible set as dense features.
@@ -39,9 +48,10 @@ public final class PredictorSearch: SearchAlgorithm {
         /// How a metric becomes a feature: `.log` takes the logarithm of a
         /// metric that is positive on every feasible candidate and normal
         /// scores of the ranks otherwise (e.g. a score that is 0 somewhere);
-        /// `.rank` takes normal scores of the ranks of every metric.
+        /// `.rank` (the default; `.log` was) takes normal scores of the ranks
+        /// of every metric.
         public enum MetricTransform: String, Sendable { case log, rank }
-        public var metricTransform = MetricTransform.log
+        public var metricTransform = MetricTransform.rank
         /// Values below this quantile of the observed ones are raised to it
         /// before fitting, so broken architectures (a few % accuracy) do not
         /// dominate a linear fit whose job is to rank the good ones.
@@ -250,7 +260,9 @@ public final class PredictorSearch: SearchAlgorithm {
     func modelCandidate(avoiding batch: [[Int32]]) throws -> [Int32]? {
         let y = targets()
         guard let model else { return nil }
-        let w = rng.unit() < settings.greedyShare ? model.meanWeights(y) : model.sampleWeights(y, rng: &rng)
+        let late = settings.lateAfter > 0 && observed.count + batch.count >= settings.lateAfter
+        let share = late ? settings.greedyLateShare : settings.greedyShare
+        let w = rng.unit() < share ? model.meanWeights(y) : model.sampleWeights(y, rng: &rng)
         let k = features.activePerGenotype, dc = denseCount, d0 = features.count
         if let all = pool.enumerated {
             while true {
