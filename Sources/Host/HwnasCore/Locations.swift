@@ -30,6 +30,12 @@ public enum Locations {
         return out
     }
 
+    /// True when a profile or space given as `nameOrPath` names a file (a
+    /// path with a '/', or a .yaml / .yml name), not a name to look up.
+    public static func namesYAMLFile(_ nameOrPath: String) -> Bool {
+        nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml")
+    }
+
     /// The first `stem`.yaml / .yml in the `folder` folders, in search order.
     public static func yamlFile(_ stem: String, in folder: String) -> String? {
         dataDirectories(named: folder).lazy.flatMap { dir in ["yaml", "yml"].map { (dir as NSString).appendingPathComponent("\(stem).\($0)") } }

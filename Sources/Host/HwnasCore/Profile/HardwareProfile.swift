@@ -90,7 +90,7 @@ public struct HardwareProfile: Sendable {
 
     /// Finds a profile by path, file stem or `name:`.
     public static func load(_ nameOrPath: String) throws -> HardwareProfile {
-        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") {
+        if Locations.namesYAMLFile(nameOrPath) {
             return try read(path: nameOrPath)
         }
         if let p = Locations.yamlFile(nameOrPath, in: "hardware-profiles") { return try read(path: p) }

@@ -6,7 +6,7 @@ import Foundation
 public enum SpaceCatalog {
     /// Loads `nameOrPath` with `overrides` (e.g. --space-option) over the file's options.
     public static func load(_ nameOrPath: String, registry: PluginRegistry, overrides: [String: String] = [:]) throws -> SearchSpace {
-        if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") {
+        if Locations.namesYAMLFile(nameOrPath) {
             return try load(file: try SpaceFile.read(path: nameOrPath), registry: registry, overrides: overrides)
         }
         if let p = Locations.yamlFile(nameOrPath, in: "search-spaces") {

@@ -59,7 +59,7 @@ public struct BenchTask: Sendable {
             }
             if let f = options["file"] { options["file"] = resolved(f) }
             var profile = try string("profile")
-            if profile.contains("/") || profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") { profile = resolved(profile) }
+            if Locations.namesYAMLFile(profile) { profile = resolved(profile) }
             let constraints = try ((t["constraints"] as? [Any]) ?? []).map { try Constraint(parsing: "\($0)") }
             return BenchTask(name: name, space: try string("space", fileWide: true), profile: profile,
                              evaluator: try string("evaluator", fileWide: true), evaluatorOptions: options,
