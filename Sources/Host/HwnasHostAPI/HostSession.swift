@@ -56,6 +56,6 @@ final class HostCosts {
     /// Rows in metricNames order, NaN where a model knows no value.
     func estimate(_ genotypes: [[Int32]]) throws -> [[Double]] {
         for g in genotypes { try space.validate(g) }
-        return try costs.costs(genotypes.map(space.canonicalize))
+        return try costs.costs(genotypes)
     }
 }

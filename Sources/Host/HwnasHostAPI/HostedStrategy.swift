@@ -9,24 +9,28 @@ public final class HostedStrategy: @unchecked Sendable {
     public let space: SearchSpace
     private var strategy: LoadedStrategy?
     private let costs: HardwareCosts?
-    private let metricNames: CStringArray
+    /// The strategy's context (its metric names go with every tell).
+    private var context: StrategyContext?
     private var told = Set<[Int32]>()
 
     public init(registry: PluginRegistry, id: String, space: SearchSpace, seed: UInt64, budget: Int,
                 options: [String: String], costs: HardwareCosts?) throws {
         self.space = space
         self.costs = costs
-        let names = costs?.metricNames ?? []
-        metricNames = CStringArray(names)
+        // Every candidate is feasible here (no constraints); metrics when there are costs.
         let context = StrategyContext(
-            space: CSearchSpace(space), objectives: ["objective"], metricNames: names, seed: seed, budget: max(budget, 1),
-            queryCosts: { [unowned self] gs in
-                let rows = try? self.costs?.costs(gs.map(space.canonicalize)) ?? gs.map { _ in [] }
-                return rows.map { rows in (gs.map { _ in 1 }, rows.flatMap { $0 }) }
+            space: CSearchSpace(space), objectives: ["objective"], metricNames: costs?.metricNames ?? [], seed: seed,
+            budget: max(budget, 1),
+            queryCosts: { gs in
+                let feasible = gs.map { _ in 1 }
+                guard let costs else { return (feasible, []) }
+                guard let rows = try? costs.costs(gs) else { return nil }
+                return (feasible, rows.flatMap { $0 })
             },
             isEvaluated: { [unowned self] g in self.told.contains(space.canonicalize(g)) })
         let (d, lib) = try registry.lookup(.strategy, id)
         strategy = try LoadedStrategy(d, library: lib, context: context, options: options)
+        self.context = context
     }
 
     public var dims: Int { space.nDims }
@@ -39,16 +43,16 @@ public final class HostedStrategy: @unchecked Sendable {
 
     /// Results of asked genotypes: one objective each, larger is better, NaN for a failure.
     public func tell(genotypes: [[Int32]], objectives: [Double]) throws {
-        guard let s = strategy else { return }
+        guard let s = strategy, let context else { return }
         guard genotypes.count == objectives.count else {
             throw HwnasError("tell: \(genotypes.count) genotypes but \(objectives.count) objectives")
         }
         for g in genotypes { try space.validate(g) }
-        let rows = try costs?.costs(genotypes.map(space.canonicalize)) ?? []
+        let rows = try costs?.costs(genotypes) ?? []
         let m = costs?.metricNames.count ?? 0
         try s.tell(genotypes: genotypes.flatMap { $0 }, count: genotypes.count, dims: space.nDims,
                    outcomes: objectives.map { $0.isNaN ? HWNAS_OUTCOME_FAILED : HWNAS_OUTCOME_EVALUATED },
-                   objectives: objectives, nObjectives: 1, metrics: rows.flatMap { $0 }, metricNames: metricNames, nMetrics: m)
+                   objectives: objectives, nObjectives: 1, metrics: rows.flatMap { $0 }, metricNames: context.metricNames, nMetrics: m)
         for (g, o) in zip(genotypes, objectives) where !o.isNaN { told.insert(space.canonicalize(g)) }
     }
 }

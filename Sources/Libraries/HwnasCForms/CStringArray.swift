@@ -25,7 +25,7 @@ public final class CStringArray: @unchecked Sendable {
 
 /// Key/value options as an `hwnas_options` struct, alive with this object.
 public final class COptions: @unchecked Sendable {
-    public let keys: CStringArray, values: CStringArray
+    let keys: CStringArray, values: CStringArray
     let items: UnsafeMutablePointer<hwnas_option>
     public let raw: UnsafeMutablePointer<hwnas_options>
 

@@ -71,8 +71,6 @@ public class PluginInstance<Raw>: @unchecked Sendable {
 
     deinit { PluginCall.run(destroyLabel) { destroy(raw) } }
 
-    func label(_ call: String, bounded: Bool = true) -> PluginCall.Label { descriptor.label(what, call, bounded: bounded) }
-
     var nullPointers: HwnasError { HwnasError("\(what) '\(descriptor.id)' (\(descriptor.file)): instance has NULL function pointers") }
 }
 

@@ -64,7 +64,12 @@ public final class HardwareCosts: @unchecked Sendable {
     /// unknown). A metric given by several models takes the first finite value.
     public func costs(_ genotypes: [[Int32]]) throws -> [[Double]] {
         guard let space else { preconditionFailure("HardwareCosts without a space prices networks only (costs(networks:labels:))") }
-        let keys = space.canonicalize(genotypes).map(GenotypeKey.init)
+        return try costs(canonical: space.canonicalize(genotypes))
+    }
+
+    /// The same for genotypes already canonical (no second canonicalize call).
+    public func costs(canonical genotypes: [[Int32]]) throws -> [[Double]] {
+        let keys = genotypes.map(GenotypeKey.init)
         lock.lock(); defer { lock.unlock() }
         var out = [[Double]](repeating: [], count: keys.count)
         var missing: [Int] = []

@@ -79,7 +79,7 @@ extension SearchRunner {
             }
         }
         let canon = config.space.canonicalize(asked)
-        return SearchRound(asked: asked, canon: canon, rows: try costs.costs(canon),
+        return SearchRound(asked: asked, canon: canon, rows: try costs.costs(canonical: canon),
                            outcomes: [Int32](repeating: HWNAS_OUTCOME_INFEASIBLE, count: asked.count),
                            objectiveRows: [[Double]](repeating: Array(repeating: .nan, count: objectives.count), count: asked.count))
     }

@@ -122,8 +122,9 @@ public final class SearchRunner: @unchecked Sendable {
         let isEvaluated = { [unowned self] (g: [Int32]) in self.isEvaluated(g) }
         let strategy: SearchStrategy = try config.runner?.strategy(sd, context: values, registry: registry, queryCosts: queryCosts,
                                                                    isEvaluated: isEvaluated)
-            ?? LoadedStrategy(sd, library: slib, context: StrategyContext(values, queryCosts: queryCosts, isEvaluated: isEvaluated),
-                              options: config.strategyOptions)
+            ?? LoadedStrategy(sd, library: slib, context: StrategyContext(
+                space: cspace, objectives: values.objectives, metricNames: values.metricNames, seed: values.seed, budget: values.budget,
+                queryCosts: queryCosts, isEvaluated: isEvaluated), options: config.strategyOptions)
         return try loop(strategy, start: start)
     }
 

@@ -41,11 +41,6 @@ public final class StrategyContext: @unchecked Sendable {
         raw.pointee.host_ctx = Unmanaged.passUnretained(self).toOpaque()
     }
 
-    public convenience init(_ v: StrategyContextValues, queryCosts: @escaping CostQuery, isEvaluated: @escaping ([Int32]) -> Bool) {
-        self.init(space: CSearchSpace(v.space), objectives: v.objectives, metricNames: v.metricNames, seed: v.seed, budget: v.budget,
-                  queryCosts: queryCosts, isEvaluated: isEvaluated)
-    }
-
     deinit { raw.deallocate() }
 
     /// `count` genotypes read from `flat`; nil when it is NULL or a value is outside its dim.
