@@ -90,10 +90,12 @@ var targets: [Target] = [
     // C forms handed across the ABI (strings, options, a space's names and
     // choices), alive with their owner.
     .target(name: "HwnasCForms", dependencies: ["CHwnasABI"], path: "Sources/Libraries/HwnasCForms"),
+    // What hwnas writes: the result file, the journal's lines, content fingerprints.
+    .target(name: "HwnasRecords", dependencies: ["HwnasOutputFile"], path: "Sources/Libraries/HwnasRecords"),
     // The host library: loading, profiles, spaces, search loop, journal.
     .target(name: "HwnasCore",
             dependencies: ["CHwnasABI", "HwnasNetworkIR", "HwnasOptionSpecs", "HwnasOutputFile", "HwnasCallGuard", "HwnasCForms",
-                           "HwnasSplitMix", "HwnasYAML"],
+                           "HwnasRecords", "HwnasSplitMix", "HwnasYAML"],
             path: "Sources/Host/HwnasCore"),
     // --isolate: a PluginRunner that serves the strategy and the evaluator
     // from `hwnas plugin-host` child processes (both sides of the pipe).

@@ -4,3 +4,4 @@
 @_exported import HwnasOutputFile
 @_exported import HwnasCallGuard
 @_exported import HwnasCForms
+@_exported import HwnasRecords

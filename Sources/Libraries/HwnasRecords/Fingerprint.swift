@@ -5,9 +5,14 @@ import Foundation
 
 public enum Fingerprint {
     public static func of(_ bytes: some Sequence<UInt8>) -> String {
+        String(fnv1a(bytes.lazy.map(UInt64.init)), radix: 16).leftPadded(16)
+    }
+
+    /// FNV-1a (64 bits) over `words`, one step per word (bytes, genotype values).
+    @inlinable public static func fnv1a(_ words: some Sequence<UInt64>) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(h, radix: 16).leftPadded(16)
+        for w in words { h = (h ^ w) &* 0x0000_0100_0000_01B3 }
+        return h
     }
 
     public static func of(file path: String) -> String? {

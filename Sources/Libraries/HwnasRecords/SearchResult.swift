@@ -1,5 +1,7 @@
-// What a search returns and writes with --output.
+// What a search returns and writes with --output (the host's loop makes
+// it; the CLI, tools and tests read it).
 import Foundation
+import HwnasOutputFile
 
 public struct EvaluationRecord: Codable, Sendable {
     public var step: Int
@@ -12,6 +14,12 @@ public struct EvaluationRecord: Codable, Sendable {
     public var metrics: [String: Double]       // everything the evaluator reported
     public var costs: [String: Double]
     public var replayed: Bool                  // answered from the journal
+
+    public init(step: Int, arch: String, genotype: [Int32], status: String, objective: Double?, objectives: [String: Double],
+                metrics: [String: Double], costs: [String: Double], replayed: Bool) {
+        self.step = step; self.arch = arch; self.genotype = genotype; self.status = status; self.objective = objective
+        self.objectives = objectives; self.metrics = metrics; self.costs = costs; self.replayed = replayed
+    }
 }
 
 public struct BestCandidate: Codable, Sendable {
@@ -19,6 +27,10 @@ public struct BestCandidate: Codable, Sendable {
     public var genotype: [Int32]
     public var objective: Double
     public var costs: [String: Double]
+
+    public init(arch: String, genotype: [Int32], objective: Double, costs: [String: Double]) {
+        self.arch = arch; self.genotype = genotype; self.objective = objective; self.costs = costs
+    }
 }
 
 public struct ParetoSummary: Codable, Sendable {
@@ -60,6 +72,20 @@ public struct SearchResult: Codable, Sendable {
     public var history: [EvaluationRecord]
     public var pareto: ParetoSummary?
     public var notes: [String]
+
+    public init(space: String, profile: String, profile_path: String, profile_fingerprint: String, strategy: String,
+                evaluator: String, objectives: [String], constraints: [String], seed: UInt64, budget: Int, best: BestCandidate?,
+                feasible: Bool, evaluations: Int, failed_evaluations: Int, replayed_evaluations: Int, infeasible_skipped: Int,
+                duplicates_skipped: Int, proposals: Int, stop_reason: String, wall_seconds: Double, strategy_seconds: Double,
+                history: [EvaluationRecord], pareto: ParetoSummary?, notes: [String]) {
+        self.space = space; self.profile = profile; self.profile_path = profile_path; self.profile_fingerprint = profile_fingerprint
+        self.strategy = strategy; self.evaluator = evaluator; self.objectives = objectives; self.constraints = constraints
+        self.seed = seed; self.budget = budget; self.best = best; self.feasible = feasible; self.evaluations = evaluations
+        self.failed_evaluations = failed_evaluations; self.replayed_evaluations = replayed_evaluations
+        self.infeasible_skipped = infeasible_skipped; self.duplicates_skipped = duplicates_skipped; self.proposals = proposals
+        self.stop_reason = stop_reason; self.wall_seconds = wall_seconds; self.strategy_seconds = strategy_seconds
+        self.history = history; self.pareto = pareto; self.notes = notes
+    }
 
     public func write(to path: String) throws {
         let enc = JSONEncoder()
