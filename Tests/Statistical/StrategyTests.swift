@@ -194,30 +194,51 @@ final class UniformRandom: SearchAlgorithm {
     /// which is what its strategy time is made of there. 60 evaluations,
     /// half the space feasible.
     @Test func predictorScreensFewCandidatesOnALargeSpace() throws {
-        let space = SearchSpaceView(name: "large", choiceCounts: Array(repeating: 9, count: 22),
-                                    dimNames: (0..<22).map { "d\($0)" }, choiceNames: Array(repeating: (0..<9).map { "c\($0)" }, count: 22))
-        #expect(space.size > 1e20)
         let oracle = LargeSpaceOracle()
-        let alg = PredictorSearch(SearchSetup(space: space, seed: 3, budget: 60, oracle: oracle))
-        var evaluations = 0
-        while evaluations < 60 {
+        let proposals = try Self.run(PredictorSearch.Settings(), oracle: oracle)
+        #expect(proposals.count == 60)
+        #expect(oracle.screened <= 25 * 60, "screened \(oracle.screened) candidates for 60 proposals")
+    }
+
+    /// There the share of posterior-mean proposals is greedy-pool, not the
+    /// enumerable spaces' schedule (greedy, greedy-late after late-after).
+    @Test func largeSpacesTakeTheGreedyPoolShare() throws {
+        func run(_ edit: (inout PredictorSearch.Settings) -> Void) throws -> [[Int32]] {
+            var s = PredictorSearch.Settings()
+            edit(&s)
+            return try Self.run(s, oracle: LargeSpaceOracle())
+        }
+        let a = try run { $0.greedyShare = 0.9; $0.greedyLateShare = 0.1; $0.lateAfter = 20 }
+        let b = try run { $0.greedyShare = 0.1; $0.greedyLateShare = 0.9; $0.lateAfter = 0 }
+        let c = try run { $0.greedyPoolShare = 1 }
+        #expect(a == b && a != c)
+    }
+
+    static let space = SearchSpaceView(name: "large", choiceCounts: Array(repeating: 9, count: 22), dimNames: (0..<22).map { "d\($0)" },
+                                       choiceNames: Array(repeating: (0..<9).map { "c\($0)" }, count: 22))
+
+    /// 60 proposals one at a time, each feasible and new, on a smooth
+    /// objective the surrogate can learn (more of choice 4 is better).
+    static func run(_ settings: PredictorSearch.Settings, oracle: LargeSpaceOracle) throws -> [[Int32]] {
+        #expect(space.size > 1e20)
+        let alg = PredictorSearch(SearchSetup(space: space, seed: 3, budget: 60, oracle: oracle), settings: settings)
+        var proposals: [[Int32]] = []
+        while proposals.count < 60 {
             let asked = try alg.ask(maxCount: 1)
             #expect(asked.count == 1)
             guard let g = asked.first else { break }
             #expect(oracle.size(g) <= 88 && !oracle.evaluated.contains(g), "an infeasible or repeated proposal \(g)")
             oracle.evaluated.insert(g)
-            // A smooth objective the surrogate can learn: more of choice 4 is better.
             let value = Double(g.filter { $0 == 4 }.count) - 0.01 * oracle.size(g)
             try alg.tell([Observation(genotype: g, evaluated: true, objectives: [value], metrics: [oracle.size(g)])])
-            evaluations += 1
+            proposals.append(g)
         }
-        #expect(evaluations == 60)
-        #expect(oracle.screened <= 25 * 60, "screened \(oracle.screened) candidates for 60 proposals")
+        return proposals
     }
 }
 
 /// 22 dims x 9 choices; feasible when the choices sum to at most 88.
-private final class LargeSpaceOracle: CandidateOracle {
+final class LargeSpaceOracle: CandidateOracle {
     let metricNames = ["size"]
     var screened = 0
     var evaluated = Set<[Int32]>()

@@ -16,6 +16,7 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     s.greedyShare = try o.double("greedy", default: s.greedyShare)
     s.greedyLateShare = try o.double("greedy-late", default: s.greedyLateShare)
     s.lateAfter = try o.int("late-after", default: s.lateAfter)
+    s.greedyPoolShare = try o.double("greedy-pool", default: s.greedyPoolShare)
     s.floorQuantile = try o.double("floor-quantile", default: s.floorQuantile)
     s.poolSize = try o.int("pool", default: s.poolSize)
     s.metricFeatures = try o.bool("metric-features", default: s.metricFeatures)
@@ -27,8 +28,8 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     }
     guard s.warmup >= 1, s.noiseVariance > 0, s.mainPriorVariance > 0, s.pairPriorVariance > 0, s.countPriorVariance > 0,
           s.metricPriorVariance > 0,
-          (0...1).contains(s.greedyShare), (0...1).contains(s.greedyLateShare), s.lateAfter >= 0, (0..<1).contains(s.floorQuantile), s.poolSize >= 1 else {
-        throw PluginError("predictor: need warmup >= 1, positive variances, greedy and greedy-late in [0,1], late-after >= 0, floor-quantile in [0,1), pool >= 1")
+          (0...1).contains(s.greedyShare), (0...1).contains(s.greedyLateShare), (0...1).contains(s.greedyPoolShare), s.lateAfter >= 0, (0..<1).contains(s.floorQuantile), s.poolSize >= 1 else {
+        throw PluginError("predictor: need warmup >= 1, positive variances, greedy, greedy-late and greedy-pool in [0,1], late-after >= 0, floor-quantile in [0,1), pool >= 1")
     }
     return s
 }
@@ -47,6 +48,8 @@ let predictorOptions: [OptionSpec] = {
         .double("greedy", d.greedyShare, 0...1, "share of proposals from the posterior mean (the rest: Thompson samples)"),
         .double("greedy-late", d.greedyLateShare, 0...1, "share of proposals from the posterior mean once late-after evaluations are told"),
         .int("late-after", d.lateAfter, 0...1_000_000, "evaluations after which greedy-late replaces greedy (0: greedy throughout)"),
+        .double("greedy-pool", d.greedyPoolShare, 0...1,
+                "share of proposals from the posterior mean on a space too large to enumerate (greedy, greedy-late and late-after are for enumerable ones)"),
         .bool("rank-targets", d.rankTargets, "fit normal scores of the objectives' ranks (else floor-quantile, then standardise)"),
         .double("floor-quantile", d.floorQuantile, 0...0.999, "with rank-targets=0: objectives below this quantile are raised to it before fitting"),
         .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
@@ -59,7 +62,7 @@ let predictorOptions: [OptionSpec] = {
 
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
-                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, noise=0.05, pool=2000",
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, greedy-pool=0.5, noise=0.05, pool=2000",
                                   options: predictorOptions)) {
         AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
     },
