@@ -1,8 +1,8 @@
 // A file that grows by whole records, each in one write(2) (the search's
 // journal): opened with what it already holds, created when missing. A
-// folder or a device is refused (/dev/zero would be read forever), and a
-// torn last record (killed mid-write) is closed so new ones start on a
-// fresh line.
+// folder or a device is refused (/dev/zero would be read forever). After a
+// torn last record (killed mid-write) the first new one starts on a fresh
+// line; opening alone writes nothing (a journal refused stays as it was).
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +14,7 @@ public final class AppendFile: @unchecked Sendable {
     public let existing: Data
     private let handle: FileHandle
     private let flag: String
+    private var torn: Bool
 
     /// Errors name `flag` and `path`.
     public init(path: String, flag: String) throws {
@@ -31,17 +32,18 @@ public final class AppendFile: @unchecked Sendable {
         } else { throw fail("cannot create it (does its folder exist and is it writable?)") }
         guard let h = FileHandle(forWritingAtPath: path) else { throw fail("cannot open it for writing") }
         self.path = path; self.flag = flag; handle = h
+        torn = existing.last.map { $0 != UInt8(ascii: "\n") } ?? false
         handle.seekToEndOfFile()
-        if let last = existing.last, last != UInt8(ascii: "\n") { try append(Data("\n".utf8)) }
     }
 
     deinit { try? handle.close() }
 
     /// One record in one write(2): the kernel has it even if the process is
-    /// killed right after.
+    /// killed right after. Callers serialise appends (the journal's lock).
     public func append(_ data: Data) throws {
-        guard writeAll(handle.fileDescriptor, data) else {
+        guard writeAll(handle.fileDescriptor, torn ? Data("\n".utf8) + data : data) else {
             throw OutputFileError("\(flag) \(path): cannot write (\(String(cString: strerror(errno))))")
         }
+        torn = false
     }
 }
