@@ -1,7 +1,7 @@
 // A genotype as a dictionary key that hashes in one step: FNV-1a over the
-// values (Fingerprint.fnv1a), computed once, fed to Hasher as one word (Swift's Hasher on
-// [Int32] combines every element: the cost cache looks genotypes up several
-// times per screened candidate).
+// values (Fingerprint.fnv1a), computed once, fed to Hasher as one word
+// (Swift's Hasher on [Int32] combines every element: the cost cache looks
+// genotypes up several times per screened candidate).
 struct GenotypeKey: Hashable {
     let values: [Int32]
     let mixed: UInt64

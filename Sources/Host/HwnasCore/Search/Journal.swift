@@ -42,7 +42,7 @@ public final class Journal: @unchecked Sendable {
             // A torn last line (killed mid-write) or foreign text is skipped, not fatal.
             if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) { entries[e.arch] = e } else { skippedLines += 1 }
         }
-        if lines.isEmpty { try write(Self.line(header)) }
+        if lines.isEmpty { try write(Self.line(header)) }   // a new journal starts with its header
     }
 
     static func line<T: Encodable>(_ value: T) -> Data {
