@@ -85,8 +85,10 @@ import Testing
         #expect(regretZC < regretPlain, "regret @30 summed over 4 seeds: with meco \(regretZC), without \(regretPlain)")
     }
 
-    /// The 8 tasks of bench/nb201-tasks-zc.yaml in-process: objective,
-    /// latency bound, and meco as a second, unconstrained metric.
+    /// The 8 tasks of bench/nb201-tasks-zc.yaml in-process, read from that
+    /// file and its profiles (so they cannot drift from what `hwnas bench`
+    /// runs): objective, latency bound, and meco as a second, unconstrained
+    /// metric.
     static func zcTasks() throws -> [SimulatedTask] {
         let table = try NB201Table(path: TestSupport.nb201CSV)
         let meco = try CSVTable.read(TestSupport.repoRoot + "/bench/nb201-meco.csv")
@@ -95,13 +97,15 @@ import Testing
             guard let g = NB201Table.genotype(arch: row[0]), let v = Double(row[1]) else { continue }
             score[g.reduce(0) { $0 * 5 + Int($1) }] = v
         }
-        let tasks = [("cifar10_acc", "raspi4_ms", 19.2844), ("cifar10_acc", "pixel3_ms", 10.6756),
-                     ("cifar100_acc", "eyeriss_ms", 4.87442), ("cifar100_acc", "fpga_ms", 4.02896),
-                     ("imagenet16_acc", "raspi4_ms", 25.6801), ("imagenet16_acc", "gold_6226_ms", 7.78598),
-                     ("cifar100_acc", "pixel3_ms", 5.04141), ("imagenet16_acc", "eyeriss_ms", 6.10322)]
-        return tasks.map { objective, device, bound in
-            let latency = table.columns[device]!
-            return SimulatedTask(space: NB201Table.space, objective: table.columns[objective]!, metricNames: ["latency_ms", "meco"],
+        let tasks = try BenchTask.load(TestSupport.repoRoot + "/bench/nb201-tasks-zc.yaml")
+        #expect(tasks.count == 8)
+        return try tasks.map { task in
+            let profile = try HardwareProfile.read(path: task.profile)
+            let device = try #require(profile.sections.first { $0.name == "latency" }?.options["column"], "\(task.name): no latency column")
+            let objective = try #require(task.evaluatorOptions["column"], "\(task.name): no objective column")
+            let bound = try #require(task.constraints.first { $0.metric == "latency_ms" && $0.op == .le }?.bound, "\(task.name): no latency bound")
+            let latency = try #require(table.columns[device], "\(task.name): no column \(device) in the NB201 table")
+            return SimulatedTask(space: NB201Table.space, objective: try #require(table.columns[objective]), metricNames: ["latency_ms", "meco"],
                                  metrics: (0..<15625).map { [latency[$0], score[$0]] }, limits: [(0, bound)])
         }
     }
