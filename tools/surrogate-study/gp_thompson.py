@@ -11,23 +11,33 @@ meco's rank score and half the log latency's rank score; targets are normal
 scores of the observed accuracies' ranks. Thompson samples are drawn jointly
 over the 300 best by mean + 2 sd among the 1,500 best by mean (a full joint
 sample over the feasible set is too large). docs/strategies.md has its
-figures. Run from the repository root, numpy and scipy installed:
+figures. Run from the repository root, numpy, scipy and PyYAML installed:
 
     python3 tools/surrogate-study/gp_thompson.py [ELL] [META_WEIGHT] [NOISE] [SEEDS]
     (defaults 2.0 1.0 0.05 20; TASKS=0,3 limits the tasks)
 """
 import csv, os, sys
 import numpy as np
+import yaml
 from scipy.stats import norm, rankdata
 
 ROWS = list(csv.DictReader(open('../shared/benchmarks/nb201/nb201_hw.csv')))
 MECO = {r['arch']: float(r['meco']) for r in csv.DictReader(open('bench/nb201-meco.csv'))}
 OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3']
-# name, accuracy column, latency column, bound: bench/nb201-tasks-zc.yaml
-TASKS = [('c10-raspi4-19.3ms', 'cifar10_acc', 'raspi4_ms', 19.2844), ('c10-pixel3-10.7ms', 'cifar10_acc', 'pixel3_ms', 10.6756),
-         ('c100-eyeriss-4.87ms', 'cifar100_acc', 'eyeriss_ms', 4.87442), ('c100-fpga-4.03ms', 'cifar100_acc', 'fpga_ms', 4.02896),
-         ('in16-raspi4-25.7ms', 'imagenet16_acc', 'raspi4_ms', 25.6801), ('in16-gold6226-7.79ms', 'imagenet16_acc', 'gold_6226_ms', 7.78598),
-         ('c100-pixel3-5.04ms', 'cifar100_acc', 'pixel3_ms', 5.04141), ('in16-eyeriss-6.10ms', 'imagenet16_acc', 'eyeriss_ms', 6.10322)]
+
+
+def zc_tasks(path='bench/nb201-tasks-zc.yaml'):
+    """(name, accuracy column, latency column, bound) of each task, read from the task file and its profiles."""
+    spec = yaml.safe_load(open(path))
+    out = []
+    for t in spec['tasks']:
+        profile = yaml.safe_load(open(os.path.join(os.path.dirname(path), t['profile'])))
+        bound = next(float(c.split('<=')[1]) for c in t['constraints'] if c.startswith('latency_ms<='))
+        out.append((t['name'], t['evaluator_options']['column'], profile['latency']['column'], bound))
+    return out
+
+
+TASKS = zc_tasks()
 ELL, META, NOISE = (float(a) for a in (sys.argv[1:4] + ['2.0', '1.0', '0.05'][len(sys.argv[1:4]):]))
 SEEDS = int(sys.argv[4]) if len(sys.argv) > 4 else 20
 
