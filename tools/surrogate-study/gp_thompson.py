@@ -14,7 +14,10 @@ sample over the feasible set is too large). docs/strategies.md has its
 figures. Run from the repository root, numpy, scipy and PyYAML installed:
 
     python3 tools/surrogate-study/gp_thompson.py [ELL] [META_WEIGHT] [NOISE] [SEEDS]
-    (defaults 2.0 1.0 0.05 20; TASKS=0,3 limits the tasks)
+    (defaults 2.0 1.0 0.05 20; TASKS=0,3 limits the tasks; TOP=300, PRE=1500
+    and LATW=0.5 set the joint sample's breadth and the latency score's weight)
+
+The predictor's `surrogate=gp` is the port of this study (docs/strategies.md).
 """
 import csv, os, sys
 import numpy as np
@@ -40,6 +43,9 @@ def zc_tasks(path='bench/nb201-tasks-zc.yaml'):
 TASKS = zc_tasks()
 ELL, META, NOISE = (float(a) for a in (sys.argv[1:4] + ['2.0', '1.0', '0.05'][len(sys.argv[1:4]):]))
 SEEDS = int(sys.argv[4]) if len(sys.argv) > 4 else 20
+# Joint-sample breadth (the TOP best by mean + 2 sd among the PRE best by mean) and the latency score's weight.
+TOP, PRE = int(os.environ.get('TOP', 300)), int(os.environ.get('PRE', 1500))
+LATW = float(os.environ.get('LATW', 0.5))
 
 
 def onehot(arch):
@@ -70,7 +76,7 @@ def run(task, seed, budget=200):
     feasible = np.where(latency <= bound)[0]
     acc = np.array([float(ROWS[i][col]) for i in feasible])
     optimum = acc.max()
-    x = np.hstack([CELLS[feasible], META * scores(MECOS[feasible])[:, None], 0.5 * scores(np.log(latency[feasible]))[:, None]])
+    x = np.hstack([CELLS[feasible], META * scores(MECOS[feasible])[:, None], LATW * scores(np.log(latency[feasible]))[:, None]])
     rng = np.random.default_rng(seed)
     taken = np.zeros(len(feasible), bool)
     seen, best, hit = [], [], None
@@ -87,10 +93,10 @@ def run(task, seed, budget=200):
             if rng.random() < (0.8 if t < 60 else 0.5):
                 i = cand[np.argmax(mean)]
             else:
-                pre = np.argsort(-mean)[:1500]
+                pre = np.argsort(-mean)[:PRE]
                 v = np.linalg.solve(chol, ks[pre].T)
                 sd = np.sqrt(np.maximum(1 - (v * v).sum(0), 1e-9))
-                top = np.argsort(-(mean[pre] + 2 * sd))[:300]
+                top = np.argsort(-(mean[pre] + 2 * sd))[:TOP]
                 c = cand[pre[top]]
                 cov = kernel(x[c], x[c]) - v[:, top].T @ v[:, top]
                 sample = mean[pre[top]] + np.linalg.cholesky(cov + 1e-5 * np.eye(len(top))) @ rng.standard_normal(len(top))
@@ -111,6 +117,6 @@ misses = {}
 for x in runs:
     if x[4] is None:
         misses[x[0]] = misses.get(x[0], 0) + 1
-print(f"ell={ELL} meta={META} noise={NOISE}: {len(runs)} runs, regret @50 {r[:, 0].mean():.3f} @100 {r[:, 1].mean():.3f} "
+print(f"ell={ELL} meta={META} noise={NOISE} top={TOP} pre={PRE} latw={LATW}: {len(runs)} runs, regret @50 {r[:, 0].mean():.3f} @100 {r[:, 1].mean():.3f} "
       f"@200 {r[:, 2].mean():.3f}; optimum by 100 {np.mean([h is not None and h <= 100 for h in hits]):.0%}, "
       f"by 200 {np.mean([h is not None for h in hits]):.0%}; misses by 200: {misses}")

@@ -22,6 +22,15 @@ func predictorSettings(_ o: PluginOptions) throws -> PredictorSearch.Settings {
     s.metricFeatures = try o.bool("metric-features", default: s.metricFeatures)
     s.rankTargets = try o.bool("rank-targets", default: s.rankTargets)
     s.metricPriorVariance = try o.double("prior-metric", default: s.metricPriorVariance)
+    s.gpLengthScale = try o.double("gp-length", default: s.gpLengthScale)
+    s.gpJoint = try o.int("gp-joint", default: s.gpJoint)
+    s.gpShortlist = try o.int("gp-shortlist", default: s.gpShortlist)
+    s.gpMaxObservations = try o.int("gp-max-observations", default: s.gpMaxObservations)
+    s.gpFrom = try o.int("gp-from", default: s.gpFrom)
+    if let t = o.string("surrogate") {
+        guard let m = PredictorSearch.Settings.Surrogate(rawValue: t) else { throw PluginError("predictor: surrogate is gp or linear") }
+        s.surrogate = m
+    }
     if let t = o.string("metric-transform") {
         guard let m = PredictorSearch.Settings.MetricTransform(rawValue: t) else { throw PluginError("predictor: metric-transform is log or rank") }
         s.metricTransform = m
@@ -55,6 +64,13 @@ let predictorOptions: [OptionSpec] = {
         .int("pool", d.poolSize, 1...10_000_000, "candidates ranked per proposal when the space is too large to enumerate"),
         .bool("metric-features", d.metricFeatures, "cost metrics of the enumerated feasible candidates as features (enumerable spaces)"),
         .double("prior-metric", d.metricPriorVariance, 1e-12...1e12, "prior variance of the metric features' weights"),
+        .string("surrogate", d.surrogate.rawValue, choices: ["gp", "linear"],
+                "gp: a Gaussian process over the enumerated feasible pool (up to \(PredictorSearch.Settings.gpPoolLimit) candidates and gp-max-observations observations); linear: the Bayesian linear model (used beyond those too)"),
+        .double("gp-length", d.gpLengthScale, 1e-3...1e3, "the GP's RBF length on one-hot choices and standardised metric features"),
+        .int("gp-joint", d.gpJoint, 1...5000, "a GP Thompson sample is joint over this many candidates (best by mean + 2 sd among gp-shortlist)"),
+        .int("gp-shortlist", d.gpShortlist, 1...1_000_000, "candidates best by GP mean from which gp-joint are picked"),
+        .int("gp-from", d.gpFrom, 0...100_000, "observations told before the GP takes over from the linear model"),
+        .int("gp-max-observations", d.gpMaxObservations, 0...100_000, "observations the GP takes; the linear model goes on from there"),
         .string("metric-transform", d.metricTransform.rawValue, choices: ["log", "rank"],
                 "metric features: log (normal scores of ranks for a metric not positive everywhere) or rank (normal scores of ranks)"),
     ]
@@ -62,7 +78,7 @@ let predictorOptions: [OptionSpec] = {
 
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
-                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, greedy-pool=0.5, noise=0.05, pool=2000",
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), then on an enumerable space a Gaussian process (RBF on choices and metrics), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, surrogate=gp, gp-from=60, gp-joint=150, greedy-pool=0.5, noise=0.05, pool=2000",
                                   options: predictorOptions)) {
         AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
     },

@@ -21,6 +21,9 @@ void dsyr_(const char *uplo, const int *n, const double *alpha, const double *x,
 /* C := alpha A^T A + beta C (trans "T"), C symmetric n x n, A k x n. */
 void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha, const double *a,
             const int *lda, const double *beta, double *c, const int *ldc);
+/* y := alpha op(A) x + beta y in single precision (op: "N" or "T"), A m x n. */
+void sgemv_(const char *trans, const int *m, const int *n, const float *alpha, const float *a, const int *lda,
+            const float *x, const int *incx, const float *beta, float *y, const int *incy);
 /* Selected eigenvalues (and vectors) of a symmetric matrix (MRRR). */
 void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *lda,
              const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, int *m,
