@@ -1,10 +1,11 @@
 // Predictor-guided search: a Bayesian linear surrogate over one-hot and
 // pairwise genotype features, Thompson sampling over every feasible unseen
 // candidate (the whole space when it can be enumerated), after a short
-// space-filling warm-up. On an enumerated space a Gaussian process
-// (PoolGaussianProcess) takes over from `gpFrom` evaluations. Each proposal draws one posterior sample of the
+// space-filling warm-up. Each proposal draws one posterior sample of the
 // weights and takes the best-scoring candidate under it: exploration comes
-// from the posterior's spread, which shrinks where data is dense.
+// from the posterior's spread, which shrinks where data is dense. On an
+// enumerated space a Gaussian process takes over from `gpFrom` evaluations
+// (PoolGaussianProcess; its proposals in GaussianProcessProposal.swift).
 //
 // Cost metrics as features: when the space is enumerated, the host's cost
 // model has already priced every feasible candidate (latency, params, MACs,
@@ -358,67 +359,6 @@ public final class PredictorSearch: SearchAlgorithm {
         }
         let ordered = scored.sorted { $0.s > $1.s }.map(\.g)
         return try gate.firstFeasible(ordered) ?? randomAdmissible()
-    }
-}
-
-extension PredictorSearch {
-    /// The unseen pool candidate with the best posterior mean (greedy) or
-    /// the best under one joint Thompson sample over a short list.
-    func gaussianProcessCandidate(_ gp: PoolGaussianProcess, _ all: [[Int32]], _ y: [Double], greedy: Bool) -> [Int32]? {
-        if gpMeanAt != observed.count { gpMean = gp.posteriorMean(y); gpMeanAt = observed.count }
-        while true {
-            let order: [Int]
-            if greedy {
-                order = largest(1, of: gpMean)
-            } else {
-                // (in heap order: only the joint list's order matters, for the sample)
-                let shortlist = largest(settings.gpShortlist, of: gpMean, sorted: false)
-                let bound = shortlist.map { gpMean[$0] + 2 * max(gp.variance[$0], 0).squareRoot() }
-                let joint = largest(settings.gpJoint, of: bound, untaken: false).map { shortlist[$0] }
-                let sample = gp.jointSample(joint, mean: gpMean, rng: &rng)
-                order = joint.indices.sorted { sample[$0] > sample[$1] }.map { joint[$0] }
-            }
-            guard !order.isEmpty else { return nil }
-            for i in order {
-                taken[i] = true
-                if gate.isUnseen(all[i]) { return all[i] }
-            }
-        }
-    }
-
-    /// Indices of the `k` largest scores, best first unless not `sorted` (of
-    /// untaken pool candidates when `untaken`): a bounded min-heap, O(N log k).
-    func largest(_ k: Int, of score: [Double], untaken: Bool = true, sorted: Bool = true) -> [Int] {
-        let skipTaken = untaken, taken = self.taken   // a local copy: no access checks per element
-        if k == 1 {     // the greedy proposal's argmax: one pass
-            var best = -1
-            for i in score.indices where !(skipTaken && taken[i]) && (best < 0 || score[i] > score[best]) { best = i }
-            return best < 0 ? [] : [best]
-        }
-        var heap: [Int] = []   // min-heap by score
-        heap.reserveCapacity(k)
-        func less(_ a: Int, _ b: Int) -> Bool { score[a] < score[b] || (score[a] == score[b] && a > b) }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && less(heap[l], heap[m]) { m = l }
-                if r < heap.count && less(heap[r], heap[m]) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m); i = m
-            }
-        }
-        for i in score.indices where !(skipTaken && taken[i]) {
-            if heap.count < k {
-                heap.append(i)
-                var c = heap.count - 1
-                while c > 0 && less(heap[c], heap[(c - 1) / 2]) { heap.swapAt(c, (c - 1) / 2); c = (c - 1) / 2 }
-            } else if k > 0 && less(heap[0], i) {
-                heap[0] = i; siftDown(0)
-            }
-        }
-        return sorted ? heap.sorted { less($1, $0) } : heap
     }
 }
 
