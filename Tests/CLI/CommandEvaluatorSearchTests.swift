@@ -38,7 +38,9 @@ import Glibc
     @Test func killedSearchResumesFromItsJournal() async throws {
         let dir = TestSupport.tempDir("cmd-resume")
         let journal = "\(dir)/journal.jsonl", requests = "\(dir)/requests.log", out = "\(dir)/out.json"
-        let budget = 12
+        // 20 x 0.3 s at parallel 2: after the 4th journal line the kill has
+        // ~2.4 s to land (12 left ~1.2 s, too little on a loaded 2-core machine).
+        let budget = 20
         let args = searchArgs(trainer: "--delay 0.3 --log \(requests)", budget: budget, parallel: 2, out: out,
                               extra: ["--journal", journal])
 

@@ -78,7 +78,7 @@ let predictorOptions: [OptionSpec] = {
 
 private let plugin = PluginExport(strategies: [
     StrategyKind(PluginDescriptor(id: "predictor", name: "Predictor-guided search",
-                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), then on an enumerable space a Gaussian process (RBF on choices and metrics), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, surrogate=gp, gp-from=60, gp-joint=150, greedy-pool=0.5, noise=0.05, pool=2000",
+                                  description: "Bayesian linear surrogate (one-hot+pairwise features, cost metrics as rank scores), then on an enumerable space a Gaussian process (RBF on choices and metrics), Thompson sampling over screened feasible candidates; options: warmup=2, greedy=0.8, greedy-late=0.5, late-after=60, surrogate=gp, gp-from=60, gp-joint=150, gp-length=2.5, greedy-pool=0.5, noise=0.05, pool=2000",
                                   options: predictorOptions)) {
         AlgorithmStrategy(PredictorSearch(SearchSetup($0), settings: try predictorSettings($1)))
     },

@@ -74,8 +74,10 @@ public final class PredictorSearch: SearchAlgorithm {
         /// `gpPoolLimit` and after `gpMaxObservations`).
         public enum Surrogate: String, Sendable { case gp, linear }
         public var surrogate = Surrogate.gp
-        /// The GP's RBF length on one-hot choices and standardised metrics.
-        public var gpLengthScale = 2.0
+        /// The GP's RBF length on one-hot choices and standardised metrics
+        /// (longer finds the optimum by 200 more often and stalls more often
+        /// after: 90 / 94 / 96 % by 200 at 2 / 2.5 / 3, docs/strategies.md).
+        public var gpLengthScale = 2.5
         /// A Thompson sample is joint over the `gpJoint` best by mean + 2 sd
         /// among the `gpShortlist` best by mean (300 finds the optimum a
         /// little more often and costs twice the time: docs/strategies.md).
