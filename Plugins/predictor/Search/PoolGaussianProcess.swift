@@ -11,8 +11,9 @@
 // V = L^-1 K_X,pool (n x N, Float, one contiguous row per observation, so
 // passes over it stream). The posterior at candidate i is
 //   mean_i = V_i . L^-1 y,   var_i = 1 - |V_i|^2,
-// and the new rows and the means of all N candidates come out of one pass
-// over V, so a proposal costs O(nN) streamed reads and no refit.
+// and the new rows and the means of all N candidates come out of two
+// streamed passes over V (BLAS sgemv), so a proposal costs O(nN) reads and
+// no refit.
 // A Thompson sample is drawn jointly over a short list (the best by
 // mean + 2 sd among the best by mean) from the exact posterior covariance
 // K_SS - V_S^T V_S.
