@@ -79,8 +79,7 @@ final class PoolGaussianProcess {
 
     /// k between observation a and an input (O(n^2) of these per add: plain Swift).
     private func kernel(observation a: Int, _ g: [Int32], _ d: [Double]) -> Double {
-        var h = 0
-        for j in 0..<nDims where observedCodes[a][j] != g[j] { h += 1 }
+        let h = hamming(observedCodes[a], g)
         var s = 0.0
         for j in 0..<denseCount { let x = observedDense[a][j] - d[j]; s += x * x }
         return hammingFactor[h] * Foundation.exp(-s * inverseTwoLengthSquared)

@@ -215,8 +215,9 @@ public final class PredictorSearch: SearchAlgorithm {
             gate.markProposed(o.genotype)
             guard let v = o.primary else { continue }
             observed.append((o.genotype, v))
-            model?.add(features.active(o.genotype), dense: dense(o.genotype))
-            if observed.count > settings.gpMaxObservations { gp = nil } else { gp?.add(o.genotype, dense: dense(o.genotype)) }
+            let d = dense(o.genotype)
+            model?.add(features.active(o.genotype), dense: d)
+            if observed.count > settings.gpMaxObservations { gp = nil } else { gp?.add(o.genotype, dense: d) }
         }
     }
 
@@ -228,9 +229,8 @@ public final class PredictorSearch: SearchAlgorithm {
     func buildGaussianProcess() {
         guard settings.surrogate == .gp, let all = pool.enumerated, !all.isEmpty, all.count <= Settings.gpPoolLimit,
               observed.count <= settings.gpMaxObservations else { return }
-        let dc = denseCount
-        let g = PoolGaussianProcess(codes: all.flatMap { $0 }, nDims: setup.space.nDims,
-                                    dense: dc > 0 ? poolDense : [], denseCount: dc,
+        // (poolDense is empty when there are no dense features)
+        let g = PoolGaussianProcess(codes: all.flatMap { $0 }, nDims: setup.space.nDims, dense: poolDense, denseCount: denseCount,
                                     lengthScale: settings.gpLengthScale, noiseVariance: settings.noiseVariance)
         for o in observed { g.add(o.genotype, dense: dense(o.genotype)) }
         gp = g
