@@ -45,4 +45,27 @@ import Testing
         let shared = Self.sharedPrefix(gp, capped)
         #expect(shared >= 45 && shared < 90, "shared \(shared)")
     }
+
+    /// A joint sample the GP cannot draw (PoolGaussianProcessTests) is
+    /// replaced by the posterior means of its candidates and said through the
+    /// setup's warn, the 1st, 2nd, 4th... time with the count.
+    @Test func undrawableSampleIsSaid() throws {
+        let task = try StrategyTests.task(quantile: 0.4)
+        var s = PredictorSearch.Settings()
+        s.surrogate = .gp; s.gpFrom = 0
+        let said = Said()
+        let alg = PredictorSearch(SearchSetup(space: NB201Table.space, seed: 4, budget: 30, oracle: task,
+                                              warn: { said.lines.append($0) }), settings: s)
+        let r = try SimulatedRun.run(alg, on: task, budget: 30)
+        #expect(r.values.count == 30 && said.lines.isEmpty)
+        let joint = [0, 5, 9]
+        for _ in 0..<5 { #expect(alg.meanInstead(of: joint) == joint.map { alg.gpMean[$0] }) }
+        #expect(alg.gpSampleFallbacks == 5)
+        #expect(said.lines.count == 3)
+        #expect(said.lines.first == "predictor: GP Thompson sample replaced by the posterior mean (1 time(s) so far, at 30 "
+                + "evaluations): the covariance of its 3 candidates is not positive definite even with jitter 1")
+        #expect(said.lines.last?.contains("(4 time(s) so far") == true)
+    }
 }
+
+final class Said { var lines: [String] = [] }

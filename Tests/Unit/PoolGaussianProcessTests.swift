@@ -84,7 +84,7 @@ import Testing
         let mean = gp.posteriorMean([0.5, -1, 1.2, 0])
         let picked = [4, 15, 16, 0]
         var rng = SplitMix64(seed: 9)
-        let draws = (0..<4000).map { _ in gp.jointSample(picked, mean: mean, rng: &rng) }
+        let draws = (0..<4000).map { _ in gp.jointSample(picked, mean: mean, rng: &rng)! }
         let kxx = seen.map { a in seen.map { b in Self.kernel(a, b) + (a == b ? Self.noise : 0) } }
         for (a, i) in picked.enumerated() {
             let m = draws.map { $0[a] }.reduce(0, +) / 4000
@@ -98,4 +98,20 @@ import Testing
             }
         }
     }
+
+    /// A covariance that cannot be factored (here a NaN feature makes it NaN)
+    /// gives no sample: nil, never a silent substitute; the predictor then
+    /// proposes by the mean and says so (PredictorSurrogateTests).
+    @Test func noSampleWhenTheCovarianceCannotBeFactored() {
+        var dense = Self.pool.dense.flatMap { $0 }
+        dense[2 * 7] = .nan
+        let gp = PoolGaussianProcess(codes: Self.pool.codes.flatMap { $0 }, nDims: 3, dense: dense, denseCount: 2,
+                                     lengthScale: Self.length, noiseVariance: Self.noise)
+        for i in [3, 14] { gp.add(Self.pool.codes[i], dense: Self.pool.dense[i]) }
+        let mean = gp.posteriorMean([0.5, -1])
+        var rng = SplitMix64(seed: 9)
+        #expect(gp.jointSample([4, 15, 16], mean: mean, rng: &rng) != nil)
+        #expect(gp.jointSample([4, 7, 16], mean: mean, rng: &rng) == nil)
+    }
 }
+

@@ -18,7 +18,7 @@ extension PredictorSearch {
                 let shortlist = largest(settings.gpShortlist, of: gpMean, sorted: false)
                 let bound = shortlist.map { gpMean[$0] + 2 * max(gp.variance[$0], 0).squareRoot() }
                 let joint = largest(settings.gpJoint, of: bound, untaken: false).map { shortlist[$0] }
-                let sample = gp.jointSample(joint, mean: gpMean, rng: &rng)
+                let sample = gp.jointSample(joint, mean: gpMean, rng: &rng) ?? meanInstead(of: joint)
                 order = joint.indices.sorted { sample[$0] > sample[$1] }.map { joint[$0] }
             }
             guard !order.isEmpty else { return nil }
@@ -27,6 +27,19 @@ extension PredictorSearch {
                 if gate.isUnseen(all[i]) { return all[i] }
             }
         }
+    }
+
+    /// The posterior means of `joint`, in place of a sample the GP could not
+    /// draw (a greedy proposal instead of an exploring one). Said the 1st,
+    /// 2nd, 4th, 8th... time, with the count: the log stays short.
+    func meanInstead(of joint: [Int]) -> [Double] {
+        gpSampleFallbacks += 1
+        if gpSampleFallbacks & (gpSampleFallbacks - 1) == 0 {
+            setup.warn("predictor: GP Thompson sample replaced by the posterior mean (\(gpSampleFallbacks) time(s) so far, "
+                       + "at \(observed.count) evaluations): the covariance of its \(joint.count) candidates is not "
+                       + "positive definite even with jitter 1")
+        }
+        return joint.map { gpMean[$0] }
     }
 
     /// Indices of the `k` largest scores, best first unless not `sorted` (of

@@ -172,8 +172,9 @@ final class PoolGaussianProcess {
     }
 
     /// One joint posterior sample over `candidates` (pool indices), given
-    /// the means `posteriorMean` returned for the current targets.
-    func jointSample(_ candidates: [Int], mean: [Double], rng: inout SplitMix64) -> [Double] {
+    /// the means `posteriorMean` returned for the current targets; nil when
+    /// their covariance is not positive definite even with jitter 1.
+    func jointSample(_ candidates: [Int], mean: [Double], rng: inout SplitMix64) -> [Double]? {
         let s = candidates.count
         precondition(rowsInV == cholesky.count, "posteriorMean first")
         guard s > 0 else { return [] }
@@ -183,7 +184,7 @@ final class PoolGaussianProcess {
         var jitter = 1e-5
         while !factorCovariance(candidates, jitter: jitter) {
             jitter *= 10
-            if jitter > 1 { return candidates.map { mean[$0] } }   // give up: the mean
+            if jitter > 1 { return nil }
         }
         let z = (0..<s).map { _ in Gaussian.sample(&rng) }
         var out = candidates.map { mean[$0] }
@@ -198,7 +199,7 @@ final class PoolGaussianProcess {
 
     /// The Cholesky factor of K_SS - V_S^T V_S + jitter I in the lower
     /// triangle of covarianceScratch (column-major s x s); false when it is
-    /// not positive definite.
+    /// not positive definite (or not a number).
     private func factorCovariance(_ candidates: [Int], jitter: Double) -> Bool {
         let s = candidates.count, n = rowsInV
         covarianceScratch.withUnsafeMutableBufferPointer { cov in
@@ -233,6 +234,7 @@ final class PoolGaussianProcess {
         }
         var uplo = CChar(UInt8(ascii: "L")), ns = Int32(s), lda = Int32(s), info: Int32 = 0
         dpotrf_(&uplo, &ns, &covarianceScratch, &lda, &info)
-        return info == 0
+        // OpenBLAS's dpotrf passes NaN through (info 0): a NaN pivot fails too.
+        return info == 0 && (0..<s).allSatisfy { covarianceScratch[$0 * s + $0] > 0 }
     }
 }

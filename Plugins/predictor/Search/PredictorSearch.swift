@@ -121,6 +121,8 @@ public final class PredictorSearch: SearchAlgorithm {
     var gp: PoolGaussianProcess?
     var gpMean: [Double] = []
     var gpMeanAt = -1
+    /// Joint samples the GP could not draw (meanInstead).
+    var gpSampleFallbacks = 0
     /// Seconds spent inside ask/tell (for overhead figures).
     public private(set) var algorithmSeconds = 0.0
 

@@ -28,6 +28,7 @@ public final class AlgorithmStrategy: SearchStrategy {
 extension SearchSetup {
     public init(_ context: StrategyContext) {
         self.init(space: context.space, seed: context.seed, budget: context.budget,
-                  objectiveCount: context.objectiveNames.count, oracle: ContextOracle(context))
+                  objectiveCount: context.objectiveNames.count, oracle: ContextOracle(context),
+                  warn: { [logger = context.logger] in logger.warning($0) })
     }
 }

@@ -43,7 +43,12 @@ public struct SearchSetup {
     public let budget: Int
     public let objectiveCount: Int
     public let oracle: CandidateOracle
-    public init(space: SearchSpaceView, seed: UInt64, budget: Int, objectiveCount: Int = 1, oracle: CandidateOracle) {
+    /// Where an algorithm says something the user should know (the host's
+    /// log as a warning when run as a plugin; nowhere by default).
+    public let warn: (String) -> Void
+    public init(space: SearchSpaceView, seed: UInt64, budget: Int, objectiveCount: Int = 1, oracle: CandidateOracle,
+                warn: @escaping (String) -> Void = { _ in }) {
         self.space = space; self.seed = seed; self.budget = budget; self.objectiveCount = objectiveCount; self.oracle = oracle
+        self.warn = warn
     }
 }
