@@ -68,4 +68,5 @@ import Testing
     }
 }
 
-final class Said { var lines: [String] = [] }
+/// What a search said through SearchSetup.warn.
+private final class Said { var lines: [String] = [] }

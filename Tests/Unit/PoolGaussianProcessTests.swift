@@ -114,4 +114,3 @@ import Testing
         #expect(gp.jointSample([4, 7, 16], mean: mean, rng: &rng) == nil)
     }
 }
-
