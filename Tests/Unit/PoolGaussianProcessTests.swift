@@ -45,8 +45,8 @@ import Testing
         return x
     }
 
-    static func makeProcess() -> PoolGaussianProcess {
-        PoolGaussianProcess(codes: pool.codes.flatMap { $0 }, nDims: 3, dense: pool.dense.flatMap { $0 }, denseCount: 2,
+    static func makeProcess(dense: [Double] = pool.dense.flatMap { $0 }) -> PoolGaussianProcess {
+        PoolGaussianProcess(codes: pool.codes.flatMap { $0 }, nDims: 3, dense: dense, denseCount: 2,
                             lengthScale: length, noiseVariance: noise)
     }
 
@@ -105,8 +105,7 @@ import Testing
     @Test func noSampleWhenTheCovarianceCannotBeFactored() {
         var dense = Self.pool.dense.flatMap { $0 }
         dense[2 * 7] = .nan
-        let gp = PoolGaussianProcess(codes: Self.pool.codes.flatMap { $0 }, nDims: 3, dense: dense, denseCount: 2,
-                                     lengthScale: Self.length, noiseVariance: Self.noise)
+        let gp = Self.makeProcess(dense: dense)
         for i in [3, 14] { gp.add(Self.pool.codes[i], dense: Self.pool.dense[i]) }
         let mean = gp.posteriorMean([0.5, -1])
         var rng = SplitMix64(seed: 9)

@@ -27,7 +27,7 @@ in [-1, 1), 10 random labels) and computes, per architecture:
 and ranks each alone and rank-summed with hwnas's own meco
 (bench/nb201-meco.csv) against the three accuracy columns of
 ../shared/benchmarks/nb201/nb201_hw.csv. docs/evaluators.md has its figures.
-Run from the repository root (torch, numpy, scipy; ~12 min on 2 cores):
+Run from the repository root (torch, numpy, scipy; 18 min for 1,200 on 2 cores):
 
     python3 tools/proxy-study/proxies.py [--sample 1200] [--seed 7] [--jobs 2] [--out proxies.csv]
 """
