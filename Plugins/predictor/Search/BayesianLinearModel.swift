@@ -3,13 +3,16 @@
 // predictor strategy. Prior w ~ N(0, diag(priorVariance)), Gaussian
 // noise sigma^2. The posterior covariance S = (Phi^T Phi / sigma^2 +
 // diag(1/priorVariance))^-1 is kept explicitly and updated by Sherman-Morrison
-// (BLAS dsyr, O(p^2)) for every observation, so a refit is never needed.
+// (O(p^2)) for every observation, so a refit is never needed.
+// Plain loops in a fixed order, not BLAS: OpenBLAS picks its kernel by CPU
+// (FMA or not, another summation order), and a last-bit difference moves a
+// Thompson argmax and so the whole search; with these loops a seed gives the
+// same search on every x86-64 machine. At p <= ~1,500 they cost microseconds.
 // Thompson samples are exact and cheap ("perturb then solve"):
 //   w~ = S (Phi^T (y + sigma eps) / sigma^2 + diag(1/priorVariance) w0),
 //   eps ~ N(0, I), w0 ~ N(0, diag(priorVariance)),
 // which is distributed as the posterior N(S Phi^T y / sigma^2, S).
 import HwnasStrategies
-import CLapack
 import Foundation
 import HwnasPluginSupport
 
@@ -32,7 +35,6 @@ final class BayesianLinearModel {
         self.noiseVariance = noiseVariance
         covariance = [Double](repeating: 0, count: p * p)
         for i in 0..<p { covariance[i * p + i] = priorVariance[i] }
-        openblas_set_num_threads(1)
     }
 
     /// S phi: the sum of S's active columns plus the dense columns, weighted.
@@ -57,17 +59,23 @@ final class BayesianLinearModel {
         precondition(dense.count == denseCount, "one value per dense feature")
         rows.append(active)
         denseRows.append(dense)
-        var v = covarianceTimes(active, dense)
+        let v = covarianceTimes(active, dense)
         var quad = noiseVariance
         for a in active { quad += v[Int(a)] }
         for (k, x) in dense.enumerated() { quad += x * v[p - denseCount + k] }
-        var alpha = -1.0 / quad
-        var n = Int32(p), inc: Int32 = 1
-        var uplo = CChar(UInt8(ascii: "U"))
-        // Only the upper triangle is updated by dsyr; mirror it afterwards.
-        dsyr_(&uplo, &n, &alpha, &v, &inc, &covariance, &n)
+        let alpha = -1.0 / quad
+        // S -= alpha' v v^T on the upper triangle, then mirrored, so S stays
+        // exactly symmetric.
         covariance.withUnsafeMutableBufferPointer { s in
-            for j in 0..<p { for i in (j + 1)..<p { s[j * p + i] = s[i * p + j] } }
+            v.withUnsafeBufferPointer { v in
+                for j in 0..<p {
+                    let a = alpha * v[j]
+                    guard a != 0 else { continue }
+                    let base = j * p
+                    for i in 0...j { s[base + i] += a * v[i] }
+                }
+                for j in 0..<p { for i in (j + 1)..<p { s[j * p + i] = s[i * p + j] } }
+            }
         }
     }
 
@@ -91,10 +99,16 @@ final class BayesianLinearModel {
             for (k, x) in denseRows[r].enumerated() { b[p - denseCount + k] += x * v }
         }
         if let w0 { for i in 0..<p { b[i] += w0[i] / priorVariance[i] } }
+        // w = S b, column by column (S is symmetric, stored in full).
         var w = [Double](repeating: 0, count: p)
-        var n = Int32(p), inc: Int32 = 1, one = 1.0, zero = 0.0
-        var uplo = CChar(UInt8(ascii: "U"))
-        dsymv_(&uplo, &n, &one, covariance, &n, b, &inc, &zero, &w, &inc)
+        covariance.withUnsafeBufferPointer { s in
+            w.withUnsafeMutableBufferPointer { w in
+                for j in 0..<p where b[j] != 0 {
+                    let bj = b[j], base = j * p
+                    for i in 0..<p { w[i] += bj * s[base + i] }
+                }
+            }
+        }
         return w
     }
 }
