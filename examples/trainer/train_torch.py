@@ -31,6 +31,23 @@ Data sets (--dataset):
                 classes, 36 train / 175 test series: harder (accuracies
                 spread over 0.5-0.9). For micronas-1d with --space-option
                 input_channels=1 --space-option length=251 --space-option classes=3.
+  mnist1d       MNIST-1D (Greydanus 2020), generated offline by the `mnist1d`
+                package from its ten templates with its default arguments:
+                1 channel x 40 steps, 10 classes, 4,000 train / 1,000 test.
+                For micronas-1d with --space-option input_channels=1
+                --space-option length=40 --space-option classes=10.
+  japanesevowels
+                aeon's bundled UEA JapaneseVowels: 12 channels (LPC
+                cepstra), 7-29 steps zero-padded at the end to 29, 9
+                speakers, 270 train / 370 test. For micronas-1d with
+                --space-option input_channels=12 --space-option length=29
+                --space-option classes=9.
+  FILE.npz      your own data: arrays x_train, y_train, x_test, y_test;
+                x is [N, C, W] (series) or [N, C, H, W] (images), float;
+                y integer class labels 0..K-1. The test split is the
+                validation set. Nothing is resized: a network whose input
+                is not the file's (C, W) / (C, H, W) is refused with one
+                line naming the file and both shapes.
 
 The network's classifier must have at least the data set's classes (extra
 outputs are never the target; they are logged). A mismatch that cannot be
@@ -87,7 +104,10 @@ except ImportError:   # not installed: the repository's python/ folder
 PROTOCOL = 1
 DEFAULTS = {"digits": {"epochs": 6, "batch_size": 64},
             "basicmotions": {"epochs": 20, "batch_size": 8},
-            "arrowhead": {"epochs": 30, "batch_size": 8}}
+            "arrowhead": {"epochs": 30, "batch_size": 8},
+            "mnist1d": {"epochs": 10, "batch_size": 64},
+            "japanesevowels": {"epochs": 10, "batch_size": 16},
+            "file": {"epochs": 10, "batch_size": 32}}
 
 
 def log(msg):
@@ -101,9 +121,10 @@ def log(msg):
 class Dataset:
     """Train and validation tensors, [N, C, H, W] (images) or [N, C, W] (series)."""
 
-    def __init__(self, name, spatial_dims, classes, xt, yt, xv, yv):
+    def __init__(self, name, spatial_dims, classes, xt, yt, xv, yv, resizable=True):
         self.name, self.spatial_dims, self.classes = name, spatial_dims, classes
         self.xt, self.yt, self.xv, self.yv = xt, yt, xv, yv
+        self.resizable = resizable
         self._cache = {}
 
     def for_input(self, spatial_dims, shape):
@@ -114,6 +135,9 @@ class Dataset:
         if spatial_dims != self.spatial_dims:
             kind = "2-D images" if self.spatial_dims == 2 else "1-D series"
             raise ValueError(f"{self.name} is {kind}; the network has spatial_dims {spatial_dims}")
+        if not self.resizable and tuple(self.xt.shape[1:]) != tuple(shape):
+            raise ValueError(f"{self.name}: the data's input is {tuple(self.xt.shape[1:])} (C, ...); the network "
+                             f"takes {tuple(shape)}: give the space the data's channels and size")
         xs = []
         notes = []
         for x in (self.xt, self.xv):
@@ -178,7 +202,86 @@ def load_arrowhead_data():
     return load_ucr("arrowhead", "load_arrow_head")           # 1 channel x 251, 3 classes, 36 / 175
 
 
-LOADERS = {"digits": load_digits_data, "basicmotions": load_basicmotions_data, "arrowhead": load_arrowhead_data}
+def load_mnist1d_data():
+    """MNIST-1D generated from the package's templates (no download): its
+    default arguments, 5,000 sequences split 4,000 / 1,000, already centred
+    and scaled to unit variance by the generator."""
+    from mnist1d.data import get_dataset_args, make_dataset
+    args = get_dataset_args()
+    d = make_dataset(args)
+    to_x = lambda a: torch.from_numpy(np.asarray(a, np.float32)).unsqueeze(1)     # [N, 1, 40]
+    to_y = lambda a: torch.from_numpy(np.asarray(a, np.int64))
+    return Dataset("mnist1d", 1, 10, to_x(d["x"]), to_y(d["y"]), to_x(d["x_test"]), to_y(d["y_test"]))
+
+
+def load_japanesevowels_data():
+    """UEA JapaneseVowels: series of 7-29 steps, z-scored per channel with the
+    training statistics, then zero-padded at the end to 29 (the longest)."""
+    import aeon.datasets as ad
+    xt, yt = ad.load_japanese_vowels(split="train")
+    xv, yv = ad.load_japanese_vowels(split="test")
+    cat = np.concatenate([np.asarray(a, np.float32) for a in xt], axis=1)       # [12, total steps]
+    mean, std = cat.mean(axis=1, keepdims=True), cat.std(axis=1, keepdims=True) + 1e-6
+    length = max(a.shape[1] for a in list(xt) + list(xv))
+
+    def pad(series):
+        out = np.zeros((len(series), series[0].shape[0], length), np.float32)
+        for i, a in enumerate(series):
+            out[i, :, :a.shape[1]] = (np.asarray(a, np.float32) - mean) / std
+        return torch.from_numpy(out)
+    labels = sorted(set(np.asarray(yt).tolist()) | set(np.asarray(yv).tolist()))
+    index = {l: i for i, l in enumerate(labels)}
+    to_y = lambda ys: torch.tensor([index[v] for v in np.asarray(ys).tolist()], dtype=torch.int64)
+    return Dataset("japanesevowels", 1, len(labels), pad(xt), to_y(yt), pad(xv), to_y(yv))
+
+
+def load_npz_data(path):
+    """A user's data set: x_train, y_train, x_test, y_test in one .npz file.
+    Every problem is one line naming the file."""
+    try:
+        z = np.load(path, allow_pickle=False)
+    except Exception as e:
+        raise ValueError(f"{path}: cannot read as .npz ({type(e).__name__}: {e})") from None
+    missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in z.files]
+    if missing:
+        raise ValueError(f"{path}: missing array(s) {', '.join(missing)} (needs x_train, y_train, x_test, y_test)")
+    xt, yt, xv, yv = (z[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    if xt.ndim not in (3, 4):
+        raise ValueError(f"{path}: x_train has shape {xt.shape}; expected [N, C, W] (series) or [N, C, H, W] (images)")
+    if xv.shape[1:] != xt.shape[1:]:
+        raise ValueError(f"{path}: x_test's sample shape {xv.shape[1:]} differs from x_train's {xt.shape[1:]}")
+    for name, x, y in (("train", xt, yt), ("test", xv, yv)):
+        if y.ndim != 1 or len(y) != len(x):
+            raise ValueError(f"{path}: y_{name} has shape {y.shape}; expected [{len(x)}] (one label per x_{name} row)")
+        if len(x) < 2:
+            raise ValueError(f"{path}: x_{name} has {len(x)} sample(s); at least 2 are needed")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{path}: y_{name} is {y.dtype}; class labels must be integers 0..K-1")
+        if not np.issubdtype(x.dtype, np.number) or not np.isfinite(x).all():
+            raise ValueError(f"{path}: x_{name} must be finite numbers (dtype {x.dtype})")
+    if min(yt.min(), yv.min()) < 0:
+        raise ValueError(f"{path}: negative class label {int(min(yt.min(), yv.min()))}; labels are 0..K-1")
+    classes = int(max(yt.max(), yv.max())) + 1
+    to_x = lambda a: torch.from_numpy(np.ascontiguousarray(a, np.float32))
+    to_y = lambda a: torch.from_numpy(a.astype(np.int64))
+    return Dataset(os.path.basename(path), xt.ndim - 2, classes, to_x(xt), to_y(yt), to_x(xv), to_y(yv), resizable=False)
+
+
+LOADERS = {"digits": load_digits_data, "basicmotions": load_basicmotions_data, "arrowhead": load_arrowhead_data,
+           "mnist1d": load_mnist1d_data, "japanesevowels": load_japanesevowels_data}
+
+
+def load_dataset(name):
+    """A bundled set by name, or a user's .npz file by path."""
+    if name in LOADERS:
+        return LOADERS[name]()
+    if name.endswith(".npz"):
+        return load_npz_data(name)
+    raise ValueError(f"unknown dataset '{name}' (bundled: {', '.join(sorted(LOADERS))}; or a path to a .npz file)")
+
+
+def defaults_for(name):
+    return DEFAULTS[name if name in DEFAULTS else "file"]
 
 
 # ---------------------------------------------------------------------------
@@ -238,6 +341,7 @@ def train(request, data, args):
     start = time.perf_counter()
     step, time_limited = 0, False
     train_loss, train_acc = float("nan"), float("nan")
+    curve = []          # validation accuracy after each epoch (getattr: callers' args may predate it)
     for epoch in range(args.epochs):
         model.train()
         order = torch.randperm(len(yt), generator=gen)
@@ -267,11 +371,19 @@ def train(request, data, args):
             raise ValueError(f"training diverged (loss {train_loss}) in epoch {epoch + 1}")
         if time_limited:
             break
+        if getattr(args, "curve", False) and epoch + 1 < args.epochs:
+            paused = time.perf_counter()
+            curve.append(evaluate(model, xv, yv)[0])
+            start += time.perf_counter() - paused      # train_seconds counts training only
     train_seconds = time.perf_counter() - start
     acc, val_loss = evaluate(model, xv, yv)
     metrics = {"train_seconds": train_seconds, "epochs": step / steps_per_epoch, "steps": step,
                "train_loss": train_loss, "val_loss": val_loss, "train_accuracy": train_acc,
                "trainable_params": n_params, "time_limited": int(time_limited)}
+    if getattr(args, "curve", False):
+        curve.append(acc)
+        for e, a in enumerate(curve):
+            metrics[f"val_accuracy_epoch{e + 1}"] = a
     return acc, metrics
 
 
@@ -282,9 +394,14 @@ def send(obj):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dataset", choices=sorted(LOADERS), default="digits")
-    ap.add_argument("--epochs", type=int, help="epochs per candidate (default: 6 digits, 20 basicmotions)")
-    ap.add_argument("--batch-size", type=int, help="mini-batch (default: 64 digits, 8 basicmotions)")
+    ap.add_argument("--dataset", default="digits",
+                    help=f"{', '.join(sorted(LOADERS))}, or a .npz file (x_train, y_train, x_test, y_test)")
+    ap.add_argument("--epochs", type=int, help="epochs per candidate (default: 6 digits, 20 basicmotions, "
+                    "30 arrowhead, 10 mnist1d, japanesevowels and a file)")
+    ap.add_argument("--batch-size", type=int, help="mini-batch (default: 64 digits and mnist1d, 8 basicmotions "
+                    "and arrowhead, 16 japanesevowels, 32 a file)")
+    ap.add_argument("--curve", action="store_true",
+                    help="also report the validation accuracy after every epoch (val_accuracy_epoch1, ...)")
     ap.add_argument("--lr", type=float, help="peak learning rate (default 0.05 sgd, 0.005 adam)")
     ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
                     help="adam (AdamW) or sgd (momentum 0.9, Nesterov)")
@@ -295,7 +412,7 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=0.0,
                     help="stop a candidate's training after this long (0: never)")
     args = ap.parse_args()
-    for k, v in DEFAULTS[args.dataset].items():
+    for k, v in defaults_for(args.dataset).items():
         if getattr(args, k) is None:
             setattr(args, k, v)
     if args.lr is None:
@@ -308,7 +425,10 @@ def main():
     except RuntimeError:
         pass
     t0 = time.perf_counter()
-    data = LOADERS[args.dataset]()     # fails here, before hello, if the data set cannot load
+    try:
+        data = load_dataset(args.dataset)     # fails here, before hello, if the data set cannot load
+    except ValueError as e:
+        sys.exit(f"train_torch.py: {e}")
     log(f"{data.name}: {len(data.yt)} train, {len(data.yv)} validation, {data.classes} classes "
         f"({time.perf_counter() - t0:.1f} s); {args.optimizer} lr {args.lr}, epochs {args.epochs}, batch {args.batch_size}, "
         f"threads {args.threads}, worker {os.environ.get('HWNAS_WORKER_INDEX', '-')}")

@@ -26,6 +26,10 @@ CASES = {
                               "--space-option", "length=100", "--space-option", "classes=4"], 4, "--epochs 10"),
     "digits": ("sklearn", ["--space", "nb201", "--space-option", "input_size=8", "--space-option", "input_channels=1",
                            "--space-option", "classes=10"], 10, "--epochs 2"),
+    "mnist1d": ("mnist1d", ["--space", "micronas-1d", "--space-option", "input_channels=1",
+                            "--space-option", "length=40", "--space-option", "classes=10"], 10, "--epochs 2"),
+    "japanesevowels": ("aeon", ["--space", "micronas-1d", "--space-option", "input_channels=12",
+                                "--space-option", "length=29", "--space-option", "classes=9"], 9, "--epochs 3"),
 }
 
 
@@ -62,3 +66,73 @@ def test_search_with_torch_trainer(trainer_hwnas, tmp_path, dataset):
         assert h["metrics"]["trainable_params"] > h["costs"]["params"]
         assert h["metrics"]["epochs"] > 0 and h["metrics"]["train_seconds"] > 0
     assert result["feasible"] is True
+
+
+def _npz(path, x_train_shape, classes=3, n_test=12):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    y = np.arange(x_train_shape[0]) % classes
+    x = rng.standard_normal(x_train_shape).astype(np.float32)
+    x[np.arange(len(y)), 0, y] += 3.0               # a learnable signal: the class marks one position
+    yt = np.arange(n_test) % classes
+    xt = rng.standard_normal((n_test,) + tuple(x_train_shape[1:])).astype(np.float32)
+    xt[np.arange(n_test), 0, yt] += 3.0
+    np.savez(path, x_train=x, y_train=y, x_test=xt, y_test=yt)
+
+
+def _search_on_file(hwnas_bin, tmp_path, data, channels, length, classes):
+    env = dict(os.environ)
+    env.setdefault("HWNAS_HOME", str(REPO))
+    out = tmp_path / "result.json"
+    command = f"{sys.executable} {TRAINER} --dataset {data} --epochs 3 --batch-size 8 --curve --threads 1"
+    args = [hwnas_bin, "search", "--space", "micronas-1d", "--space-option", f"input_channels={channels}",
+            "--space-option", f"length={length}", "--space-option", f"classes={classes}",
+            "--evaluator", "command", "--evaluator-option", f"command={command}",
+            "--evaluator-option", "extra_metrics=val_accuracy_epoch1,val_accuracy_epoch3",
+            "--evaluator-option", "timeout=120",
+            "--budget", "2", "--seed", "1", "--quiet", "--output", str(out)]
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=300), out
+
+
+def test_trainer_takes_a_users_npz(hwnas_bin, tmp_path):
+    """A user's .npz trains as it is, with the per-epoch curve reported."""
+    data = tmp_path / "mine.npz"
+    _npz(data, (48, 2, 16))
+    p, out = _search_on_file(hwnas_bin, tmp_path, data, 2, 16, 3)
+    assert p.returncode == 0, p.stderr[-3000:]
+    for h in json.loads(out.read_text())["history"]:
+        assert h["status"] == "ok", h
+        m = h["metrics"]
+        assert m["val_accuracy_epoch3"] == m["accuracy"]      # the last epoch's is the answer
+        assert 0 <= m["val_accuracy_epoch1"] <= 1
+
+
+def test_trainer_refuses_a_npz_of_another_shape_in_one_line(hwnas_bin, tmp_path):
+    """The file's (C, W) is not the network's: every candidate's error names
+    the file and both shapes; nothing is resized silently."""
+    data = tmp_path / "mine.npz"
+    _npz(data, (48, 2, 16))
+    p, out = _search_on_file(hwnas_bin, tmp_path, data, 3, 16, 3)
+    text = p.stdout + p.stderr
+    assert "mine.npz: the data's input is (2, 16)" in text and "(3, 16)" in text, text[-3000:]
+    history = json.loads(out.read_text())["history"] if out.exists() else []
+    assert all(h["status"] != "ok" for h in history)
+
+
+@pytest.mark.parametrize("bad, why", [
+    ({"x_train": [[1.0]]}, "missing array(s) y_train, x_test, y_test"),
+    ({"x_train": [[1.0, 2.0]], "y_train": [0], "x_test": [[1.0, 2.0]], "y_test": [0]}, "expected [N, C, W]"),
+    ({"x_train": [[[1.0]], [[2.0]]], "y_train": [0.5, 1.0], "x_test": [[[1.0]], [[2.0]]], "y_test": [0, 1]},
+     "class labels must be integers"),
+    ({"x_train": [[[1.0]], [[2.0]]], "y_train": [0], "x_test": [[[1.0]], [[2.0]]], "y_test": [0, 1]},
+     "one label per x_train row"),
+])
+def test_trainer_says_what_is_wrong_with_a_npz(tmp_path, bad, why):
+    import numpy as np
+    data = tmp_path / "bad.npz"
+    np.savez(data, **{k: np.asarray(v) for k, v in bad.items()})
+    p = subprocess.run([sys.executable, str(TRAINER), "--dataset", str(data)], input="", capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode != 0
+    lines = [l for l in p.stderr.splitlines() if l.strip() and not l.startswith("[train_torch]")]
+    assert len(lines) == 1 and str(data) in lines[0] and why in lines[0], p.stderr
