@@ -134,5 +134,5 @@ def test_trainer_says_what_is_wrong_with_a_npz(tmp_path, bad, why):
     p = subprocess.run([sys.executable, str(TRAINER), "--dataset", str(data)], input="", capture_output=True,
                        text=True, timeout=120)
     assert p.returncode != 0
-    lines = [l for l in p.stderr.splitlines() if l.strip() and not l.startswith("[train_torch]")]
+    lines = [l for l in p.stderr.splitlines() if l.strip() and not l.startswith("[")]
     assert len(lines) == 1 and str(data) in lines[0] and why in lines[0], p.stderr

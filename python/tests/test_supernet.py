@@ -1,0 +1,155 @@
+"""hwnas.supernet: a subnet is exactly hwnas.torch.build's network for its
+architecture with weights shared by slicing; batch-norm recalibration; a
+tiny supernet trained and used as the evaluator of an `hwnas search`."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import hwnas
+import hwnas.torch as ht
+from hwnas.supernet import Subnet, Supernet, layer_slots, recalibrate_batch_norm
+
+REPO = Path(__file__).resolve().parents[2]
+SPACES = {
+    # space, options, input shape
+    "digits-blocks": (str(REPO / "bench" / "digits-blocks.yaml"), {}),
+    "micronas-1d": ("micronas-1d", {"input_channels": "1", "length": "40", "classes": "10"}),
+    "mcunet-mbv2": ("mcunet-mbv2", {"resolution": "48", "classes": "10"}),
+    "ofa-mbv3": ("ofa-mbv3", {"resolution": "112", "classes": "10"}),
+}
+
+
+def networks(name, n=12, seed=0):
+    import numpy as np
+    space, opts = SPACES[name]
+    host = hwnas.Host()
+    info = host.space(space, opts)
+    rng = np.random.default_rng(seed)
+    archs = []
+    for _ in range(n):
+        g = np.array([rng.integers(0, len(c)) for c in info["choices"]], np.int32)
+        archs.append(host.arch(space, g, opts))
+    return [host.network(space, a, opts) for a in dict.fromkeys(archs)]
+
+
+@pytest.mark.parametrize("name", sorted(SPACES))
+def test_subnet_is_hwnas_torch_build(name):
+    nets = networks(name)
+    supernet = Supernet(Supernet.shapes_of(nets), {"space": name})
+    for net in nets:
+        sub = Subnet(supernet, net)
+        ref = ht.build(net, batch_norm="train")
+        module = sub.materialize()
+        # Same layers and parameter shapes as hwnas.torch.build's, hence its counts.
+        assert {k: v.shape for k, v in module.state_dict().items()} == {k: v.shape for k, v in ref.state_dict().items()}
+        assert ht.count_parameters(module) == net["params"] + ht.folded_norm_channels(net)
+        # Given the same weights, the same outputs: the reference with the
+        # inherited weights loaded, against the subnet's sliced views.
+        ref.load_state_dict(module.state_dict())
+        torch.manual_seed(0)
+        x = torch.randn(4, *sub.input_shape)
+        ref.eval(), module.eval()
+        with torch.no_grad():
+            assert torch.allclose(ref(x), sub(x), atol=1e-5), net["arch"]
+
+
+def test_windows_share_their_centre_and_channels_their_lead():
+    space, opts = SPACES["micronas-1d"]
+    host = hwnas.Host()
+    a = host.network(space, "c16:k3/c16:k3/c24:k3/c32:k3", opts)
+    b = host.network(space, "c32:k9/c16:k3/c24:k3/c32:k3", opts)
+    supernet = Supernet(Supernet.shapes_of([a, b]), {})
+    pa, pb = Subnet(supernet, a).parameters(), Subnet(supernet, b).parameters()
+    wa, wb = pa["layers.0.op.body.conv.weight"], pb["layers.0.op.body.conv.weight"]
+    assert wa.shape == (16, 1, 3) and wb.shape == (32, 1, 9)
+    assert torch.equal(wa, wb[:16, :, 3:6])         # the 3 taps are the centre of the 9, the 16 channels the first 16
+    assert layer_slots(a)[0] == layer_slots(b)[0]
+
+
+def test_gradients_reach_only_the_subnets_slice():
+    space, opts = SPACES["micronas-1d"]
+    host = hwnas.Host()
+    small = host.network(space, "c8:k3/c16:k3/c24:k3/c32:k3", opts)
+    big = host.network(space, "c32:k9,k9/c48:k9,k9/c64:k7,k7/c96:k7,k7,k7", opts)
+    supernet = Supernet(Supernet.shapes_of([small, big]), {})
+    sub = Subnet(supernet, small)
+    sub(torch.randn(8, 1, 40)).sum().backward()
+    first = supernet.shared[supernet.index[[k for k in supernet.keys if k.startswith(layer_slots(small)[0])
+                                            and k.endswith("conv.weight")][0]]]
+    assert first.grad[:8, :, 3:6].abs().sum() > 0
+    outside = first.grad.clone()
+    outside[:8, :, 3:6] = 0
+    assert outside.abs().sum() == 0
+
+
+def test_batch_norm_recalibration_changes_the_output():
+    nets = networks("digits-blocks", n=3)
+    supernet = Supernet(Supernet.shapes_of(nets), {})
+    sub = Subnet(supernet, nets[0])
+    torch.manual_seed(1)
+    x = torch.randn(64, *sub.input_shape) * 3 + 1
+    sub.module.eval()
+    with torch.no_grad():
+        before = sub(x[:4]).clone()
+    recalibrate_batch_norm(sub, x)
+    sub.module.eval()
+    with torch.no_grad():
+        after = sub(x[:4])
+    assert not torch.allclose(before, after, atol=1e-4)
+    bn = next(m for m in sub.module.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    with torch.no_grad():     # the first BN's statistics are its input's exact mean over x
+        conv = next(m for m in sub.module.modules() if isinstance(m, torch.nn.Conv2d))
+        w = sub.parameters()["layers.0.op.body.conv.weight"]
+        y = torch.nn.functional.conv2d(x, w, padding=conv.padding)
+    assert torch.allclose(bn.running_mean, y.mean(dim=(0, 2, 3)), atol=1e-4)
+
+
+def run_supernet(*args, **kw):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "hwnas.supernet", *args], capture_output=True, text=True,
+                          timeout=600, env=env, **kw)
+
+
+TINY = ["--space", "micronas-1d", "--space-option", "input_channels=12", "--space-option", "length=29",
+        "--space-option", "classes=9", "--dataset", "japanesevowels", "--epochs", "1", "--threads", "1",
+        "--batch-size", "32", "--random", "1"]
+
+
+def test_train_then_search_with_the_supernet_as_evaluator(tmp_path, hwnas_bin):
+    ck = tmp_path / "ck.pt"
+    p = run_supernet("train", *TINY, "--output", str(ck))
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "epoch 1/1" in p.stderr and ck.exists()
+    # Refused: an existing checkpoint without --resume, and --resume with other settings.
+    p = run_supernet("train", *TINY, "--output", str(ck))
+    assert p.returncode == 1 and p.stderr.strip().splitlines()[-1] == \
+        f"hwnas.supernet: {ck} exists: give --resume to continue it, or another --output"
+    p = run_supernet("train", *[a if a != "32" else "16" for a in TINY], "--output", str(ck), "--resume")
+    assert p.returncode == 1 and "made with other settings (batch_size)" in p.stderr.splitlines()[-1], p.stderr
+    # The search: every candidate answered with its inherited accuracy.
+    out = tmp_path / "r.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = f"{sys.executable} -m hwnas.supernet serve --checkpoint {ck} --calibration 200"
+    r = subprocess.run([hwnas_bin, "search", "--space", "micronas-1d", "--space-option", "input_channels=12",
+                        "--space-option", "length=29", "--space-option", "classes=9", "--profile", "stm32f746",
+                        "--constraint", "flash_kb<=256", "--evaluator", "command",
+                        "--evaluator-option", f"command={cmd}", "--budget", "4", "--seed", "2", "--quiet",
+                        "--output", str(out)], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    history = json.loads(out.read_text())["history"]
+    assert len(history) == 4
+    for h in history:
+        assert h["status"] == "ok", h
+        assert 0 <= h["metrics"]["accuracy"] <= 1
+    # The same number from `evaluate`.
+    arch = history[0]["arch"]
+    p = run_supernet("evaluate", "--checkpoint", str(ck), "--calibration", "200", "--arch", arch)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.loads(p.stdout)["accuracy"] == pytest.approx(history[0]["metrics"]["accuracy"], abs=1e-9)
