@@ -22,6 +22,13 @@ protocol ActivationScore: AnyObject {
     /// post: [batch][channels][features / channels] post-activation values.
     func add(_ post: UnsafePointer<Float>, channels: Int, features: Int)
     var value: Double { get }
+    /// Why the value says nothing about this network (it is a default, not a
+    /// measurement, and ties with every such network), or nil.
+    var uninformative: String? { get }
+}
+
+extension ActivationScore {
+    var uninformative: String? { nil }
 }
 
 final class TrainingFreeEvaluator: CandidateEvaluator, @unchecked Sendable {
@@ -34,12 +41,16 @@ final class TrainingFreeEvaluator: CandidateEvaluator, @unchecked Sendable {
     let logger: HostLogger
     /// A fresh accumulator for one candidate's forward pass.
     let makeScore: (_ batch: Int) -> ActivationScore
+    /// What to tell the user when scores are uninformative.
+    let uninformativeAdvice: String
+    private let tally = UninformativeTally()
 
-    init(name: String, options: PluginOptions, defaultBatch: Int, logger: HostLogger,
+    init(name: String, options: PluginOptions, defaultBatch: Int, logger: HostLogger, uninformativeAdvice: String = "",
          makeScore: @escaping (_ batch: Int) -> ActivationScore) throws {
         self.name = name
         self.logger = logger
         self.makeScore = makeScore
+        self.uninformativeAdvice = uninformativeAdvice
         batch = try options.int("batch", default: defaultBatch)
         guard (2...1024).contains(batch) else { throw PluginError("\(name): option batch must be 2...1024, got \(batch)") }
         seed = UInt64(try options.int("seed", default: 1))
@@ -51,7 +62,7 @@ final class TrainingFreeEvaluator: CandidateEvaluator, @unchecked Sendable {
     /// The executors' buffers are kept for the next candidates; done scoring, give them back.
     deinit { hwnas_executor_trim() }
 
-    func score(_ net: UnsafePointer<hwnas_network>) throws -> Double {
+    func score(_ net: UnsafePointer<hwnas_network>) throws -> (value: Double, uninformative: String?) {
         var opts = hwnas_executor_options(batch: Int32(batch), bn_mode: HWNAS_EXEC_BN_BATCH, seed: seed)
         var err = [CChar](repeating: 0, count: 512)
         guard let ex = hwnas_executor_create(net, &opts, &err, err.count) else {
@@ -68,7 +79,7 @@ final class TrainingFreeEvaluator: CandidateEvaluator, @unchecked Sendable {
         guard hwnas_executor_run(ex) == 0 else {
             throw PluginError("\(name): executor failed: \(String(cString: hwnas_executor_last_error(ex)))")
         }
-        return withExtendedLifetime(score) { score.score.value }
+        return withExtendedLifetime(score) { (score.score.value, score.score.uninformative) }
     }
 
     func evaluate(_ batch: CandidateBatch, report: @Sendable (Int, EvaluationResult) -> Void) throws -> [EvaluationResult] {
@@ -87,7 +98,9 @@ final class TrainingFreeEvaluator: CandidateEvaluator, @unchecked Sendable {
                     return
                 }
                 do {
-                    let r = EvaluationResult(status: .ok, metrics: [try self.score(net)])
+                    let (value, uninformative) = try self.score(net)
+                    if let why = uninformative { self.tally.add(arch: networks.arch[i], why: why) } else { self.tally.add() }
+                    let r = EvaluationResult(status: .ok, metrics: [value])
                     report(i, r)
                     results.set(i, .success(r))
                 } catch { results.set(i, .failure(error)) }
@@ -114,6 +127,12 @@ final class TrainingFreeEvaluator: CandidateEvaluator, @unchecked Sendable {
             } else {
                 (0..<n).forEach(scoreOne)
             }
+        }
+        // Ties by construction are said, never ranked silently: the 1st,
+        // 2nd, 4th, 8th... such network is reported, with the share so far.
+        for (count, total, arch, why) in tally.drainReports() {
+            logger.warning("\(name): \(count) of \(total) networks so far get a score that says nothing and ties with the others "
+                           + "like it (e.g. \(arch): \(why))\(uninformativeAdvice.isEmpty ? "" : "; " + uninformativeAdvice)")
         }
         // A candidate that cannot run fails alone; the others keep their scores.
         return try (0..<n).map { i in
@@ -156,6 +175,30 @@ final class ScoreSlots: @unchecked Sendable {
     init(_ n: Int) { slots = Array(repeating: nil, count: n) }
     func set(_ i: Int, _ r: Result<EvaluationResult, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
     func get(_ i: Int) -> Result<EvaluationResult, Error>? { lock.lock(); defer { lock.unlock() }; return slots[i] }
+}
+
+/// Counts uninformative scores across calls and says when to report: at the
+/// 1st, 2nd, 4th, 8th... one, so a long search gets a few lines, not one each.
+final class UninformativeTally: @unchecked Sendable {
+    private var count = 0, total = 0, nextReport = 1
+    private var pending: [(Int, Int, String, String)] = []
+    private let lock = NSLock()
+    func add(arch: String? = nil, why: String = "") {
+        lock.lock(); defer { lock.unlock() }
+        total += 1
+        guard let arch else { return }
+        count += 1
+        if count == nextReport {
+            nextReport *= 2
+            pending.append((count, total, arch, why))
+        }
+    }
+    func drainReports() -> [(Int, Int, String, String)] {
+        lock.lock(); defer { lock.unlock() }
+        let out = pending
+        pending = []
+        return out
+    }
 }
 
 /// Holds the accumulator for the C callback's context pointer.
