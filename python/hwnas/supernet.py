@@ -534,6 +534,59 @@ def correlate_cmd(args) -> None:
     print(json.dumps(out, indent=1))
 
 
+def _hwnas_binary(given):
+    import shutil
+    if given:
+        return given
+    env = os.environ.get("HWNAS_BIN")
+    if env:
+        return env
+    found = shutil.which("hwnas")
+    if found:
+        return found
+    here = os.path.dirname(os.path.abspath(__file__))
+    for config in ("release", "debug"):
+        p = os.path.join(here, "..", "..", ".build", config, "hwnas")
+        if os.path.isfile(p):
+            return os.path.normpath(p)
+    raise ValueError("no hwnas command: put it on PATH, set HWNAS_BIN or give --hwnas")
+
+
+def export_cmd(args) -> None:
+    """A subnet with its inherited weights as ONNX: BN recalibrated, then
+    folded into the convolutions; the graph is hwnas's own export of the
+    architecture, its initializers the subnet's weights."""
+    import subprocess
+    import tempfile
+    supernet, ck, data = _evaluator(args)
+    meta = supernet.meta
+    import hwnas
+    host = hwnas.Host()
+    network = host.network(meta["space"], args.arch, meta["space_options"])
+    sub = Subnet(supernet, network)
+    acc = inherited_accuracy(sub, data, args.calibration)
+    folded = hwnas_torch.fold_batch_norm(sub.materialize(), network)
+    cmd = [_hwnas_binary(args.hwnas), "export", "--space", meta["space"], "--arch", args.arch, "--format", "onnx"]
+    for k, v in meta["space_options"].items():
+        cmd += ["--space-option", f"{k}={v}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        graph = os.path.join(tmp, "graph.onnx")
+        r = subprocess.run(cmd + ["--output", graph], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise ValueError(f"hwnas export failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+        out_tmp = os.path.join(tmp, "out.onnx")
+        hwnas_torch.save_onnx_weights(folded, graph, out_tmp)
+        _copy_atomically(out_tmp, args.output)        # a kill leaves no half-written file under the name
+    print(json.dumps({"arch": args.arch, "output": args.output, "accuracy": acc}), flush=True)
+
+
+def _copy_atomically(src: str, dst: str) -> None:
+    import shutil
+    part = dst + ".part"
+    shutil.copyfile(src, part)
+    os.replace(part, dst)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m hwnas.supernet", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -555,7 +608,8 @@ def main(argv=None) -> int:
     t.add_argument("--quiet", action="store_true")
     for name, helptext in (("evaluate", "inherited accuracy of architectures"),
                            ("serve", "the evaluator protocol on stdin/stdout (hwnas search --evaluator command)"),
-                           ("correlate", "inherited accuracy against a truth table (tools/trained-truth)")):
+                           ("correlate", "inherited accuracy against a truth table (tools/trained-truth)"),
+                           ("export", "a subnet with its inherited weights as ONNX (BN recalibrated and folded)")):
         e = sub.add_parser(name, help=helptext)
         e.add_argument("--checkpoint", required=True)
         e.add_argument("--dataset", help="default: the one the supernet was trained on")
@@ -563,6 +617,10 @@ def main(argv=None) -> int:
         e.add_argument("--threads", type=int, default=1)
         if name == "evaluate":
             e.add_argument("--arch", action="append", required=True)
+        if name == "export":
+            e.add_argument("--arch", required=True)
+            e.add_argument("--output", required=True, help="the .onnx file to write")
+            e.add_argument("--hwnas", help="the hwnas command (default: HWNAS_BIN, PATH, this checkout's build)")
         if name == "correlate":
             e.add_argument("--table", required=True)
             e.add_argument("--csv", help="write arch, inherited_accuracy, accuracy here")
@@ -571,7 +629,8 @@ def main(argv=None) -> int:
     if args.cmd == "train" and (args.epochs < 1 or args.batch_size < 2 or args.lr <= 0 or args.random < 0):
         ap.error("--epochs >= 1, --batch-size >= 2, --lr > 0, --random >= 0")
     try:
-        {"train": train, "evaluate": evaluate_cmd, "serve": serve, "correlate": correlate_cmd}[args.cmd](args)
+        {"train": train, "evaluate": evaluate_cmd, "serve": serve, "correlate": correlate_cmd,
+         "export": export_cmd}[args.cmd](args)
     except ValueError as e:
         print(f"hwnas.supernet: {e}", file=sys.stderr)
         return 1

@@ -65,12 +65,14 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Union
 
+import numpy as np
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ["build", "load_onnx_weights", "count_parameters", "folded_norm_channels",
-           "HwnasNetwork", "ACTIVATIONS", "CONV_OPS"]
+__all__ = ["build", "load_onnx_weights", "fold_batch_norm", "save_onnx_weights", "count_parameters",
+           "folded_norm_channels", "HwnasNetwork", "ACTIVATIONS", "CONV_OPS"]
 
 ACTIVATIONS = ("none", "relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
 CONV_OPS = frozenset(["conv2d", "conv2d_nobias", "relu_conv_bn", "pwconv2d", "dwconv2d"])
@@ -660,3 +662,84 @@ def load_onnx_weights(module: HwnasNetwork, onnx_path: Any) -> HwnasNetwork:
     if missing:
         raise ValueError(f"the ONNX file has no values for {len(missing)} parameters: {', '.join(missing[:5])}")
     return module
+
+
+def fold_batch_norm(trained: HwnasNetwork, network: Any) -> HwnasNetwork:
+    """The deployed (folded) form of a train-form module: every convolution
+    followed by a BatchNorm becomes one convolution with a bias,
+    W' = W * g / sqrt(var + eps), b' = beta + (b - mean) * g / sqrt(var + eps),
+    with the BN's running statistics (eval mode). Computes what the trained
+    module computes in eval mode, as hwnas's ONNX export's layout."""
+    if not isinstance(trained, HwnasNetwork) or trained.batch_norm != "train":
+        raise ValueError("fold_batch_norm: expected a module built with batch_norm='train'")
+    folded = build(network, batch_norm="folded")
+    if len(folded.layers) != len(trained.layers):
+        raise ValueError("fold_batch_norm: the network is not the one the module was built from")
+    with torch.no_grad():
+        for i, (t, f) in enumerate(zip(trained.layers, folded.layers)):
+            t_convs = [m for m in t.modules() if isinstance(m, _Conv)]
+            f_convs = [m for m in f.modules() if isinstance(m, _Conv)]
+            for tc, fc in zip(t_convs, f_convs):
+                w = tc.conv.weight
+                b = tc.conv.bias if tc.conv.bias is not None else torch.zeros(w.shape[0])
+                if tc.bn is not None:
+                    bn = tc.bn
+                    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+                    w = w * scale.reshape(-1, *([1] * (w.dim() - 1)))
+                    b = bn.bias + (b - bn.running_mean) * scale
+                fc.conv.weight.copy_(w)
+                if fc.conv.bias is not None:
+                    fc.conv.bias.copy_(b)
+                elif tc.bn is not None or tc.conv.bias is not None:
+                    raise ValueError(f"fold_batch_norm: layer {i} has no bias to take the folded shift")
+            if isinstance(t.op, _Linear):
+                w, b = t.op.fc.weight, t.op.fc.bias
+                if t.op.bn is not None:
+                    bn = t.op.bn
+                    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+                    b = bn.bias + ((b if b is not None else 0) - bn.running_mean) * scale
+                    w = w * scale.reshape(-1, 1)
+                f.op.fc.weight.copy_(w)
+                if f.op.fc.bias is not None:
+                    f.op.fc.bias.copy_(b)
+            elif isinstance(t.op, _BatchNorm):
+                bn = t.op.bn
+                scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+                f.op.scale.copy_(scale)
+                f.op.shift.copy_(bn.bias - bn.running_mean * scale)
+            elif isinstance(t.op, _SqueezeExcite):
+                f.op.load_state_dict(t.op.state_dict())
+    return folded.eval()
+
+
+def save_onnx_weights(module: HwnasNetwork, onnx_in: Any, onnx_out: Any) -> None:
+    """Write hwnas's ONNX export `onnx_in` (the same network's graph, from
+    ``hwnas export``) again as `onnx_out` with a folded module's weights in
+    its initializers: the inverse of :func:`load_onnx_weights`."""
+    import onnx
+    from onnx import numpy_helper
+
+    if not isinstance(module, HwnasNetwork) or module.batch_norm != "folded":
+        raise ValueError("save_onnx_weights: expected a folded module (fold_batch_norm)")
+    model = onnx_in if isinstance(onnx_in, onnx.ModelProto) else onnx.load(os.fspath(onnx_in))
+    sources = {}
+    for i, layer in enumerate(module.layers):
+        for name, p in layer.op.onnx_params().items():
+            sources[f"layer{i}.{name}"] = p
+    used = set()
+    for k, init in enumerate(model.graph.initializer):
+        if init.data_type != onnx.TensorProto.FLOAT:
+            continue
+        if init.name not in sources:
+            raise ValueError(f"{init.name}: the module has no such parameter (built from another network?)")
+        p = sources[init.name].detach().cpu().numpy().astype("float32")
+        expected = int(np.prod(init.dims)) if len(init.dims) else 1
+        if p.size != expected:
+            raise ValueError(f"{init.name}: {p.size} values for an initializer of shape {list(init.dims)}")
+        new = numpy_helper.from_array(p.reshape(tuple(init.dims)), init.name)
+        model.graph.initializer[k].CopyFrom(new)
+        used.add(init.name)
+    missing = sorted(set(sources) - used)
+    if missing:
+        raise ValueError(f"the ONNX file has no initializers for {len(missing)} parameters: {', '.join(missing[:5])}")
+    onnx.save(model, os.fspath(onnx_out))

@@ -153,3 +153,35 @@ def test_train_then_search_with_the_supernet_as_evaluator(tmp_path, hwnas_bin):
     p = run_supernet("evaluate", "--checkpoint", str(ck), "--calibration", "200", "--arch", arch)
     assert p.returncode == 0, p.stderr[-2000:]
     assert json.loads(p.stdout)["accuracy"] == pytest.approx(history[0]["metrics"]["accuracy"], abs=1e-9)
+    # Exported with its inherited weights: ONNX Runtime scores the test split as the evaluator does.
+    onnx_path = tmp_path / "sub.onnx"
+    p = run_supernet("export", "--checkpoint", str(ck), "--calibration", "200", "--arch", arch,
+                     "--output", str(onnx_path), "--hwnas", hwnas_bin)
+    assert p.returncode == 0, p.stderr[-2000:]
+    import numpy as np
+    import onnxruntime as ort
+    from hwnas.data import load_dataset
+    data = load_dataset("japanesevowels")
+    x = data.for_input(1, (12, 29))[1].numpy()
+    session = ort.InferenceSession(str(onnx_path))
+    pred = np.array([session.run(None, {"input": x[i:i + 1]})[0].reshape(-1).argmax() for i in range(len(x))])
+    assert (pred == data.yv.numpy()).mean() == pytest.approx(history[0]["metrics"]["accuracy"], abs=0.005)
+
+
+@pytest.mark.parametrize("name", ["micronas-1d", "ofa-mbv3"])
+def test_folding_batch_norm_keeps_the_function(name):
+    net = networks(name, n=1, seed=3)[0]
+    trained = ht.build(net, batch_norm="train")
+    torch.manual_seed(2)
+    for m in trained.modules():          # statistics and affine terms far from the defaults
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.running_mean.uniform_(-1, 1)
+            m.running_var.uniform_(0.5, 2)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.5, 0.5)
+    trained.eval()
+    folded = ht.fold_batch_norm(trained, net)
+    assert ht.count_parameters(folded) == net["params"]
+    x = torch.randn(2, *trained.input_shape)
+    with torch.no_grad():
+        assert torch.allclose(trained(x), folded(x), atol=1e-4, rtol=1e-4)
