@@ -562,6 +562,15 @@ def export_cmd(args) -> None:
     meta = supernet.meta
     import hwnas
     host = hwnas.Host()
+    if args.space is not None or args.space_option:
+        given = _options(args.space_option)
+        name = host.space(args.space or meta["space"], given)["name"]
+        trained = host.space(meta["space"], meta["space_options"])["name"]
+        if name != trained or given != meta["space_options"]:
+            def say(space, opts):
+                return " ".join([space] + [f"{k}={v}" for k, v in sorted(opts.items())])
+            raise ValueError(f"--space {say(args.space or meta['space'], given)}: the supernet was trained on "
+                             f"{say(trained, meta['space_options'])}; give that space and its options, or none")
     network = host.network(meta["space"], args.arch, meta["space_options"])
     sub = Subnet(supernet, network)
     acc = inherited_accuracy(sub, data, args.calibration)
@@ -621,6 +630,8 @@ def main(argv=None) -> int:
             e.add_argument("--arch", required=True)
             e.add_argument("--output", required=True, help="the .onnx file to write")
             e.add_argument("--hwnas", help="the hwnas command (default: HWNAS_BIN, PATH, this checkout's build)")
+            e.add_argument("--space", help="must be the supernet's space (a check)")
+            e.add_argument("--space-option", action="append", help="must be the supernet's (a check)")
         if name == "correlate":
             e.add_argument("--table", required=True)
             e.add_argument("--csv", help="write arch, inherited_accuracy, accuracy here")

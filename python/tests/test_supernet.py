@@ -158,6 +158,17 @@ def test_train_then_search_with_the_supernet_as_evaluator(tmp_path, hwnas_bin):
     p = run_supernet("export", "--checkpoint", str(ck), "--calibration", "200", "--arch", arch,
                      "--output", str(onnx_path), "--hwnas", hwnas_bin)
     assert p.returncode == 0, p.stderr[-2000:]
+    # The CLI writes the same file (500 calibration samples by default: its own accuracy line).
+    cli_path = tmp_path / "cli.onnx"
+    r = subprocess.run([hwnas_bin, "export", "--weights-from", str(ck), "--arch", arch, "--output", str(cli_path)],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0 and cli_path.exists() and "inherited weights from" in r.stdout, r.stderr
+    r = subprocess.run([hwnas_bin, "export", "--weights-from", str(ck), "--space", "micronas-1d", "--arch", arch,
+                        "--output", str(tmp_path / "x.onnx")], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 1 and r.stderr.strip().endswith(
+        "the supernet was trained on micronas-1d classes=9 input_channels=12 length=29; give that space and its "
+        "options, or none"), r.stderr
+    assert not (tmp_path / "x.onnx").exists()
     import numpy as np
     import onnxruntime as ort
     from hwnas.data import load_dataset

@@ -18,6 +18,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Weights: init (the executor's deterministic initialisation) or zeros.") var weights: ExportWeights = .`init`
     @Option(help: "Seed of the initial weights and of the test input.") var seed: UInt64 = 0
     @Option(name: .customLong("test-data"), help: "Folder for input_0.pb and output_0.pb (ONNX only).") var testData: String?
+    @Option(name: .customLong("weights-from"), help: "A supernet checkpoint (python3 -m hwnas.supernet train): the subnet's inherited weights, batch norm recalibrated and folded (ONNX only; python3 with the hwnas package and torch).") var weightsFrom: String?
     @OptionGroup var paths: PluginPathOptions
 
     func validate() throws {
@@ -26,6 +27,11 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("--output \(output): cannot tell the format from the extension; give --format onnx or json")
         }
         if testData != nil && resolvedFormat != .onnx { throw ValidationError("--test-data goes with --format onnx") }
+        if weightsFrom != nil {
+            if arch == nil { throw ValidationError("--weights-from needs --arch (a subnet of the supernet's space)") }
+            if resolvedFormat != .onnx { throw ValidationError("--weights-from writes ONNX (--format onnx); an int8 TFLite file with trained weights is not written yet") }
+            if testData != nil { throw ValidationError("--weights-from and --test-data: give one") }
+        }
         if weights == .zeros && resolvedFormat != .onnx {
             throw ValidationError("--weights zeros goes with --format onnx (json carries no weights; tflite's int8 weights are synthetic, seeded by --seed)")
         }
@@ -36,6 +42,10 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try OutputFile.check(output, flag: "--output")
+            if let weightsFrom {
+                try SupernetExport.run(checkpoint: weightsFrom, space: space, arch: arch!, output: output)
+                return
+            }
             if let testData { try checkFolder(testData) }
             let export = NetworkExport(weights: weights, seed: seed)
             let net: Network, name: String, about: [String: String]

@@ -1,0 +1,45 @@
+// `hwnas export --weights-from ckpt.pt`: a subnet of a supernet trained by
+// `python3 -m hwnas.supernet train`, with its inherited weights. The weights
+// live in PyTorch, so the Python package writes the file: it recalibrates
+// and folds batch norm and fills this binary's own ONNX export of the
+// architecture with them (python/hwnas/supernet.py, export).
+import Foundation
+import HwnasCore
+
+enum SupernetExport {
+    static func run(checkpoint: String, space: SpaceOptions, arch: String, output: String) throws {
+        guard FileManager.default.fileExists(atPath: checkpoint) else {
+            throw HwnasError("--weights-from \(checkpoint): no such file")
+        }
+        var args = ["-m", "hwnas.supernet", "export", "--checkpoint", checkpoint, "--arch", arch, "--output", output,
+                    "--hwnas", Locations.executableDirectory + "/hwnas"]
+        // The checkpoint knows its space; one given on the command line must
+        // be that one (the default nb201 is not a choice the user made).
+        let given = CommandLine.arguments.contains { $0 == "--space" || $0.hasPrefix("--space=") }
+        if given || !space.spaceOptions.isEmpty {
+            args += ["--space", space.space]
+            for o in space.spaceOptions { args += ["--space-option", o] }
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3"] + args
+        // This checkout's package first (it matches this binary), else the installed one.
+        var env = ProcessInfo.processInfo.environment
+        if let python = Locations.dataDirectories(named: "python").first(where: {
+            FileManager.default.fileExists(atPath: $0 + "/hwnas/supernet.py") }) {
+            env["PYTHONPATH"] = python + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+        }
+        p.environment = env
+        let err = Pipe(), out = Pipe()
+        p.standardError = err
+        p.standardOutput = out
+        do { try p.run() } catch { throw HwnasError("--weights-from: cannot start python3: \(error)") }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ToolScript.failure(stderr: errData, prefix: "--weights-from \(checkpoint): ") }
+        let reply = (try? JSONSerialization.jsonObject(with: outData)) as? [String: Any]
+        let acc = (reply?["accuracy"] as? Double).map { String(format: "%.4f", $0) } ?? "?"
+        print("wrote \(output) (onnx, \(arch), inherited weights from \(checkpoint); test accuracy \(acc) after batch-norm recalibration)")
+    }
+}
