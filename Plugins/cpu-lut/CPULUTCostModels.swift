@@ -16,6 +16,8 @@ final class CPULUTCostModel: CostModel {
     let lut: OperatorLUT
     let file: String
     let logger: HostLogger
+    /// Candidates priced NaN, said the 1st, 2nd, 4th... time, not per call.
+    private let nanLatency = RepeatedWarning()
 
     init(options: PluginOptions, logger: HostLogger) throws {
         file = try options.require("file")
@@ -53,8 +55,8 @@ final class CPULUTCostModel: CostModel {
                 return [.nan, params, macs]
             }
         }
-        if let first = missing.first {
-            logger.warning("cpu-lut: \(missing.count) candidate(s) got NaN latency (unknown operators); first: \(first)")
+        if let first = missing.first, let total = nanLatency.add(missing.count) {
+            logger.warning("cpu-lut: \(total) candidate(s) so far got NaN latency (unknown operators); e.g. \(first)")
         }
         return rows
     }

@@ -177,21 +177,18 @@ final class ScoreSlots: @unchecked Sendable {
     func get(_ i: Int) -> Result<EvaluationResult, Error>? { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }
 
-/// Counts uninformative scores across calls and says when to report: at the
-/// 1st, 2nd, 4th, 8th... one, so a long search gets a few lines, not one each.
+/// Uninformative scores across calls: which to report (RepeatedWarning's
+/// 1st, 2nd, 4th... one), with the number of networks scored so far.
 final class UninformativeTally: @unchecked Sendable {
-    private var count = 0, total = 0, nextReport = 1
+    private let warning = RepeatedWarning()
+    private var total = 0
     private var pending: [(Int, Int, String, String)] = []
     private let lock = NSLock()
     func add(arch: String? = nil, why: String = "") {
         lock.lock(); defer { lock.unlock() }
         total += 1
-        guard let arch else { return }
-        count += 1
-        if count == nextReport {
-            nextReport *= 2
-            pending.append((count, total, arch, why))
-        }
+        guard let arch, let count = warning.add() else { return }
+        pending.append((count, total, arch, why))
     }
     func drainReports() -> [(Int, Int, String, String)] {
         lock.lock(); defer { lock.unlock() }
