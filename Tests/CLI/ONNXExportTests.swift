@@ -33,8 +33,8 @@ import Testing
         for space in Self.spaces {
             for seed in [1, 2] {
                 let arch = try await Self.sample(space, seed: seed)
-                let model = "\(dir)/\(space)-\(seed).onnx", data = "\(dir)/\(space)-\(seed)"
-                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+                // The test-data folder does not exist yet: export makes it.
+                let model = "\(dir)/\(space)-\(seed).onnx", data = "\(dir)/\(space)-\(seed)/test_data_set_0"
                 let r = try await TestSupport.hwnasRun(["export", "--space", space, "--arch", arch, "--output", model, "--test-data", data])
                 #expect(r.status == 0, "export \(space) \(arch): \(r.err)")
                 let params = try await Self.metrics(["--space", space, "--arch", arch, "--profile", "stm32f746"])["params"] ?? -1

@@ -76,10 +76,15 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
+    /// The folder, made (with its parents) when it does not exist yet.
     func checkFolder(_ path: String) throws {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-            throw HwnasError("--test-data \(path): not an existing folder")
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw HwnasError("--test-data \(path): a file, not a folder") }
+            return
+        }
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw HwnasError("--test-data \(path): cannot create the folder (\(error.localizedDescription))")
         }
     }
 }
