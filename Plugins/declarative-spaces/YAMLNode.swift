@@ -17,12 +17,30 @@ struct YAMLNode {
 
     func mapping(allowed: Set<String>) throws -> YAMLNode {
         guard let m = value as? [String: Any] else { throw fail("expected a mapping") }
+        // A file none of whose top-level keys is a space file's is some
+        // other file (a typo in --space-option file=...): say so without
+        // quoting it, since its keys may be anything (a password file's lines).
+        if path.isEmpty && !m.isEmpty && m.keys.allSatisfy({ !allowed.contains($0) }) {
+            throw PluginError("\(file): not a space file: none of its \(m.count) top-level key(s) is one of \(allowed.sorted().joined(separator: ", "))")
+        }
         let unknown = m.keys.filter { !allowed.contains($0) }.sorted()
         if let k = unknown.first {
-            throw YAMLNode(value: m[k]!, path: path.isEmpty ? k : "\(path).\(k)", file: file)
+            let shown = Self.printable(k)
+            throw YAMLNode(value: m[k]!, path: path.isEmpty ? shown : "\(path).\(shown)", file: file)
                 .fail("unknown key (known here: \(allowed.sorted().joined(separator: ", ")))")
         }
         return self
+    }
+
+    /// A key as it may be printed: control characters escaped, at most 60
+    /// characters, so a message stays one readable line.
+    static func printable(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if out.count >= 60 { return out + "..." }
+            out += u.value < 0x20 || u.value == 0x7f ? "\\u{\(String(u.value, radix: 16))}" : String(u)
+        }
+        return out
     }
 
     func list() throws -> [YAMLNode] {

@@ -125,6 +125,33 @@ import Testing
         }
     }
 
+    /// Whatever an input holds, its error is one line that keeps its reason:
+    /// a trailing newline and terminal escape codes shown escaped, a 120 KB
+    /// arch string shortened in the middle (it used to be cut at the plugin's
+    /// 1 KB error buffer, reason and all), and a file given as a space that
+    /// is not one named without quoting its lines.
+    @Test func errorsAreOneLineThatKeepsTheReason() async throws {
+        let dir = TestSupport.tempDir("oneline")
+        let long = String(repeating: "c8:k3/", count: 20000)
+        let cases: [([String], String)] = [
+            (["cost", "--space", "nb201", "--arch", "|nor_conv_3x3~0|+|x~0|\n"], "\\u{a}' is not an nb201 arch string"),
+            (["cost", "--space", "nb201", "--arch", "|nor\u{1b}[31m~0|"], "\\u{1b}[31m"),
+            (["cost", "--space", "micronas-1d", "--arch", long], "expected 4 parts separated by '/'"),
+        ]
+        for (args, reason) in cases {
+            let r = try await TestSupport.hwnasRun(args)
+            #expect(r.status == 1)
+            let lines = r.err.split(separator: "\n", omittingEmptySubsequences: true)
+            #expect(lines.count == 1 && lines[0].contains(reason) && lines[0].count < 2000, "\(r.err.prefix(3000))")
+            #expect(!r.err.contains("\u{1b}"), "a raw escape code: \(r.err.prefix(300))")
+        }
+        let secret = "\(dir)/shadow"
+        try "root:$6$abc:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let r = try await TestSupport.hwnasRun(["search", "--space", "micronas-1d", "--space-option", "file=\(secret)", "--budget", "1"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("\(secret): not a space file") && !r.err.contains("daemon") && !r.err.contains("root:"), "\(r.err)")
+    }
+
     @Test func malformedCSVNamesFileAndLine() async throws {
         let dir = TestSupport.tempDir("csv")
         let csv = "\(dir)/bad.csv"

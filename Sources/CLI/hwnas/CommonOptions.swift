@@ -35,9 +35,27 @@ func keyValues(_ items: [String], flag: String) throws -> [String: String] {
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch {
         guard error is HwnasError || error is OutputFileError || error is PluginLoadError || error is CSVError || error is ONNXError else { throw error }
-        FileHandle.standardError.write(Data("hwnas: error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("hwnas: error: \(oneLineMessage("\(error)"))\n".utf8))
         throw ExitCode(1)
     }
+}
+
+/// An error as one readable line, whatever it quotes from the user's input:
+/// control characters (newlines, terminal escape codes) shown as \u{..}, and
+/// a message over 2,000 characters (a 128 KB architecture string) cut in the
+/// middle, so that its beginning (what) and its end (why) both survive.
+func oneLineMessage(_ message: String, limit: Int = 2000) -> String {
+    var out = ""
+    for u in message.unicodeScalars {
+        if u.value < 0x20 || (0x7f...0x9f).contains(u.value) {
+            out += "\\u{\(String(u.value, radix: 16))}"
+        } else {
+            out.unicodeScalars.append(u)
+        }
+    }
+    guard out.count > limit else { return out }
+    let keep = limit / 2 - 40
+    return "\(out.prefix(keep)) ...(\(out.count - 2 * keep) characters)... \(out.suffix(keep))"
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {

@@ -17,12 +17,36 @@ import Glibc
 /// Swift libraries are never unloaded).
 func permanentCString(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
 
-/// Copy `message` into a caller-owned buffer of `capacity` bytes.
+/// Copy `message` into a caller-owned buffer of `capacity` bytes. One that
+/// does not fit keeps its beginning and its end (what failed, and why),
+/// cut in the middle at character boundaries.
 func writeError(_ message: String, _ out: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) {
     guard let out, capacity > 0 else { return }
-    let bytes = Array(message.utf8.prefix(Int(capacity) - 1))
+    let room = Int(capacity) - 1
+    var bytes = Array(message.utf8)
+    if bytes.count > room {
+        let cut = " ... "
+        let half = max(0, (room - cut.utf8.count) / 2)
+        var head = "", tail = ""
+        for c in message {
+            if head.utf8.count + c.utf8.count > half { break }
+            head.append(c)
+        }
+        for c in message.reversed() {
+            if tail.utf8.count + c.utf8.count > half { break }
+            tail.insert(c, at: tail.startIndex)
+        }
+        bytes = Array((head + cut + tail).utf8.prefix(room))
+    }
     for (i, b) in bytes.enumerated() { out[i] = CChar(bitPattern: b) }
     out[bytes.count] = 0
+}
+
+/// A long input quoted in a message, shortened to its first 60 and last 20
+/// characters with the count between, so the message keeps its reason.
+public func abbreviated(_ s: String, limit: Int = 120) -> String {
+    guard s.count > limit else { return s }
+    return "\(s.prefix(60))...(\(s.count - 80) more characters)...\(s.suffix(20))"
 }
 
 func makeDescriptor(_ d: PluginDescriptor) -> UnsafePointer<hwnas_descriptor> {

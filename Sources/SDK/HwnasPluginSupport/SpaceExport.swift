@@ -139,7 +139,9 @@ extension PluginExport {
                     for (i, v) in g.enumerated() { genotypeOut[i] = v }
                     return HWNAS_OK
                 } catch {
-                    writeError("\(error)", err, cap); return HWNAS_ERR_INVALID_ARGUMENT
+                    // A long string quoted whole would push the reason out of the buffer.
+                    let message = s.count > 120 ? "\(error)".replacingOccurrences(of: s, with: abbreviated(s)) : "\(error)"
+                    writeError(message, err, cap); return HWNAS_ERR_INVALID_ARGUMENT
                 }
             },
             build: { me, genotype, builder, err, cap in
