@@ -54,4 +54,22 @@ import Testing
         #expect(scores.allSatisfy { $0 > 0 }, "\(scores)")
         #expect(Set(scores).count == scores.count, "ties: \(scores)")
     }
+
+    /// A search of another space than NB201 that left the evaluator to the
+    /// default is told, when it starts, what meco's evidence is and what to
+    /// use for accuracy on its task; one that chose meco, or searches NB201,
+    /// is not.
+    @Test func theDefaultEvaluatorSaysWhereItsEvidenceIs() async throws {
+        let dir = TestSupport.tempDir("default-note")
+        func err(_ args: [String]) async throws -> String {
+            let r = try await TestSupport.hwnasRun(["search", "--budget", "2", "--output", "\(dir)/r.json"] + args)
+            #expect(r.status == 0, "\(r.err)")
+            return r.err
+        }
+        let note = "note: evaluator meco (the default) is measured on nb201"
+        let other = try await err(["--space", "micronas-1d"])
+        #expect(other.split(separator: "\n").filter { $0.hasPrefix(note) && $0.contains("python3 -m hwnas.supernet") }.count == 1, "\(other)")
+        #expect(!(try await err(["--space", "micronas-1d", "--evaluator", "meco"])).contains(note))
+        #expect(!(try await err([])).contains(note))
+    }
 }
