@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from . import torch as hwnas_torch
+from .ranks import spearman
 
 __all__ = ["Supernet", "Subnet", "layer_slots", "recalibrate_batch_norm", "accuracy", "load"]
 
@@ -478,25 +479,6 @@ def serve(args) -> None:
                               "metrics": {"eval_seconds": time.perf_counter() - t}}), flush=True)
 
 
-def _spearman(a, b) -> float:
-    def ranks(v):
-        v = np.asarray(v, float)
-        order = np.argsort(v, kind="stable")
-        r = np.empty(len(v))
-        i = 0
-        while i < len(v):
-            j = i
-            while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]:
-                j += 1
-            r[order[i:j + 1]] = (i + j) / 2
-            i = j + 1
-        return r
-    ra, rb = ranks(a), ranks(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    d = math.sqrt((ra ** 2).sum() * (rb ** 2).sum())
-    return float((ra * rb).sum() / d) if d else float("nan")
-
-
 def correlate_cmd(args) -> None:
     """Inherited accuracy of every architecture of a truth table (tools/
     trained-truth) against its trained accuracies."""
@@ -519,10 +501,10 @@ def correlate_cmd(args) -> None:
     secs = (time.perf_counter() - t0) / len(rows)
     truth = [float(r["accuracy"]) for r in rows]
     pairs = [(a, b) for i, a in enumerate(seeds) for b in seeds[i + 1:]]
-    ceiling = [_spearman([float(r[a]) for r in rows], [float(r[b]) for r in rows]) for a, b in pairs]
+    ceiling = [spearman([float(r[a]) for r in rows], [float(r[b]) for r in rows]) for a, b in pairs]
     out = {"table": args.table, "checkpoint": args.checkpoint, "architectures": len(rows),
-           "spearman_mean": _spearman(inherited, truth),
-           "spearman_per_seed": {s: _spearman(inherited, [float(r[s]) for r in rows]) for s in seeds},
+           "spearman_mean": spearman(inherited, truth),
+           "spearman_per_seed": {s: spearman(inherited, [float(r[s]) for r in rows]) for s in seeds},
            "seed_to_seed": float(np.mean(ceiling)) if ceiling else None,
            "seconds_per_subnet": secs, "inherited_range": [min(inherited), max(inherited)]}
     if args.csv:

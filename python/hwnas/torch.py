@@ -63,7 +63,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Union
 
 import numpy as np
 
@@ -620,6 +620,12 @@ def folded_norm_channels(network: Any) -> int:
 _INIT_NAME = re.compile(r"^layer(\d+)\.(.+)$")
 
 
+def _onnx_parameters(module: HwnasNetwork) -> Dict[str, torch.Tensor]:
+    """Every parameter of a folded module by the name of its ONNX initializer
+    in hwnas's export (layer<i>.weight, layer<i>.expand.bias, ...)."""
+    return {f"layer{i}.{name}": p for i, layer in enumerate(module.layers) for name, p in layer.op.onnx_params().items()}
+
+
 def load_onnx_weights(module: HwnasNetwork, onnx_path: Any) -> HwnasNetwork:
     """Copy the initializers of hwnas's ONNX export into a folded module.
 
@@ -639,10 +645,7 @@ def load_onnx_weights(module: HwnasNetwork, onnx_path: Any) -> HwnasNetwork:
     if module.batch_norm != "folded":
         raise ValueError("load_onnx_weights: the ONNX export is in deployed form; build the module with batch_norm='folded'")
     model = onnx_path if isinstance(onnx_path, onnx.ModelProto) else onnx.load(os.fspath(onnx_path))
-    targets = {}
-    for i, layer in enumerate(module.layers):
-        for name, p in layer.op.onnx_params().items():
-            targets[f"layer{i}.{name}"] = p
+    targets = _onnx_parameters(module)
     seen = set()
     with torch.no_grad():
         for init in model.graph.initializer:
@@ -722,10 +725,7 @@ def save_onnx_weights(module: HwnasNetwork, onnx_in: Any, onnx_out: Any) -> None
     if not isinstance(module, HwnasNetwork) or module.batch_norm != "folded":
         raise ValueError("save_onnx_weights: expected a folded module (fold_batch_norm)")
     model = onnx_in if isinstance(onnx_in, onnx.ModelProto) else onnx.load(os.fspath(onnx_in))
-    sources = {}
-    for i, layer in enumerate(module.layers):
-        for name, p in layer.op.onnx_params().items():
-            sources[f"layer{i}.{name}"] = p
+    sources = _onnx_parameters(module)
     used = set()
     for k, init in enumerate(model.graph.initializer):
         if init.data_type != onnx.TensorProto.FLOAT:

@@ -58,12 +58,16 @@ def test_subnet_is_hwnas_torch_build(name):
             assert torch.allclose(ref(x), sub(x), atol=1e-5), net["arch"]
 
 
-def test_windows_share_their_centre_and_channels_their_lead():
+def supernet_of(*archs):
+    """micronas-1d (1 x 40) networks of these archs and a supernet sized for them."""
     space, opts = SPACES["micronas-1d"]
     host = hwnas.Host()
-    a = host.network(space, "c16:k3/c16:k3/c24:k3/c32:k3", opts)
-    b = host.network(space, "c32:k9/c16:k3/c24:k3/c32:k3", opts)
-    supernet = Supernet(Supernet.shapes_of([a, b]), {})
+    nets = [host.network(space, a, opts) for a in archs]
+    return Supernet(Supernet.shapes_of(nets), {}), nets
+
+
+def test_windows_share_their_centre_and_channels_their_lead():
+    supernet, (a, b) = supernet_of("c16:k3/c16:k3/c24:k3/c32:k3", "c32:k9/c16:k3/c24:k3/c32:k3")
     pa, pb = Subnet(supernet, a).parameters(), Subnet(supernet, b).parameters()
     wa, wb = pa["layers.0.op.body.conv.weight"], pb["layers.0.op.body.conv.weight"]
     assert wa.shape == (16, 1, 3) and wb.shape == (32, 1, 9)
@@ -72,11 +76,7 @@ def test_windows_share_their_centre_and_channels_their_lead():
 
 
 def test_gradients_reach_only_the_subnets_slice():
-    space, opts = SPACES["micronas-1d"]
-    host = hwnas.Host()
-    small = host.network(space, "c8:k3/c16:k3/c24:k3/c32:k3", opts)
-    big = host.network(space, "c32:k9,k9/c48:k9,k9/c64:k7,k7/c96:k7,k7,k7", opts)
-    supernet = Supernet(Supernet.shapes_of([small, big]), {})
+    supernet, (small, _) = supernet_of("c8:k3/c16:k3/c24:k3/c32:k3", "c32:k9,k9/c48:k9,k9/c64:k7,k7/c96:k7,k7,k7")
     sub = Subnet(supernet, small)
     sub(torch.randn(8, 1, 40)).sum().backward()
     first = supernet.shared[supernet.index[[k for k in supernet.keys if k.startswith(layer_slots(small)[0])

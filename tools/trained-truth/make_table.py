@@ -34,7 +34,6 @@ partial file made with other settings).
 import argparse
 import csv
 import json
-import math
 import os
 import sys
 import time
@@ -46,6 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "examples", "trainer"))
 sys.path.insert(0, os.path.join(ROOT, "python"))     # this checkout's package, which finds its own build
 import hwnas  # noqa: E402
+from hwnas.ranks import spearman  # noqa: E402
 
 # The bundled tasks: a 2-D block space on digits, and micronas-1d on two
 # 1-D sets. Epochs are chosen so the networks separate (at the trainer's
@@ -92,26 +92,6 @@ def _train_one(arch, network, seed, epochs, batch_size):
                                      TrainArgs(epochs, batch_size, seed))
     curve = [metrics[f"val_accuracy_epoch{e + 1}"] for e in range(epochs)]
     return {"arch": arch, "seed": seed, "accuracy": acc, "train_seconds": metrics["train_seconds"], "curve": curve}
-
-
-def spearman(a, b):
-    """Spearman's rho with average ranks for ties."""
-    def ranks(v):
-        v = np.asarray(v, float)
-        order = np.argsort(v, kind="stable")
-        r = np.empty(len(v))
-        i = 0
-        while i < len(v):
-            j = i
-            while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]:
-                j += 1
-            r[order[i:j + 1]] = (i + j) / 2
-            i = j + 1
-        return r
-    ra, rb = ranks(a), ranks(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    d = math.sqrt((ra ** 2).sum() * (rb ** 2).sum())
-    return float((ra * rb).sum() / d) if d else float("nan")
 
 
 def option_dict(items):
