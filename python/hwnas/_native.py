@@ -5,7 +5,9 @@ ships in this package).
 Where the library is looked for, in order: the HWNAS_HOST_LIB environment
 variable (a file), the folder of the `hwnas` command on PATH (it is built
 next to it), the repository's .build/{release,debug} when this package runs
-from a checkout."""
+from a checkout, then the same in the current folder when it is an hwnas
+checkout (an installed package used from the repository root, as the
+README's commands are)."""
 import os
 import re
 import shutil
@@ -37,6 +39,10 @@ def candidates():
     root = os.path.dirname(os.path.dirname(HERE))
     for config in ("release", "debug"):
         yield os.path.join(root, ".build", config, LIBRARY)
+    cwd = os.getcwd()
+    if os.path.isfile(os.path.join(cwd, "Sources", "ABI", "CHwnasHostAPI", "include", "hwnas_host.h")):
+        for config in ("release", "debug"):
+            yield os.path.join(cwd, ".build", config, LIBRARY)
 
 
 def load():
