@@ -83,8 +83,14 @@ import Testing
         var st = stat()
         #expect(lstat("/dev/null", &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR)
         // No temporary files are left behind.
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") || $0.contains("nosync") }
         #expect(left.isEmpty, "\(left)")
+        // One a killed run left (its pid no longer runs) goes on the next
+        // run's check; one of a live process stays.
+        let stale = "\(dir)/.r.json.tmp-999999999-1", live = "\(dir)/.r.json.tmp-\(getpid())-2"
+        for p in [stale, live] { try "partial".write(toFile: p, atomically: false, encoding: .utf8) }
+        #expect(try await TestSupport.hwnasRun(base + ["--output", "\(dir)/r.json"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: stale) && FileManager.default.fileExists(atPath: live))
     }
 
     @Test func aJournalWriteErrorStopsTheSearchAndSaysSo() async throws {

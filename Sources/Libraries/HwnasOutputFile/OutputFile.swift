@@ -34,6 +34,26 @@ public enum OutputFile {
             throw OutputFileError("\(flag) \(path): the folder \(dir) does not exist")
         }
         guard access(dir, W_OK) == 0 else { throw OutputFileError("\(flag) \(path): the folder \(dir) is not writable") }
+        removeStaleTemporaries(of: target)
+    }
+
+    /// `.<name>.tmp-` : the temporary files of `target` start with it.
+    static func tempPrefix(_ target: String) -> String { ".\((target as NSString).lastPathComponent).tmp-" }
+
+    /// Temporary files of `target` left by a process that was killed while
+    /// writing it (its pid, in the name, is no longer running); removed when
+    /// the next run checks the same output, so a kill leaves nothing behind
+    /// for long. Another process's temporary in use is left alone.
+    static func removeStaleTemporaries(of target: String) {
+        let folder = (target as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        let prefix = tempPrefix(target)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+        }
     }
 
     /// Writes `data` to `path` (atomically for files).
@@ -48,9 +68,19 @@ public enum OutputFile {
             return
         }
         let folder = (target as NSString).deletingLastPathComponent
-        let tmp = (folder.isEmpty ? "." : folder) + "/.\((target as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+        let tmp = (folder.isEmpty ? "." : folder) + "/" + tempPrefix(target) + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // open + write, not FileManager.createFile: that writes through a
+        // temporary of its own (.name.nosyncXXXX) which a kill leaves behind.
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
             throw OutputFileError("\(flag) \(path): cannot write in \(folder.isEmpty ? "." : folder) (\(String(cString: strerror(errno))))")
+        }
+        let wrote = writeAll(fd, data) && fsync(fd) == 0
+        let why = String(cString: strerror(errno))
+        close(fd)
+        guard wrote else {
+            unlink(tmp)
+            throw OutputFileError("\(flag) \(path): cannot write in \(folder.isEmpty ? "." : folder) (\(why))")
         }
         guard rename(tmp, target) == 0 else {
             let why = String(cString: strerror(errno))
