@@ -112,9 +112,8 @@ final class MecoScore: ActivationScore {
                 kept += 1
             }
         }
-        let spatial = positions
-        guard kept >= 2, kept < spatial else { return 0 }
-        var n = Int32(kept), k = Int32(spatial), one = 1.0, zero = 0.0
+        guard kept >= 2, kept < positions else { return 0 }
+        var n = Int32(kept), k = Int32(positions), one = 1.0, zero = 0.0
         if p.count < kept * kept { p = [Double](repeating: 0, count: kept * kept) }
         var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "T"))
         dsyrk_(&uplo, &trans, &n, &k, &one, x, &k, &zero, &p, &n)
@@ -132,7 +131,7 @@ final class MecoScore: ActivationScore {
         guard normalized else { return lambda }
         // Marchenko-Pastur: k independent random channels over n - 1 degrees
         // of freedom have lambda_min near (1 - sqrt(k / (n - 1)))^2.
-        let edge = pow(1 - (Double(kept) / Double(spatial - 1)).squareRoot(), 2)
+        let edge = pow(1 - (Double(kept) / Double(positions - 1)).squareRoot(), 2)
         return lambda / max(edge, 1e-3)
     }
 }

@@ -180,7 +180,7 @@ def train(request, data, args):
     start = time.perf_counter()
     step, time_limited = 0, False
     train_loss, train_acc = float("nan"), float("nan")
-    curve = []          # validation accuracy after each epoch (getattr: callers' args may predate it)
+    curve = []          # validation accuracy after each epoch (with --curve)
     for epoch in range(args.epochs):
         model.train()
         order = torch.randperm(len(yt), generator=gen)
@@ -210,7 +210,7 @@ def train(request, data, args):
             raise ValueError(f"training diverged (loss {train_loss}) in epoch {epoch + 1}")
         if time_limited:
             break
-        if getattr(args, "curve", False) and epoch + 1 < args.epochs:
+        if args.curve and epoch + 1 < args.epochs:
             paused = time.perf_counter()
             curve.append(evaluate(model, xv, yv)[0])
             start += time.perf_counter() - paused      # train_seconds counts training only
@@ -219,7 +219,7 @@ def train(request, data, args):
     metrics = {"train_seconds": train_seconds, "epochs": step / steps_per_epoch, "steps": step,
                "train_loss": train_loss, "val_loss": val_loss, "train_accuracy": train_acc,
                "trainable_params": n_params, "time_limited": int(time_limited)}
-    if getattr(args, "curve", False):
+    if args.curve:
         curve.append(acc)
         for e, a in enumerate(curve):
             metrics[f"val_accuracy_epoch{e + 1}"] = a

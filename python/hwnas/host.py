@@ -36,6 +36,18 @@ def _options(d):
                        for k, v in d.items()}).encode()
 
 
+def space_options(items):
+    """KEY=VALUE strings (a command line's --space-option values) as the
+    dict every Host call takes; one that is not KEY=VALUE is a ValueError."""
+    out = {}
+    for o in items or []:
+        if "=" not in o:
+            raise ValueError(f"--space-option '{o}' is not KEY=VALUE")
+        k, v = o.split("=", 1)
+        out[k] = v
+    return out
+
+
 def _text(s):
     return None if s is None else str(s).encode()
 

@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from . import torch as hwnas_torch
+from .host import space_options
 from .ranks import spearman
 
 __all__ = ["Supernet", "Subnet", "layer_slots", "recalibrate_batch_norm", "accuracy", "load"]
@@ -321,21 +322,11 @@ class _Space:
         return n
 
 
-def _options(items) -> Dict[str, str]:
-    out = {}
-    for o in items or []:
-        if "=" not in o:
-            raise ValueError(f"--space-option '{o}' is not KEY=VALUE")
-        k, v = o.split("=", 1)
-        out[k] = v
-    return out
-
-
 def train(args) -> None:
     from .data import load_dataset
     torch.set_num_threads(args.threads)
     data = load_dataset(args.dataset)
-    options = _options(args.space_option)
+    options = space_options(args.space_option)
     space = _Space(args.space, options, args.seed)
     config = {"space": args.space, "space_options": options, "dataset": args.dataset, "epochs": args.epochs,
               "batch_size": args.batch_size, "lr": args.lr, "random": args.random, "seed": args.seed}
@@ -545,7 +536,7 @@ def export_cmd(args) -> None:
     import hwnas
     host = hwnas.Host()
     if args.space is not None or args.space_option:
-        given = _options(args.space_option)
+        given = space_options(args.space_option)
         name = host.space(args.space or meta["space"], given)["name"]
         trained = host.space(meta["space"], meta["space_options"])["name"]
         if name != trained or given != meta["space_options"]:

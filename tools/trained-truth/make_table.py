@@ -45,6 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "examples", "trainer"))
 sys.path.insert(0, os.path.join(ROOT, "python"))     # this checkout's package, which finds its own build
 import hwnas  # noqa: E402
+from hwnas.host import space_options  # noqa: E402
 from hwnas.ranks import spearman  # noqa: E402
 
 # The bundled tasks: a 2-D block space on digits, and micronas-1d on two
@@ -92,16 +93,6 @@ def _train_one(arch, network, seed, epochs, batch_size):
                                      TrainArgs(epochs, batch_size, seed))
     curve = [metrics[f"val_accuracy_epoch{e + 1}"] for e in range(epochs)]
     return {"arch": arch, "seed": seed, "accuracy": acc, "train_seconds": metrics["train_seconds"], "curve": curve}
-
-
-def option_dict(items):
-    out = {}
-    for o in items:
-        if "=" not in o:
-            sys.exit(f"make_table.py: --space-option '{o}' is not KEY=VALUE")
-        k, v = o.split("=", 1)
-        out[k] = v
-    return out
 
 
 def sample_by_size(host, space, options, n, pool, seed):
@@ -189,7 +180,10 @@ def main():
         ap.error("--epochs >= 1, --batch-size >= 2, --archs >= 2, --seeds >= 1 and --jobs >= 1")
     stem = args.out or os.path.join(ROOT, "bench", "trained", args.task or "table")
     os.makedirs(os.path.dirname(os.path.abspath(stem)), exist_ok=True)
-    options = option_dict(task["space_options"])
+    try:
+        options = space_options(task["space_options"])
+    except ValueError as e:
+        sys.exit(f"make_table.py: {e}")
 
     # Fail on the data before hours of work: load it once and check one network.
     import train_torch

@@ -58,6 +58,12 @@ func oneLineMessage(_ message: String, limit: Int = 2000) -> String {
     return "\(out.prefix(keep)) ...(\(out.count - 2 * keep) characters)... \(out.suffix(keep))"
 }
 
+/// Whether the user typed `flag` (as `--flag V` or `--flag=V`), as opposed
+/// to argument-parser filling in its default.
+func commandLineGives(_ flag: String) -> Bool {
+    CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") }
+}
+
 func printJSON<T: Encodable>(_ value: T) throws {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]

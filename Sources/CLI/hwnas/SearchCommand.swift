@@ -97,8 +97,8 @@ struct SearchCommand: ParsableCommand {
                 let cs = config.constraints.isEmpty ? "no constraints" : config.constraints.map(\.description).joined(separator: ", ")
                 FileHandle.standardError.write(Data(("hwnas search: space \(config.space.name), profile \(config.profile.name) (\(config.profile.path)), \(cs); "
                     + "strategy \(strategy), evaluator \(eval.evaluator), budget \(budget), seed \(seed)\n").utf8))
-                let chosen = CommandLine.arguments.contains { $0 == "--evaluator" || $0.hasPrefix("--evaluator=") }
-                if let note = SearchDefaults.evaluatorNote(evaluator: eval.evaluator, space: config.space.name, chosen: chosen) {
+                if let note = SearchDefaults.evaluatorNote(evaluator: eval.evaluator, space: config.space.name,
+                                                           chosen: commandLineGives("--evaluator")) {
                     FileHandle.standardError.write(Data((note + "\n").utf8))
                 }
             }

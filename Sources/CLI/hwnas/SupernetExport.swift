@@ -11,34 +11,22 @@ enum SupernetExport {
         guard FileManager.default.fileExists(atPath: checkpoint) else {
             throw HwnasError("--weights-from \(checkpoint): no such file")
         }
-        var args = ["-m", "hwnas.supernet", "export", "--checkpoint", checkpoint, "--arch", arch, "--output", output,
+        var args = ["export", "--checkpoint", checkpoint, "--arch", arch, "--output", output,
                     "--hwnas", Locations.executableDirectory + "/hwnas"]
         // The checkpoint knows its space; one given on the command line must
         // be that one (the default nb201 is not a choice the user made).
-        let given = CommandLine.arguments.contains { $0 == "--space" || $0.hasPrefix("--space=") }
-        if given || !space.spaceOptions.isEmpty {
+        if commandLineGives("--space") || !space.spaceOptions.isEmpty {
             args += ["--space", space.space]
             for o in space.spaceOptions { args += ["--space-option", o] }
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + args
         // This checkout's package first (it matches this binary), else the installed one.
         var env = ProcessInfo.processInfo.environment
         if let python = Locations.dataDirectories(named: "python").first(where: {
             FileManager.default.fileExists(atPath: $0 + "/hwnas/supernet.py") }) {
             env["PYTHONPATH"] = python + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
         }
-        p.environment = env
-        let err = Pipe(), out = Pipe()
-        p.standardError = err
-        p.standardOutput = out
-        do { try p.run() } catch { throw HwnasError("--weights-from: cannot start python3: \(error)") }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ToolScript.failure(stderr: errData, prefix: "--weights-from \(checkpoint): ") }
-        let reply = (try? JSONSerialization.jsonObject(with: outData)) as? [String: Any]
+        let out = try ToolScript.run("-m hwnas.supernet", args, for: "--weights-from \(checkpoint)", environment: env)
+        let reply = (try? JSONSerialization.jsonObject(with: out)) as? [String: Any]
         let acc = (reply?["accuracy"] as? Double).map { String(format: "%.4f", $0) } ?? "?"
         print("wrote \(output) (onnx, \(arch), inherited weights from \(checkpoint); test accuracy \(acc) after batch-norm recalibration)")
     }
