@@ -20,9 +20,16 @@ struct CommandConfig: Sendable {
 
     var metricNames: [String] { [metric] + extraMetrics }
 
-    init(options o: PluginOptions, space: SearchSpaceView) throws {
-        commandText = try o.require("command")
-        argv = try CommandLineSplitter.argv(for: commandText)
+    /// `argv`: the program to run when the caller built it (the `supernet`
+    /// evaluator); otherwise it comes from option `command`.
+    init(options o: PluginOptions, space: SearchSpaceView, argv given: [String]? = nil) throws {
+        if let given {
+            commandText = given.joined(separator: " ")
+            argv = given
+        } else {
+            commandText = try o.require("command")
+            argv = try CommandLineSplitter.argv(for: commandText)
+        }
         parallel = try o.int("parallel", default: 1)
         guard parallel >= 1 else { throw PluginError("option 'parallel' must be at least 1") }
         workers = try o.int("workers", default: parallel)

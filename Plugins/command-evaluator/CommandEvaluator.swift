@@ -16,8 +16,8 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
     private let logger: HostLogger
     private var nextID = 1
 
-    init(options: PluginOptions, space: SearchSpaceView, logger: HostLogger) throws {
-        config = try CommandConfig(options: options, space: space)
+    init(options: PluginOptions, space: SearchSpaceView, logger: HostLogger, argv: [String]? = nil) throws {
+        config = try CommandConfig(options: options, space: space, argv: argv)
         self.logger = logger
         pool = WorkerPool(config: config, logger: logger)
         // Writing to a worker that just died must fail with EPIPE rather than
@@ -141,25 +141,4 @@ private final class BatchState: @unchecked Sendable {
     }
     var fatalError: String? { condition.lock(); defer { condition.unlock() }; return fatal }
     func setFatal(_ s: String) { condition.lock(); if fatal == nil { fatal = s }; condition.unlock() }
-}
-
-private let plugin = PluginExport(evaluators: [
-    EvaluatorKind(PluginDescriptor(id: "command", name: "External program (JSON lines)",
-                                   description: "Runs a user program per worker and speaks JSON lines on its stdin/stdout (options command, parallel, timeout, metric, extra_metrics, workers)",
-                                   options: [.string("command", nil, "the program and its arguments (shell syntax runs under /bin/sh -c)").required(),
-                                             .int("parallel", 1, 1...4096, "candidates evaluated at once").execution(),
-                                             .int("workers", nil, 1...4096, "worker processes (default: parallel)").execution(),
-                                             .double("timeout", 0, 0...1e9, "seconds per evaluation, 0: none").execution(),
-                                             .double("startup_timeout", 120, 0...1e9, "seconds a worker has to say hello").execution(),
-                                             .double("shutdown_grace", 10, 0...1e9, "seconds between closing stdin and SIGTERM").execution(),
-                                             .string("metric", "accuracy", "the objective's name"),
-                                             .string("extra_metrics", "", "comma-separated extra metrics the program reports"),
-                                             .string("stderr", "inherit", "the workers' stderr: inherit, null, or a file").execution()])) { space, o, log in
-        try CommandEvaluator(options: o, space: space, logger: log)
-    },
-])
-
-@_cdecl("hwnas_get_plugin_entry")
-public func hwnas_get_plugin_entry() -> UnsafeRawPointer {
-    plugin.entry { plugin.factory($0) }
 }

@@ -121,7 +121,7 @@ TINY = ["--space", "micronas-1d", "--space-option", "input_channels=12", "--spac
         "--batch-size", "32", "--random", "1"]
 
 
-def test_train_then_search_with_the_supernet_as_evaluator(tmp_path, hwnas_bin):
+def test_train_then_search_with_the_supernet_evaluator(tmp_path, hwnas_bin):
     ck = tmp_path / "ck.pt"
     p = run_supernet("train", *TINY, "--output", str(ck))
     assert p.returncode == 0, p.stderr[-3000:]
@@ -136,13 +136,18 @@ def test_train_then_search_with_the_supernet_as_evaluator(tmp_path, hwnas_bin):
     out = tmp_path / "r.json"
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO / "python") + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = f"{sys.executable} -m hwnas.supernet serve --checkpoint {ck} --calibration 200"
-    r = subprocess.run([hwnas_bin, "search", "--space", "micronas-1d", "--space-option", "input_channels=12",
-                        "--space-option", "length=29", "--space-option", "classes=9", "--profile", "stm32f746",
-                        "--constraint", "flash_kb<=256", "--evaluator", "command",
-                        "--evaluator-option", f"command={cmd}", "--budget", "4", "--seed", "2", "--quiet",
-                        "--output", str(out)], capture_output=True, text=True, timeout=600, env=env)
+    search = [hwnas_bin, "search", "--space", "micronas-1d", "--space-option", "input_channels=12",
+              "--space-option", "length=29", "--space-option", "classes=9", "--profile", "stm32f746",
+              "--constraint", "flash_kb<=256", "--evaluator", "supernet", "--evaluator-option", f"python={sys.executable}",
+              "--evaluator-option", "calibration=200", "--budget", "4", "--seed", "2", "--quiet"]
+    r = subprocess.run(search + ["--evaluator-option", f"checkpoint={ck}", "--output", str(out)],
+                       capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
+    # A checkpoint that is not there: one line naming the option, before any evaluation.
+    bad = subprocess.run(search + ["--evaluator-option", f"checkpoint={tmp_path / 'none.pt'}",
+                                   "--output", str(tmp_path / "bad.json")], capture_output=True, text=True, timeout=600, env=env)
+    assert bad.returncode != 0 and f"option 'checkpoint': no such file {tmp_path / 'none.pt'}" in bad.stderr, bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     history = json.loads(out.read_text())["history"]
     assert len(history) == 4
     for h in history:

@@ -22,7 +22,7 @@ enum SearchDefaults {
         guard !chosen, evaluator == Self.evaluator, space != Self.space else { return nil }
         return "note: evaluator \(evaluator) (the default) is measured on \(Self.space); on trained block-space tables "
             + "it ranks no better than the parameter count: for accuracy on your task, score with a supernet trained "
-            + "on your data (python3 -m hwnas.supernet) or your trainer (--evaluator command); "
+            + "on your data (python3 -m hwnas.supernet train, then --evaluator supernet) or your trainer (--evaluator command); "
             + "docs/accuracy-on-your-task.md"
     }
 
