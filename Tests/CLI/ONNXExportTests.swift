@@ -105,10 +105,10 @@ import Testing
         #expect(r.status == 0, "\(r.err)")
         let expected = [
             "noinput": "(Relu): no input or no output",
-            "negdims": "(Conv): weight [4, -3, 3, 3] does not fit a 2-D input",
-            "group0": "with group 0 does not fit 3 input channels",
-            "stride0": "strides, dilations and pads must be positive",
-            "kernel0": "kernel must be >= 1",
+            "negdims": "tensor 'w': dims [4, -3, 3, 3] are negative",
+            "group0": "(Conv): attribute 'group' is 0; expected 1...2147483647",
+            "stride0": "(Conv): attribute 'strides' holds 0; expected 1...2147483647",
+            "kernel0": "(Conv): attribute 'kernel_shape' holds 0; expected 1...2147483647",
             "bigpool": "(MaxPool): window 9x9 is larger than its padded input",
             "wrongout": "output 'y' is not computed by a supported layer",
             "gemm4d": "(Gemm): Gemm over a 3x8x8 feature map: flatten it first",

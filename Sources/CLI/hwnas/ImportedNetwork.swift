@@ -14,7 +14,7 @@ struct ImportedNetwork {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HwnasError("--model \(path): cannot read the file")
         }
-        let m = try ONNXImporter.read(data, name: path)
+        let m = try ONNXImporter.read(data, name: path, directory: (path as NSString).deletingLastPathComponent)
         let label = "model:" + (path as NSString).lastPathComponent
         return ImportedNetwork(network: CNetwork(m.network), label: label, notes: m.notes,
                                cspace: CSearchSpace(name: label, dimNames: [], choices: []))

@@ -2,6 +2,7 @@
 // compare each with the latency the profile's cost models predict.
 import ArgumentParser
 import Foundation
+import HwnasOps
 import HwnasCore
 import HwnasTools
 import HwnasLUT
@@ -66,10 +67,31 @@ struct MeasureCommand: ParsableCommand {
         }
     }
 
+    /// Bytes the executor holds for `net`, about: every weight and bias, every
+    /// layer's output, and the largest im2col buffer (float32; in Double, so
+    /// no size overflows).
+    static func executorBytes(_ net: HwnasOps.Network) -> Double {
+        var total = 0.0, im2col = 0.0
+        for l in net.layers {
+            total += Double(l.weightElems + l.biasElems) + Double(l.outShape.elements)
+            let window = Double(max(l.attrs.kernelH, 1)) * Double(max(l.attrs.kernelW, 1))
+            let taps: Double = window * Double(l.inShape.c) / Double(max(l.groups, 1))
+            let positions: Double = Double(l.outShape.h) * Double(l.outShape.w)
+            im2col = max(im2col, taps * positions)
+        }
+        return 4 * (total + Double(net.tensors.first?.elements ?? 0) + im2col)
+    }
+
     /// One ONNX model: its median in the runtime, and the profile's prediction.
     func measureModel(_ path: String, profile: HardwareProfile?, runtime rt: LatencyRuntime, threads: Int, registry: PluginRegistry) throws {
         let imported = try ImportedNetwork.load(path)
         let net = imported.network.network
+        // `cost` only counts; the executor allocates: refuse what would not fit.
+        let need = Self.executorBytes(net), limit = Double(ProcessInfo.processInfo.physicalMemory) / 2
+        guard need <= limit else {
+            throw HwnasError(String(format: "%@: running it needs about %.1f GB (weights, activations, im2col buffers); "
+                                         + "this machine lets measure use %.1f GB (half its memory)", path, need / 1e9, limit / 1e9))
+        }
         let samples = try rt.timeNetwork(net, warmup: warmup, repeats: repeats, seed: seed)
         let m = OperatorLUT.Entry(samples: samples)
         var line = String(format: "%@: %.4f ms median (p10 %.4f, p90 %.4f) in %@, %d thread(s), %d runs",

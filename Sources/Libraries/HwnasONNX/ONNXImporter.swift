@@ -26,13 +26,18 @@ public enum ONNXImporter {
         "Dropout", "Constant", "Transpose (of a channel shuffle)",
     ]
 
-    public static func read(_ data: Data, name: String) throws -> ImportedModel {
+    /// `directory`: the model's folder, where external weight files must lie.
+    public static func read(_ data: Data, name: String, directory: String? = nil) throws -> ImportedModel {
         let model: Onnx_ModelProto
         do { model = try Onnx_ModelProto(serializedBytes: data) } catch {
             throw ONNXError("\(name): not an ONNX model (\(error))")
         }
         guard model.hasGraph else { throw ONNXError("\(name): not an ONNX model (no graph in it)") }
-        var r = try GraphReader(model.graph, name: name, fromHwnas: model.producerName == "hwnas")
+        guard let opset = model.opsetImport.first(where: { $0.domain.isEmpty || $0.domain == "ai.onnx" })?.version else {
+            throw ONNXError("\(name): the model imports no default-domain opset (opset_import)")
+        }
+        var r = try GraphReader(model.graph, name: name, fromHwnas: model.producerName == "hwnas", directory: directory)
+        try r.validateGraph(opset: opset)
         try r.run()
         return ImportedModel(network: try r.finish(), notes: r.notes)
     }
@@ -47,6 +52,7 @@ struct GraphValue {
 struct GraphReader {
     let graph: Onnx_GraphProto
     let name: String
+    let directory: String?
     var notes: [String] = []
     var initializers: [String: Onnx_TensorProto] = [:]
     var values: [String: GraphValue] = [:]
@@ -58,6 +64,9 @@ struct GraphReader {
     /// The nodes reading each value.
     var consumers: [String: [Int]] = [:]
     var producer: [String: Int] = [:]
+    /// Constant nodes' values, and constants passed on by Identity nodes,
+    /// by the value they write (one pass in node order: no recursion).
+    var nodeConstants: [String: Onnx_TensorProto] = [:]
     /// Relu outputs deferred into their one convolution's pre_activation.
     var deferred: [String: (input: String, act: Activation)] = [:]
     /// Nodes that are part of a squeeze-excite block, emitted at its Mul.
@@ -78,9 +87,10 @@ struct GraphReader {
         var gateAct: Activation
     }
 
-    init(_ graph: Onnx_GraphProto, name: String, fromHwnas: Bool = false) throws {
+    init(_ graph: Onnx_GraphProto, name: String, fromHwnas: Bool = false, directory: String? = nil) throws {
         self.graph = graph
         self.name = name
+        self.directory = directory
         nodeLayer = graph.node.map { n in
             guard fromHwnas, n.name.hasPrefix("L"), let dot = n.name.firstIndex(of: ".") else { return nil }
             return Int(n.name[n.name.index(after: n.name.startIndex)..<dot])
@@ -93,6 +103,12 @@ struct GraphReader {
             }
             for i in n.input where !i.isEmpty { readers[i, default: 0] += 1; consumers[i, default: []].append(k) }
             for o in n.output where !o.isEmpty { producer[o] = k }
+            if n.opType == "Constant", let a = n.attribute.first(where: { $0.name == "value" }), let o = n.output.first {
+                nodeConstants[o] = a.t
+            } else if n.opType == "Identity", let i = n.input.first, let o = n.output.first,
+                      let t = initializers[i] ?? nodeConstants[i] {
+                nodeConstants[o] = t
+            }
         }
         for o in graph.output { readers[o.name, default: 0] += 1 }
     }
@@ -115,7 +131,13 @@ struct GraphReader {
         }
         var shape: [Int] = []
         for (i, d) in dims.enumerated() {
-            if case .dimValue(let v)? = d.value, v > 0 { shape.append(Int(d.dimValue)); continue }
+            if case .dimValue(let v)? = d.value {
+                guard v >= 1, v <= Int64(ONNXLimits.maxDim) else {
+                    throw ONNXError("\(name): input '\(input.name)' dimension \(i) is \(v); sizes must be 1 to 2^31 - 1")
+                }
+                shape.append(Int(v))
+                continue
+            }
             guard i == 0 else {
                 throw ONNXError("\(name): input '\(input.name)' dimension \(i) is dynamic ('\(d.dimParam)'); export the model with a static input shape")
             }
@@ -124,6 +146,9 @@ struct GraphReader {
         }
         guard shape[0] == 1 else {
             throw ONNXError("\(name): input '\(input.name)' has batch \(shape[0]); costs are per sample: export with batch 1")
+        }
+        guard ONNXLimits.product(Array(shape.dropFirst())) != nil else {
+            throw ONNXError("\(name): input '\(input.name)' \(shape) holds more than 2^40 elements")
         }
         spatialDims = dims.count == 3 ? 1 : 2
         tensors = [TensorShape(c: shape[1], h: dims.count == 3 ? 1 : shape[2], w: shape.last!)]
@@ -141,19 +166,10 @@ struct GraphReader {
     }
 
     func attr(_ n: Onnx_NodeProto, _ key: String) -> Onnx_AttributeProto? { n.attribute.first { $0.name == key } }
-    func int(_ n: Onnx_NodeProto, _ key: String, _ d: Int) -> Int { attr(n, key).map { Int($0.i) } ?? d }
-    func ints(_ n: Onnx_NodeProto, _ key: String) -> [Int]? { attr(n, key).map { $0.ints.map(Int.init) } }
 
-    /// A constant input: an initializer or a Constant node's value.
-    func constant(_ name: String) -> Onnx_TensorProto? {
-        if let t = initializers[name] { return t }
-        guard let k = producer[name] else { return nil }
-        let n = graph.node[k]
-        if n.opType == "Constant", let a = attr(n, "value") { return a.t }
-        // Exporters share one weight between users through Identity nodes.
-        if n.opType == "Identity", let i = n.input.first { return constant(i) }
-        return nil
-    }
+    /// A constant input: an initializer, a Constant node's value, or either
+    /// through Identity nodes (exporters share one weight between users so).
+    func constant(_ name: String) -> Onnx_TensorProto? { initializers[name] ?? nodeConstants[name] }
 
     func value(_ k: Int, _ input: String) throws -> GraphValue {
         guard let v = values[input] else {
@@ -224,7 +240,7 @@ struct GraphReader {
             addLayer(k, "identity", input: v, out: tensors[v.tensor], flat: v.flat)
         case "Flatten":
             let v = try value(k, n.input[0])
-            guard int(n, "axis", 1) == 1 else { throw fail(k, "only axis 1 is supported (flattening to [batch, features])") }
+            guard try int(k, "axis", 1) == 1 else { throw fail(k, "only axis 1 is supported (flattening to [batch, features])") }
             alias(k, GraphValue(tensor: v.tensor, flat: true))
         case "Reshape":
             try reshape(k)
@@ -284,7 +300,7 @@ struct GraphReader {
         let v = try value(k, n.input[0])
         let c = tensors[v.tensor].c
         for i in 1...4 {
-            guard n.input.count > i, let t = constant(n.input[i]), t.dims.reduce(1, *) == Int64(c) else {
+            guard n.input.count > i, let t = constant(n.input[i]), elements(t) == c else {
                 throw fail(k, "scale, bias, mean and variance must be constants of \(c) values")
             }
         }
@@ -306,15 +322,15 @@ struct GraphReader {
         let n = graph.node[k]
         let rank = spatialDims
         guard kernel.count == rank else { throw fail(k, "kernel_shape \(kernel) does not fit a \(rank)-D input") }
-        let strides = ints(n, "strides") ?? Array(repeating: 1, count: rank)
-        let dil = ints(n, "dilations") ?? Array(repeating: 1, count: rank)
+        let strides = try ints(k, "strides", count: rank, 1...ONNXLimits.maxDim) ?? Array(repeating: 1, count: rank)
+        let dil = try ints(k, "dilations", count: rank, 1...ONNXLimits.maxDim) ?? Array(repeating: 1, count: rank)
         let ins = rank == 1 ? [s.w] : [s.h, s.w]
         var begin = Array(repeating: 0, count: rank), end = begin
         let autoPad = attr(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
+        guard kernel.allSatisfy({ $0 >= 1 && $0 <= ONNXLimits.maxDim }) else { throw fail(k, "kernel_shape \(kernel) must be positive sizes") }
         switch autoPad {
         case "NOTSET", "":
-            if let p = ints(n, "pads") {
-                guard p.count == 2 * rank else { throw fail(k, "pads \(p) does not fit a \(rank)-D input") }
+            if let p = try ints(k, "pads", count: 2 * rank, 0...ONNXLimits.maxDim) {
                 begin = Array(p[0..<rank]); end = Array(p[rank...])
             }
         case "VALID": break
@@ -327,7 +343,7 @@ struct GraphReader {
             }
         default: throw fail(k, "auto_pad '\(autoPad)' is not supported")
         }
-        if int(n, "ceil_mode", 0) == 1 {
+        if try int(k, "ceil_mode", 0, 0...1) == 1 {
             for i in 0..<rank {
                 let span = dil[i] * (kernel[i] - 1) + 1
                 let rest = (ins[i] + begin[i] + end[i] - span) % strides[i]
@@ -366,41 +382,50 @@ struct GraphReader {
         guard wd.count == spatialDims + 2, wd.allSatisfy({ $0 > 0 }) else {
             throw fail(k, "weight \(wd) does not fit a \(spatialDims)-D input (rank \(spatialDims + 2), positive sizes)")
         }
-        let groups = int(n, "group", 1)
+        guard ONNXTensor.floatTypes.contains(w.dataType) else {
+            throw fail(k, "weight '\(n.input[1])' has data type \(w.dataType); Conv takes floating-point weights")
+        }
+        let groups = try int(k, "group", 1, 1...ONNXLimits.maxDim)
         guard groups >= 1, s.c % groups == 0, wd[1] * groups == s.c, wd[0] % groups == 0 else {
             throw fail(k, "weight \(wd) with group \(groups) does not fit \(s.c) input channels")
         }
-        let kernel = ints(n, "kernel_shape") ?? Array(wd[2...])
+        let kernel = try ints(k, "kernel_shape", count: spatialDims, 1...ONNXLimits.maxDim) ?? Array(wd[2...])
+        guard kernel == Array(wd[2...]) else { throw fail(k, "kernel_shape \(kernel) disagrees with the weight's \(Array(wd[2...]))") }
         var a = try window(k, s, kernel: kernel)
         a.preActivation = pre
         let (oh, ow) = try outputSize(s, a, k)
         let outC = wd[0]
         let hasBias = n.input.count > 2 && !n.input[2].isEmpty
+        if hasBias {
+            guard let b = constant(n.input[2]), b.dims.count == 1, elements(b) == outC else {
+                throw fail(k, "the bias must be a constant of \(outC) values, one per output channel")
+            }
+        }
         let op: String
         if groups == s.c && outC == s.c && groups > 1 { op = "dwconv2d" }
         else if a.kernelH == 1 && a.kernelW == 1 && hasBias { op = "pwconv2d" }
         else { op = hasBias ? "conv2d" : "conv2d_nobias" }
-        addLayer(k, op, input: v, out: TensorShape(c: outC, h: oh, w: ow), attrs: a, groups: groups)
+        addLayer(k, op, input: v, out: try shape(k, c: outC, h: oh, w: ow), attrs: a, groups: groups)
     }
 
     mutating func pool(_ k: Int) throws {
         let n = graph.node[k]
         let v = try value(k, n.input[0])
         let s = tensors[v.tensor]
-        guard let kernel = ints(n, "kernel_shape") else { throw fail(k, "needs kernel_shape") }
+        guard let kernel = try ints(k, "kernel_shape", count: spatialDims, 1...ONNXLimits.maxDim) else { throw fail(k, "needs kernel_shape") }
         let a = try window(k, s, kernel: kernel)
         guard a.dilationH == 1, a.dilationW == 1 else { throw fail(k, "pooling with dilation is not supported") }
         let (oh, ow) = try outputSize(s, a, k)
-        if n.opType == "AveragePool", int(n, "count_include_pad", 0) == 1, a.padTop + a.padLeft + a.padBottom + a.padRight > 0 {
+        if n.opType == "AveragePool", try int(k, "count_include_pad", 0, 0...1) == 1, a.padTop + a.padLeft + a.padBottom + a.padRight > 0 {
             notes.append("node '\(n.name)': AveragePool counts padded cells (count_include_pad=1); hwnas's avgpool does not (costs are the same)")
         }
-        addLayer(k, n.opType == "MaxPool" ? "maxpool" : "avgpool", input: v, out: TensorShape(c: s.c, h: oh, w: ow), attrs: a)
+        addLayer(k, n.opType == "MaxPool" ? "maxpool" : "avgpool", input: v, out: try shape(k, c: s.c, h: oh, w: ow), attrs: a)
     }
 
     mutating func reduceMean(_ k: Int) throws {
         let n = graph.node[k]
         let v = try value(k, n.input[0])
-        var axes = ints(n, "axes")
+        var axes = try ints(k, "axes")
         if axes == nil, n.input.count > 1, let t = constant(n.input[1]) { axes = try ONNXTensor.ints(t).map(Int.init) }
         let rank = spatialDims + 2
         let spatial = Set((2..<rank).map { $0 })
@@ -408,7 +433,7 @@ struct GraphReader {
             throw fail(k, "only a mean over all spatial axes (a global average pool) is supported")
         }
         let s = tensors[v.tensor]
-        addLayer(k, "global_avgpool", input: v, out: TensorShape(c: s.c, h: 1, w: 1), flat: int(n, "keepdims", 1) == 0)
+        addLayer(k, "global_avgpool", input: v, out: TensorShape(c: s.c, h: 1, w: 1), flat: try int(k, "keepdims", 1, 0...1) == 0)
     }
 
     mutating func reshape(_ k: Int) throws {
@@ -416,6 +441,9 @@ struct GraphReader {
         let v = try value(k, n.input[0])
         guard n.input.count > 1, let t = constant(n.input[1]) else { throw fail(k, "the target shape must be a constant") }
         let target = try ONNXTensor.ints(t)
+        guard target.allSatisfy({ $0 >= -1 && $0 <= Int64(ONNXLimits.maxDim) }) else {
+            throw fail(k, "target shape \(target) holds a size below -1 or above 2^31 - 1")
+        }
         let s = tensors[v.tensor]
         let elems = s.elements
         // [batch, features] with batch 1, 0 (copy) or -1.
@@ -439,7 +467,7 @@ struct GraphReader {
         guard target.count == spatial.count + 1, target[0] == 1, target[1] > 1, target[1] * target[2] == spatial[1],
               Array(target.dropFirst(3)) == Array(spatial.dropFirst(2)),
               readers[n.output[0]] == 1, let t = consumers[n.output[0]]?.first, graph.node[t].opType == "Transpose",
-              ints(graph.node[t], "perm") == [0, 2, 1] + Array(3..<target.count),
+              (try? ints(t, "perm")) == [0, 2, 1] + Array(3..<target.count),
               readers[graph.node[t].output[0]] == 1, let r = consumers[graph.node[t].output[0]]?.first,
               graph.node[r].opType == "Reshape", graph.node[r].input.count > 1,
               let back = constant(graph.node[r].input[1]), try ONNXTensor.ints(back) == spatial else { return false }
@@ -462,8 +490,11 @@ struct GraphReader {
         guard n.input.count > 1, let w = constant(n.input[1]), w.dims.count == 2, w.dims.allSatisfy({ $0 > 0 }) else {
             throw fail(k, "the second input must be a constant 2-D weight")
         }
-        let transB = n.opType == "Gemm" && int(n, "transB", 0) == 1
-        if n.opType == "Gemm", int(n, "transA", 0) == 1 { throw fail(k, "transA = 1 is not supported") }
+        guard ONNXTensor.floatTypes.contains(w.dataType) else {
+            throw fail(k, "weight '\(n.input[1])' has data type \(w.dataType); \(n.opType) takes floating-point weights")
+        }
+        let transB = try n.opType == "Gemm" && int(k, "transB", 0, 0...1) == 1
+        if try n.opType == "Gemm" && int(k, "transA", 0, 0...1) == 1 { throw fail(k, "transA = 1 is not supported") }
         let (fin, fout) = transB ? (Int(w.dims[1]), Int(w.dims[0])) : (Int(w.dims[0]), Int(w.dims[1]))
         let s = tensors[v.tensor]
         guard Int64(fin) == s.elements else {
@@ -472,7 +503,7 @@ struct GraphReader {
         if !v.flat, s.h * s.w > 1 || n.opType == "Gemm" {
             throw fail(k, "\(n.opType) over a \(s) feature map: flatten it first (only [batch, features] inputs are supported)")
         }
-        addLayer(k, "linear", input: v, out: TensorShape(c: fout, h: 1, w: 1), flat: true)
+        addLayer(k, "linear", input: v, out: try shape(k, c: fout, h: 1, w: 1), flat: true)
     }
 
     /// A two-input node's constant operand and the other input's name.
@@ -490,7 +521,7 @@ struct GraphReader {
         if let (x, b) = constantOperand(n) {
             let v = try value(k, x)
             guard let j = joinable(k, x, v), ["linear", "batchnorm"].contains(layers[j].op), !layers[j].flags.contains(.residual),
-                  layers[j].attrs.activation == .none, b.dims.reduce(1, *) == Int64(layers[j].outShape.c) else {
+                  layers[j].attrs.activation == .none, elements(b) == layers[j].outShape.c else {
                 throw fail(k, "adding a constant is supported only as the bias of a MatMul or the shift after a per-channel scale")
             }
             alias(k, v)
@@ -520,7 +551,7 @@ struct GraphReader {
     mutating func concat(_ k: Int) throws {
         let n = graph.node[k]
         let rank = spatialDims + 2
-        let axis = int(n, "axis", 1)
+        let axis = try int(k, "axis", 1)
         guard axis == 1 || axis == 1 - rank, n.input.count >= 2 else {
             throw fail(k, "only a concatenation of two or more inputs along the channels (axis 1) is supported")
         }
@@ -531,7 +562,7 @@ struct GraphReader {
             guard sa.h == sb.h, sa.w == sb.w, acc.flat == b.flat else {
                 throw fail(k, "inputs \(sa) and \(sb) differ in size (only channels may differ)")
             }
-            let out = TensorShape(c: sa.c + sb.c, h: sa.h, w: sa.w)
+            let out = try shape(k, c: sa.c + sb.c, h: sa.h, w: sa.w)
             if i + 2 < n.input.count {
                 // An intermediate pair: a tensor of its own.
                 let id = tensors.count
@@ -560,7 +591,7 @@ struct GraphReader {
         // x * per-channel constant: a stand-alone batch norm's scale.
         if let (x, c) = constantOperand(n) {
             let v = try value(k, x)
-            guard c.dims.reduce(1, *) == Int64(tensors[v.tensor].c) else {
+            guard elements(c) == tensors[v.tensor].c else {
                 throw fail(k, "multiplying by a constant is supported only per channel (\(tensors[v.tensor].c) values)")
             }
             addLayer(k, "batchnorm", input: v, out: tensors[v.tensor], flat: v.flat)
@@ -661,8 +692,19 @@ struct GraphReader {
             throw ONNXError("\(name): output '\(out.name)' is not written by the last layer (layers after it would be dead)")
         }
         let ops = BuiltinOperators()
+        var totalMACs = 0
         for i in layers.indices {
             let l = layers[i], a = l.attrs
+            // The operator formulas multiply sizes in Int: bound the work first.
+            let out = [l.outShape.c, l.outShape.h, l.outShape.w], inp = [l.inShape.c, l.inShape.h, l.inShape.w]
+            let work = l.op == "linear" ? inp + [l.outShape.c]
+                : BuiltinOperators.convolutionOps.contains(l.op) ? out + [l.inShape.c / max(l.groups, 1), a.kernelH, a.kernelW]
+                : [max(l.outShape.c, l.inShape.c, a.hiddenC), l.inShape.h, l.inShape.w, max(a.kernelH, 1), max(a.kernelW, 1), 2]
+            guard let macs = ONNXLimits.product(work, cap: ONNXLimits.maxLayerMACs),
+                  case let (sum, o) = totalMACs.addingReportingOverflow(macs), !o, sum <= ONNXLimits.maxNetworkMACs else {
+                throw ONNXError("\(name): layer \(i) (\(l.op), node '\(l.cell)'): more multiply-accumulates than hwnas counts (2^52 per layer, 2^58 in all)")
+            }
+            totalMACs = sum
             var q = OpQuery(op: l.op, input: l.inShape, outC: l.outShape.c, kernel: a.kernelW, stride: a.strideW, groups: l.groups)
             q.kernelH = a.kernelH; q.kernelW = a.kernelW; q.strideH = a.strideH; q.strideW = a.strideW
             q.dilationH = a.dilationH; q.dilationW = a.dilationW
