@@ -48,9 +48,10 @@ struct YAMLNode {
         return a.enumerated().map { YAMLNode(value: $0.element, path: "\(path)[\($0.offset)]", file: file) }
     }
 
-    func int(min: Int = Int.min) throws -> Int {
-        guard let v = value as? Int, !(value is Bool) else { throw fail("expected an integer, got '\(value)'") }
+    func int(min: Int = Int.min, max: Int = Int.max) throws -> Int {
+        guard let v = value as? Int, !(value is Bool) else { throw fail("expected an integer, got '\(Self.printable("\(value)"))'") }
         guard v >= min else { throw fail("must be at least \(min), got \(v)") }
+        guard v <= max else { throw fail("must be at most \(max), got \(v)") }
         return v
     }
 

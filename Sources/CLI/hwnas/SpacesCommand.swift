@@ -8,9 +8,10 @@ struct SpacesCommand: ParsableCommand {
         commandName: "spaces", abstract: "List search spaces or show one.",
         subcommands: [List.self, Show.self], defaultSubcommand: List.self)
 
-    /// 10^x for a genotype count too large for an integer.
-    static func powerOfTen(_ size: Double) -> String {
-        size < 1e6 ? String(Int(size)) : String(format: "10^%.1f", log10(size))
+    /// The genotype count, as 10^x when it is a million or more (from the
+    /// sum of the dims' log10s: a product of thousands of dims is no Double).
+    static func genotypeCount(_ s: SearchSpace) -> String {
+        s.log10Size < 6 ? String(Int(s.size.rounded())) : String(format: "10^%.1f", s.log10Size)
     }
 
     struct List: ParsableCommand {
@@ -25,7 +26,7 @@ struct SpacesCommand: ParsableCommand {
             for f in files {
                 do {
                     let s = try SpaceCatalog.load(file: f, registry: registry)
-                    rows.append([s.name, s.plugin.id, SpacesCommand.powerOfTen(s.size), String(s.nDims), f.path])
+                    rows.append([s.name, s.plugin.id, SpacesCommand.genotypeCount(s), String(s.nDims), f.path])
                 } catch {
                     FileHandle.standardError.write(Data("hwnas: warning: space \(f.name): \(error)\n".utf8))
                 }
@@ -33,7 +34,7 @@ struct SpacesCommand: ParsableCommand {
             // Plugins usable directly by id, when no file of that name exists.
             for id in registry.ids(of: .searchSpace) where !files.contains(where: { $0.name == id }) {
                 if let s = try? SpaceCatalog.load(id, registry: registry) {
-                    rows.append([s.name, s.plugin.id, SpacesCommand.powerOfTen(s.size), String(s.nDims), "(plugin, no file)"])
+                    rows.append([s.name, s.plugin.id, SpacesCommand.genotypeCount(s), String(s.nDims), "(plugin, no file)"])
                 }
             }
             printTable(["NAME", "PLUGIN", "SIZE", "DIMS", "FILE"], rows)
@@ -56,7 +57,7 @@ struct SpacesCommand: ParsableCommand {
                 let s = try SpaceCatalog.load(space, registry: registry, overrides: try keyValues(spaceOptions, flag: "--space-option"))
                 print("\(s.name): \(s.description)")
                 print("plugin \(s.plugin.id) (\(s.plugin.file)); file \(s.source)")
-                print("\(s.nDims) dims, \(SpacesCommand.powerOfTen(s.size)) genotypes; operator set: \(s.operatorSetID ?? "none (no networks)")")
+                print("\(s.nDims) dims, \(SpacesCommand.genotypeCount(s)) genotypes; operator set: \(s.operatorSetID ?? "none (no networks)")")
                 for (d, name) in s.dimNames.enumerated() { print("  \(name): \(s.choices[d].joined(separator: " "))") }
                 var g: [Int32]
                 if let arch { g = try s.parse(arch) } else {

@@ -31,6 +31,7 @@ public struct BuiltinOperators: OperatorInference {
 
     public func infer(_ q: OpQuery) throws -> OpInfo {
         guard q.inC > 0, q.inH > 0, q.inW > 0 else { throw OpError.invalidShape("\(q.op): input \(q.input) must be positive") }
+        try Self.checkSizes(q)
         switch q.op {
         case "conv2d", "relu_conv_bn":
             return try Self.conv(q, kernel: q.kernel, groups: max(q.groups, 1), bias: true)
@@ -83,6 +84,33 @@ public struct BuiltinOperators: OperatorInference {
         }
     }
 
+    /// The formulas below multiply sizes in Int64: a query from any space or
+    /// file is refused, in one line, before a product can overflow. Each
+    /// size fits the ABI's int32; a bound on every product (output
+    /// positions x channels in and out x window, with the expansion) stays
+    /// under 2^62.
+    static func checkSizes(_ q: OpQuery) throws {
+        let limit = Int(Int32.max)
+        let sizes = [q.inC, q.inH, q.inW, q.outC, q.kernel, q.stride, q.groups, q.expansion, q.kernelH, q.kernelW,
+                     q.strideH, q.strideW, q.dilationH, q.dilationW, q.hiddenC]
+        let pads = [q.padTop, q.padLeft, q.padBottom, q.padRight]
+        guard sizes.allSatisfy({ $0 >= 0 && $0 <= limit }), pads.allSatisfy({ $0 >= -1 && $0 <= limit }) else {
+            throw OpError.invalidShape("\(q.op): a size is negative or above 2^31 - 1 (input \(q.input), out_c \(q.outC), kernel \(q.kernelH)x\(q.kernelW))")
+        }
+        let p = q.resolvedPadding
+        let factors = [max(q.outC, q.inC, 1), max(q.inC, 1), max(q.expansion, 1), q.inH + p.top + p.bottom,
+                       q.inW + p.left + p.right, max(q.kernelH, 1), max(q.kernelW, 1)]
+        var bound = 1
+        for f in factors {
+            let (r, o) = bound.multipliedReportingOverflow(by: f)
+            guard !o, r < 1 << 62 else {
+                throw OpError.invalidShape("\(q.op): input \(q.input), out_c \(q.outC), kernel \(q.kernelH)x\(q.kernelW) is too large to count")
+            }
+            bound = r
+        }
+        guard q.hiddenC == 0 || q.inC <= (1 << 61) / q.hiddenC else { throw OpError.invalidShape("\(q.op): hidden_c \(q.hiddenC) is too large to count") }
+    }
+
     /// Output height and width of the query's window (padding resolved).
     static func spatial(_ q: OpQuery) throws -> (Int, Int) {
         let (kh, kw) = (q.kernelH, q.kernelW)
@@ -94,7 +122,11 @@ public struct BuiltinOperators: OperatorInference {
         guard q.inH + p.top + p.bottom >= spanH, q.inW + p.left + p.right >= spanW else {
             throw OpError.invalidShape("\(q.op): kernel \(kh)x\(kw) larger than input \(q.inH)x\(q.inW)")
         }
-        return ((q.inH + p.top + p.bottom - spanH) / q.strideH + 1, (q.inW + p.left + p.right - spanW) / q.strideW + 1)
+        let out = ((q.inH + p.top + p.bottom - spanH) / q.strideH + 1, (q.inW + p.left + p.right - spanW) / q.strideW + 1)
+        guard out.0 <= Int(Int32.max), out.1 <= Int(Int32.max) else {
+            throw OpError.invalidShape("\(q.op): output \(out.0)x\(out.1) is above 2^31 - 1 per side")
+        }
+        return out
     }
 
     /// Convolution with `groups` groups: each output channel sees inC/groups

@@ -26,6 +26,8 @@ public final class SearchSpace: @unchecked Sendable {
     public var choiceCounts: [Int] { choices.map(\.count) }
     /// Number of genotypes (Double: block spaces exceed Int).
     public var size: Double { choices.reduce(1.0) { $0 * Double($1.count) } }
+    /// log10 of the genotype count, finite where `size` overflows a Double.
+    public var log10Size: Double { choices.reduce(0.0) { $0 + log10(Double(max($1.count, 1))) } }
     public var buildsNetworks: Bool { operatorSetID != nil }
 
     init(name: String, description: String, source: String, loaded: LoadedSpace, operatorSetID: String?,
