@@ -48,6 +48,16 @@ def space_options(items):
     return out
 
 
+def _integer(name, value, lo, hi):
+    """An integer argument within [lo, hi], else a ValueError naming it
+    (not cffi's OverflowError, which names nothing)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise ValueError(f"{name} must be from {lo} to {hi}, got {value}")
+    return int(value)
+
+
 def _text(s):
     return None if s is None else str(s).encode()
 
@@ -194,8 +204,13 @@ class Strategy(_Handle):
     objectives) with one objective per genotype, larger is better, NaN for
     a failed evaluation."""
 
+    #: The most genotypes one ask() returns (its buffer is allocated first).
+    MAX_ASK = 1 << 20
+
     def __init__(self, host, id, space, seed, budget, options, space_options, profile):
         self._host, self._c = host, host._c
+        seed = _integer("seed", seed, 0, 2**64 - 1)
+        budget = _integer("budget", budget, 1, 2**32 - 1)
         self._raw = self._c.call("hwnas_host_strategy_open", host._raw, _text(id), _text(space), _options(space_options),
                                  int(seed), int(budget), _options(options), _text(profile),
                                  failed=lambda r: r == self._c.ffi.NULL)
@@ -205,7 +220,8 @@ class Strategy(_Handle):
     _close_fn = "hwnas_host_strategy_close"
 
     def ask(self, n=1):
-        out = np.zeros((max(int(n), 0), self.dims), dtype=np.int32)
+        n = _integer("ask: n", n, 0, self.MAX_ASK)
+        out = np.zeros((n, self.dims), dtype=np.int32)
         count = self._c.ffi.new("uint32_t *")
         r = self._c.call("hwnas_host_strategy_ask", self._raw, int(n), self._c.ffi.cast("int32_t *", out.ctypes.data), count,
                          failed=lambda r: r < 0)

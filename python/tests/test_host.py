@@ -80,6 +80,21 @@ def test_strategy_ask_tell(host):
     assert later.sum(axis=1).mean() > 12, "evolution should drift toward larger sums"
 
 
+def test_out_of_range_integers_are_value_errors_naming_the_argument(host):
+    import resource
+    for kw, match in (({"seed": -1}, "seed must be from 0"), ({"budget": 2**64}, "budget must be from 1"),
+                      ({"budget": 0}, "budget must be from 1"), ({"seed": 1.5}, "seed must be an integer")):
+        with pytest.raises(ValueError, match=match):
+            host.strategy("random", "nb201", **kw)
+    s = host.strategy("random", "nb201", seed=1, budget=10)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for n, match in ((-1, "ask: n must be from 0"), (10**9, "ask: n must be from 0 to 1048576"), ("3", "an integer")):
+        with pytest.raises(ValueError, match=match):
+            s.ask(n)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000     # KB: nothing was allocated for 10^9
+    assert len(s.ask(2)) == 2
+
+
 def test_random_strategy_exhausts_a_small_space(host, tmp_path):
     space = tmp_path / "tiny.yaml"
     space.write_text("name: tiny\nplugin: choices\ndims: [a, b]\nchoices_per_dim: [[x, y, z], [p, q]]\n")
