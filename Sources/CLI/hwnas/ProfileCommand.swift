@@ -46,7 +46,7 @@ struct ProfileCommand: ParsableCommand {
                     if done % 10 == 0 || done == total { FileHandle.standardError.write(Data("\rmeasured \(done)/\(total) operator configurations".utf8)) }
                 }
                 FileHandle.standardError.write(Data("\n".utf8))
-                try p.calibrate(&lut)
+                if let warning = try p.calibrate(&lut) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 let coverage = try p.coverage(lut)
                 try p.write(lut, to: out, coveragePct: coverage)
                 print(String(format: "%d configurations; calibration: scale %.4f, network overhead %.4f ms; %.1f s",

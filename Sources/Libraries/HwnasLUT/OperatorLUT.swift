@@ -198,6 +198,13 @@ public struct OperatorLUT: Sendable {
             rows[key] = Entry(medianMs: median, p10Ms: opt[0], p90Ms: opt[1], madMs: opt[2],
                                      repeats: Int(opt[3].isNaN ? 0 : opt[3]))
         }
+        // Negative terms predict negative latencies for small networks (a
+        // cost model then gives none, and a search calls them infeasible).
+        guard network >= 0, perLayer >= 0, scale > 0, scale.isFinite else {
+            throw CSVError("\(path): __network__ \(fmt(network)) ms, __per_layer__ \(fmt(perLayer)) ms, __scale__ \(fmt(scale)): "
+                           + "overheads must not be negative and the scale must be positive (they predict negative latencies); "
+                           + "profile again with `hwnas profile cpu`, which fits them so")
+        }
         return OperatorLUT(entries: rows, networkOverheadMs: network, perLayerOverheadMs: perLayer, scale: scale)
     }
 }

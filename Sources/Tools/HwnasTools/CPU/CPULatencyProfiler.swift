@@ -106,19 +106,46 @@ public struct CPULatencyProfiler {
         return (OperatorLUT.Entry(samples: s).medianMs, net.layers.map(OperatorKey.init))
     }
 
-    /// Fits `scale` and `networkOverheadMs` from `calibrate` networks.
-    public func calibrate(_ lut: inout OperatorLUT) throws {
-        guard settings.calibrate >= 3 else { return }
+    /// Fits `scale` and `networkOverheadMs` from `calibrate` networks;
+    /// returns a warning when the fit had to be constrained.
+    @discardableResult
+    public func calibrate(_ lut: inout OperatorLUT) throws -> String? {
+        guard settings.calibrate >= 3 else { return nil }
         let base = lut.withoutOverheads
-        var a: [Double] = [], b: [Double] = []
+        var sums: [Double] = [], medians: [Double] = []
         for g in randomGenotypes(settings.calibrate, seed: settings.seed &+ 7777) {
             let (m, keys) = try measureNetwork(g)
             guard case .latency(let sum) = base.predict(keys) else { continue }
-            a += [1, sum]; b.append(m)
+            sums.append(sum); medians.append(m)
         }
-        guard b.count >= 3 else { return }
-        let (x, _) = try LeastSquares.solve(a, rows: b.count, cols: 2, b, weights: b.map { 1 / $0 })
-        lut.networkOverheadMs = x[0]; lut.scale = x[1]; lut.perLayerOverheadMs = 0
+        guard medians.count >= 3 else { return nil }
+        let fit = try Self.fitCalibration(sums: sums, medians: medians)
+        lut.networkOverheadMs = fit.constant; lut.scale = fit.scale; lut.perLayerOverheadMs = 0
+        return fit.warning
+    }
+
+    /// measured = constant + scale x (sum of the table's medians), least
+    /// squares in relative error. A negative constant or scale would predict
+    /// negative latencies for small networks (seen on a busy machine: scale
+    /// 2.26, constant -1.55 ms): the fit is then through the origin
+    /// (constant 0), and the warning says so.
+    public static func fitCalibration(sums: [Double], medians: [Double]) throws -> (constant: Double, scale: Double, warning: String?) {
+        guard sums.count == medians.count, sums.count >= 3, medians.allSatisfy({ $0 > 0 && $0.isFinite }),
+              sums.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw HwnasError("calibration needs at least 3 networks with positive measured and table latencies")
+        }
+        let a: [Double] = sums.flatMap { s -> [Double] in [1, s] }
+        let (x, _) = try LeastSquares.solve(a, rows: sums.count, cols: 2, medians, weights: medians.map { 1 / $0 })
+        if x[0] >= 0, x[1] > 0 { return (x[0], x[1], nil) }
+        var num = 0.0, den = 0.0
+        for (s, m) in zip(sums, medians) { let w2 = 1 / (m * m); num += w2 * s * m; den += w2 * s * s }
+        let scale = num / den
+        guard scale > 0, scale.isFinite else { throw HwnasError("calibration failed: no positive scale fits the measured networks") }
+        let crossing = x[1] > 0 ? String(format: " for networks under %.3g ms of table time", -x[0] / x[1]) : ""
+        let warning = String(format: "calibration: the free fit (scale %.4f, constant %.4f ms) predicts negative latencies%@; "
+                             + "fitted through the origin instead (scale %.4f, constant 0). Measurements this far from the table "
+                             + "often mean a busy machine: profile again on an idle one.", x[1], x[0], crossing, scale)
+        return (0, scale, warning)
     }
 
     /// The CPU's model name from /proc/cpuinfo.
