@@ -27,6 +27,8 @@ private let plugin = PluginExport(evaluators: [
                                    options: [.string("checkpoint", nil, "the supernet checkpoint (.pt)").required(),
                                              .string("dataset", "", "the data set (default: the one the supernet was trained on)"),
                                              .int("calibration", 500, 2...1_000_000, "training samples for batch-norm recalibration"),
+                                             .int("finetune_steps", 0, 0...100_000, "SGD steps on the training split before evaluating each candidate (copies; ranks closer to training alone)"),
+                                             .double("finetune_lr", 0.03, 1e-9...10, "their learning rate"),
                                              .string("python", "python3", "the Python interpreter with the hwnas package").execution(),
                                              .int("threads", 1, 1...256, "PyTorch threads per worker").execution()]
                                        + workerOptions)) { space, o, log in

@@ -14,7 +14,8 @@ enum SupernetServerCommand {
         // Absolute, so a worker started elsewhere finds the same file.
         let path = URL(fileURLWithPath: checkpoint).standardizedFileURL.path
         var argv = [o.string("python") ?? "python3", "-m", "hwnas.supernet", "serve", "--checkpoint", path,
-                    "--calibration", String(try o.int("calibration")), "--threads", String(try o.int("threads"))]
+                    "--calibration", String(try o.int("calibration")), "--threads", String(try o.int("threads")),
+                    "--finetune-steps", String(try o.int("finetune_steps")), "--finetune-lr", String(try o.double("finetune_lr"))]
         if let dataset = o.string("dataset"), !dataset.isEmpty { argv += ["--dataset", dataset] }
         return argv
     }

@@ -87,6 +87,20 @@ def test_gradients_reach_only_the_subnets_slice():
     assert outside.abs().sum() == 0
 
 
+def test_fine_tuning_changes_copies_not_the_supernet():
+    from hwnas.supernet import fine_tuned
+    supernet, (net, _) = supernet_of("c8:k3/c16:k3/c24:k3/c32:k3", "c32:k9,k9/c48:k9,k9/c64:k7,k7/c96:k7,k7,k7")
+    sub = Subnet(supernet, net)
+    before = [p.detach().clone() for p in supernet.shared]
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 1, 40), torch.randint(0, 10, (64,))
+    tuned = fine_tuned(sub, x, y, steps=5, lr=0.1)
+    assert all(torch.equal(a, b) for a, b in zip(before, supernet.shared))
+    inherited = sub.parameters()
+    assert any(not torch.equal(tuned[k], inherited[k]) for k in tuned)
+    assert all(torch.equal(a, b) for a, b in zip(fine_tuned(sub, x, y, steps=5, lr=0.1).values(), tuned.values()))
+
+
 def test_batch_norm_recalibration_changes_the_output():
     nets = networks("digits-blocks", n=3)
     supernet = Supernet(Supernet.shapes_of(nets), {})
@@ -139,7 +153,8 @@ def test_train_then_search_with_the_supernet_evaluator(tmp_path, hwnas_bin):
     search = [hwnas_bin, "search", "--space", "micronas-1d", "--space-option", "input_channels=12",
               "--space-option", "length=29", "--space-option", "classes=9", "--profile", "stm32f746",
               "--constraint", "flash_kb<=256", "--evaluator", "supernet", "--evaluator-option", f"python={sys.executable}",
-              "--evaluator-option", "calibration=200", "--budget", "4", "--seed", "2", "--quiet"]
+              "--evaluator-option", "calibration=200", "--evaluator-option", "finetune_steps=3", "--budget", "4", "--seed", "2",
+              "--quiet"]
     r = subprocess.run(search + ["--evaluator-option", f"checkpoint={ck}", "--output", str(out)],
                        capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -155,12 +170,16 @@ def test_train_then_search_with_the_supernet_evaluator(tmp_path, hwnas_bin):
         assert 0 <= h["metrics"]["accuracy"] <= 1
     # The same number from `evaluate`.
     arch = history[0]["arch"]
-    p = run_supernet("evaluate", "--checkpoint", str(ck), "--calibration", "200", "--arch", arch)
+    p = run_supernet("evaluate", "--checkpoint", str(ck), "--calibration", "200", "--finetune-steps", "3", "--arch", arch)
     assert p.returncode == 0, p.stderr[-2000:]
     assert json.loads(p.stdout)["accuracy"] == pytest.approx(history[0]["metrics"]["accuracy"], abs=1e-9)
+    # Without fine-tuning the evaluation is deterministic too.
+    plain = [json.loads(run_supernet("evaluate", "--checkpoint", str(ck), "--calibration", "200", "--arch", arch).stdout)
+             ["accuracy"] for _ in range(2)]
+    assert plain[0] == plain[1]
     # Exported with its inherited weights: ONNX Runtime scores the test split as the evaluator does.
     onnx_path = tmp_path / "sub.onnx"
-    p = run_supernet("export", "--checkpoint", str(ck), "--calibration", "200", "--arch", arch,
+    p = run_supernet("export", "--checkpoint", str(ck), "--calibration", "200", "--finetune-steps", "3", "--arch", arch,
                      "--output", str(onnx_path), "--hwnas", hwnas_bin)
     assert p.returncode == 0, p.stderr[-2000:]
     # The CLI writes the same file (500 calibration samples by default: its own accuracy line).
