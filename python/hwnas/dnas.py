@@ -377,9 +377,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"hwnas.dnas: {e}", file=sys.stderr)
         return 1
     text = json.dumps(result, indent=1)
-    if args.output:
-        _write_atomically(args.output, text + "\n")
     summary = {k: result[k] for k in ("arch", "target", "cost", "within_target", "inherited_test_accuracy")}
+    if args.output:
+        try:
+            _write_atomically(args.output, text + "\n")
+        except OSError as e:        # the search is not lost: the whole result goes to stdout instead
+            print(text, flush=True)
+            print(f"hwnas.dnas: --output {args.output}: {e.strerror or e}; the result is on stdout above", file=sys.stderr)
+            return 1
     print(json.dumps(summary), flush=True)
     return 0
 

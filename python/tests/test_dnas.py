@@ -128,6 +128,10 @@ def test_dnas_refuses_bad_input_in_one_line(checkpoint, tmp_path):
         last = p.stderr.strip().splitlines()[-1]
         assert p.returncode == 1 and last.startswith("hwnas.dnas: ") and why in last, p.stderr[-2000:]
     assert not (tmp_path / "x.json").exists()
+    # An output that cannot be written: the result is printed instead, not lost.
+    p = dnas(checkpoint, "latency_ms=2.5", "/proc/no-such-dir/r.json")
+    assert p.returncode == 1 and p.stderr.strip().splitlines()[-1].startswith("hwnas.dnas: --output /proc/no-such-dir/r.json")
+    assert json.loads(p.stdout)["within_target"]
     # A supernet of another space.
     p = run("hwnas.dnas", "--space", "micronas-1d", "--space-option", "input_channels=1", "--space-option", "length=40",
             "--space-option", "classes=10", "--dataset", "mnist1d", "--profile", "stm32f746", "--target",
