@@ -13,8 +13,9 @@ from . import _native
 ERROR_CAPACITY = 4096
 
 
-class HwnasError(Exception):
-    """A host API call failed; the message says what and where."""
+class HwnasError(ValueError):
+    """A host API call failed, or an argument was refused; the message says
+    what and where."""
 
 
 _lock = threading.Lock()
@@ -32,8 +33,18 @@ def _native_lib():
 def _options(d):
     if d is None:
         return None
-    return json.dumps({str(k): (v if isinstance(v, str) else json.dumps(v) if isinstance(v, bool) else str(v))
-                       for k, v in d.items()}).encode()
+    out = {str(k): (v if isinstance(v, str) else json.dumps(v) if isinstance(v, bool) else str(v)) for k, v in d.items()}
+    for k, v in out.items():
+        _no_nul(f"option {k[:40]!r}", k)
+        _no_nul(f"option {k[:40]!r}", v)
+    return json.dumps(out).encode()
+
+
+def _no_nul(name, s):
+    """C strings end at a NUL byte: 'arch\0junk' would silently be 'arch'."""
+    if "\0" in s:
+        raise HwnasError(f"{name} contains a NUL byte at {s.index(chr(0))} (C strings end there)")
+    return s
 
 
 def space_options(items):
@@ -49,17 +60,36 @@ def space_options(items):
 
 
 def _integer(name, value, lo, hi):
-    """An integer argument within [lo, hi], else a ValueError naming it
+    """An integer argument within [lo, hi], else an HwnasError naming it
     (not cffi's OverflowError, which names nothing)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        raise HwnasError(f"{name} must be an integer, got {value!r}")
     if not lo <= int(value) <= hi:
-        raise ValueError(f"{name} must be from {lo} to {hi}, got {value}")
+        raise HwnasError(f"{name} must be from {lo} to {hi}, got {value}")
     return int(value)
 
 
-def _text(s):
-    return None if s is None else str(s).encode()
+def _genotypes(name, values, dims=None):
+    """An int32 array of genotypes, refusing what a cast would change:
+    non-integral floats (1.7 is not 1), values outside int32 (2^32 + 1 is
+    not 1), booleans, strings."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "iuf" or a.dtype == np.bool_:
+        raise HwnasError(f"{name} must be integers, got an array of {a.dtype}")
+    if a.size and a.dtype.kind == "f":
+        if not np.isfinite(a).all() or (a != np.round(a)).any():
+            bad = a[~np.isfinite(a) | (a != np.round(a))].ravel()[0]
+            raise HwnasError(f"{name} must be integers, got {bad}")
+    if a.size and (a.min() < -2**31 or a.max() > 2**31 - 1):
+        raise HwnasError(f"{name} hold {a.max() if a.max() > 2**31 - 1 else a.min()}, outside int32")
+    g = np.ascontiguousarray(a, dtype=np.int32)
+    if dims is not None and (g.ndim == 0 or g.shape[-1] != dims):
+        raise HwnasError(f"{name} have {g.shape[-1] if g.ndim else 0} values each, the space has {dims} dims")
+    return g
+
+
+def _text(s, name="a string"):
+    return None if s is None else _no_nul(name, str(s)).encode()
 
 
 class _Caller:
@@ -119,7 +149,7 @@ class Host(_Handle):
         self._c = _Caller()
         if isinstance(plugin_path, (list, tuple)):
             plugin_path = ":".join(map(str, plugin_path))
-        self._raw = self._c.call("hwnas_host_open", _text(plugin_path), _text(home), failed=lambda r: r == self._c.ffi.NULL)
+        self._raw = self._c.call("hwnas_host_open", _text(plugin_path, "plugin_path"), _text(home, "home"), failed=lambda r: r == self._c.ffi.NULL)
 
     _close_fn = "hwnas_host_close"
 
@@ -138,17 +168,17 @@ class Host(_Handle):
 
     def space(self, space, space_options=None):
         """{"name", "dims", "choices", "size", "builds_networks"}."""
-        return json.loads(self._c.string("hwnas_host_space_json", self._raw, _text(space), _options(space_options)))
+        return json.loads(self._c.string("hwnas_host_space_json", self._raw, _text(space, "space"), _options(space_options)))
 
     def arch(self, space, genotype, space_options=None):
         """The canonical architecture string of a genotype."""
-        g = np.ascontiguousarray(genotype, dtype=np.int32).ravel()
-        return self._c.string("hwnas_host_arch", self._raw, _text(space), _options(space_options),
+        g = _genotypes("genotype", genotype).ravel()
+        return self._c.string("hwnas_host_arch", self._raw, _text(space, "space"), _options(space_options),
                               self._c.ffi.cast("const int32_t *", g.ctypes.data), len(g))
 
     def network(self, space, arch, space_options=None):
         """The exact network IR (the document `hwnas export --format json` writes)."""
-        return json.loads(self._c.string("hwnas_host_network_json", self._raw, _text(space), _options(space_options), _text(arch)))
+        return json.loads(self._c.string("hwnas_host_network_json", self._raw, _text(space, "space"), _options(space_options), _text(arch, "arch")))
 
     def cost_model(self, profile, space, space_options=None):
         return CostModel(self, profile, space, space_options)
@@ -166,7 +196,7 @@ class CostModel(_Handle):
 
     def __init__(self, host, profile, space, space_options=None):
         self._host, self._c = host, host._c
-        self._raw = self._c.call("hwnas_host_costs_open", host._raw, _text(profile), _text(space), _options(space_options),
+        self._raw = self._c.call("hwnas_host_costs_open", host._raw, _text(profile, "profile"), _text(space, "space"), _options(space_options),
                                  failed=lambda r: r == self._c.ffi.NULL)
         lib = self._c.lib
         self.metric_names = [self._c.ffi.string(lib.hwnas_host_costs_metric_name(self._raw, i)).decode()
@@ -180,17 +210,15 @@ class CostModel(_Handle):
         if isinstance(archs, str):
             archs = [archs]
         if isinstance(archs, np.ndarray) and archs.dtype.kind in "iu" or (len(archs) and not isinstance(archs[0], str)):
-            g = np.ascontiguousarray(archs, dtype=np.int32)
+            g = _genotypes("genotypes", archs, self.dims)
             if g.ndim == 1:
                 g = g.reshape(1, -1)
-            if g.shape[1] != self.dims:
-                raise HwnasError(f"genotypes have {g.shape[1]} values, the space has {self.dims} dims")
             out = np.empty((g.shape[0], m), dtype=np.float64)
             self._c.call("hwnas_host_costs_estimate_genotypes", self._raw, g.shape[0],
                          self._c.ffi.cast("const int32_t *", g.ctypes.data), self._c.ffi.cast("double *", out.ctypes.data),
                          failed=lambda r: r != 0)
             return out
-        keep = [self._c.ffi.new("char[]", a.encode()) for a in archs]
+        keep = [self._c.ffi.new("char[]", _no_nul(f"arch {i}", a).encode()) for i, a in enumerate(archs)]
         arr = self._c.ffi.new("const char *[]", keep)
         out = np.empty((len(keep), m), dtype=np.float64)
         self._c.call("hwnas_host_costs_estimate_archs", self._raw, len(keep), arr, self._c.ffi.cast("double *", out.ctypes.data),
@@ -211,8 +239,8 @@ class Strategy(_Handle):
         self._host, self._c = host, host._c
         seed = _integer("seed", seed, 0, 2**64 - 1)
         budget = _integer("budget", budget, 1, 2**32 - 1)
-        self._raw = self._c.call("hwnas_host_strategy_open", host._raw, _text(id), _text(space), _options(space_options),
-                                 int(seed), int(budget), _options(options), _text(profile),
+        self._raw = self._c.call("hwnas_host_strategy_open", host._raw, _text(id, "id"), _text(space, "space"), _options(space_options),
+                                 int(seed), int(budget), _options(options), _text(profile, "profile"),
                                  failed=lambda r: r == self._c.ffi.NULL)
         self.dims = self._c.lib.hwnas_host_strategy_dims(self._raw)
         self.exhausted = False
@@ -221,6 +249,8 @@ class Strategy(_Handle):
 
     def ask(self, n=1):
         n = _integer("ask: n", n, 0, self.MAX_ASK)
+        if n == 0:                 # asks for nothing: says nothing about exhaustion
+            return np.zeros((0, self.dims), dtype=np.int32)
         out = np.zeros((n, self.dims), dtype=np.int32)
         count = self._c.ffi.new("uint32_t *")
         r = self._c.call("hwnas_host_strategy_ask", self._raw, int(n), self._c.ffi.cast("int32_t *", out.ctypes.data), count,
@@ -229,7 +259,7 @@ class Strategy(_Handle):
         return out[:count[0]]
 
     def tell(self, genotypes, objectives):
-        g = np.ascontiguousarray(genotypes, dtype=np.int32).reshape(-1, self.dims)
+        g = _genotypes("tell: genotypes", genotypes, self.dims).reshape(-1, self.dims)
         o = np.ascontiguousarray(objectives, dtype=np.float64).ravel()
         if len(o) != len(g):
             raise HwnasError(f"tell: {len(g)} genotypes but {len(o)} objectives")

@@ -84,15 +84,34 @@ def test_out_of_range_integers_are_value_errors_naming_the_argument(host):
     import resource
     for kw, match in (({"seed": -1}, "seed must be from 0"), ({"budget": 2**64}, "budget must be from 1"),
                       ({"budget": 0}, "budget must be from 1"), ({"seed": 1.5}, "seed must be an integer")):
-        with pytest.raises(ValueError, match=match):
+        with pytest.raises(hwnas.HwnasError, match=match):
             host.strategy("random", "nb201", **kw)
     s = host.strategy("random", "nb201", seed=1, budget=10)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for n, match in ((-1, "ask: n must be from 0"), (10**9, "ask: n must be from 0 to 1048576"), ("3", "an integer")):
-        with pytest.raises(ValueError, match=match):
+        with pytest.raises(hwnas.HwnasError, match=match):
             s.ask(n)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000     # KB: nothing was allocated for 10^9
     assert len(s.ask(2)) == 2
+    assert len(s.ask(0)) == 0 and not s.exhausted
+
+
+def test_inputs_are_checked_never_coerced(host):
+    cm = host.cost_model("stm32f746", "nb201")
+    arch = host.arch("nb201", [1, 2, 3, 0, 1, 2])
+    for bad, match in (([[1.7, 2, 3, 0, 1, 2]], "must be integers, got 1.7"), ([[2**32 + 1, 2, 3, 0, 1, 2]], "outside int32"),
+                       ([[True] * 6], "must be integers"), ([[1, 2, 3]], "the space has 6 dims")):
+        with pytest.raises(hwnas.HwnasError, match=match):
+            cm.estimate(np.array(bad))
+    assert (cm.estimate(np.array([[1.0, 2, 3, 0, 1, 2]])) == cm.estimate([arch])).all()    # integral floats are fine
+    with pytest.raises(hwnas.HwnasError, match="arch 0 contains a NUL byte"):
+        cm.estimate([arch + "\0GARBAGE"])
+    with pytest.raises(hwnas.HwnasError, match="profile contains a NUL byte"):
+        host.cost_model("stm32f746\0evil", "nb201")
+    with pytest.raises(hwnas.HwnasError, match="genotype must be integers"):
+        host.arch("nb201", [1.5, 2, 3, 0, 1, 2])
+    with pytest.raises(ValueError):          # HwnasError is a ValueError
+        host.arch("nb201", [2**40, 2, 3, 0, 1, 2])
 
 
 def test_random_strategy_exhausts_a_small_space(host, tmp_path):
