@@ -147,7 +147,7 @@ struct GraphReader {
         guard shape[0] == 1 else {
             throw ONNXError("\(name): input '\(input.name)' has batch \(shape[0]); costs are per sample: export with batch 1")
         }
-        guard ONNXLimits.product(Array(shape.dropFirst())) != nil else {
+        guard CheckedSize.product(Array(shape.dropFirst()), atMost: ONNXLimits.maxElements) != nil else {
             throw ONNXError("\(name): input '\(input.name)' \(shape) holds more than 2^40 elements")
         }
         spatialDims = dims.count == 3 ? 1 : 2
@@ -700,7 +700,7 @@ struct GraphReader {
             let work = l.op == "linear" ? inp + [l.outShape.c]
                 : BuiltinOperators.convolutionOps.contains(l.op) ? out + [l.inShape.c / max(l.groups, 1), a.kernelH, a.kernelW]
                 : [max(l.outShape.c, l.inShape.c, a.hiddenC), l.inShape.h, l.inShape.w, max(a.kernelH, 1), max(a.kernelW, 1), 2]
-            guard let macs = ONNXLimits.product(work, cap: ONNXLimits.maxLayerMACs),
+            guard let macs = CheckedSize.product(work, atMost: ONNXLimits.maxLayerMACs),
                   case let (sum, o) = totalMACs.addingReportingOverflow(macs), !o, sum <= ONNXLimits.maxNetworkMACs else {
                 throw ONNXError("\(name): layer \(i) (\(l.op), node '\(l.cell)'): more multiply-accumulates than hwnas counts (2^52 per layer, 2^58 in all)")
             }

@@ -16,18 +16,6 @@ public enum ONNXLimits {
     /// The newest default-domain opset this reader knows (ONNX 1.23).
     public static let maxOpset: Int64 = 28
 
-    /// The product of sizes, nil past `cap` or on a negative factor.
-    public static func product(_ xs: [Int], cap: Int = maxElements) -> Int? {
-        var p = 1
-        for x in xs {
-            guard x >= 0 else { return nil }
-            let (r, o) = p.multipliedReportingOverflow(by: x)
-            guard !o, r <= cap else { return nil }
-            p = r
-        }
-        return p
-    }
-
     /// Opset in which each supported op appeared in the default domain
     /// (as hwnas reads it: Reshape with a shape input, HardSwish at all).
     static let sinceVersion: [String: Int64] = ["HardSwish": 14, "Reshape": 5]
@@ -65,8 +53,9 @@ extension ONNXTensor {
 
     /// The element count of a tensor's dims, checked.
     static func count(_ t: Onnx_TensorProto) throws -> Int {
-        guard let n = ONNXLimits.product(t.dims.map { $0 < 0 ? -1 : ($0 > Int64(ONNXLimits.maxDim) ? Int(ONNXLimits.maxElements) + 1 : Int($0)) }) else {
-            throw ONNXError("tensor '\(t.name)': dims \(t.dims) are negative or hold more than 2^40 elements")
+        guard t.dims.allSatisfy({ $0 <= Int64(ONNXLimits.maxDim) }),
+              let n = CheckedSize.product(t.dims.map { Int($0) }, atMost: ONNXLimits.maxElements) else {
+            throw ONNXError("tensor '\(t.name)': dims \(t.dims) are negative, above 2^31 - 1 or hold more than 2^40 elements")
         }
         return n
     }
@@ -215,7 +204,7 @@ extension GraphReader {
 
     /// A tensor shape whose element count hwnas can hold.
     func shape(_ k: Int, c: Int, h: Int, w: Int) throws -> TensorShape {
-        guard [c, h, w].allSatisfy({ $0 >= 1 && $0 <= ONNXLimits.maxDim }), ONNXLimits.product([c, h, w]) != nil else {
+        guard [c, h, w].allSatisfy({ $0 >= 1 && $0 <= ONNXLimits.maxDim }), CheckedSize.product([c, h, w], atMost: ONNXLimits.maxElements) != nil else {
             throw fail(k, "output \(c) x \(h) x \(w) is larger than hwnas counts (2^31 - 1 per dimension, 2^40 elements)")
         }
         return TensorShape(c: c, h: h, w: w)

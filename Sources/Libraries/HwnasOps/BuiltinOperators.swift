@@ -100,15 +100,12 @@ public struct BuiltinOperators: OperatorInference {
         let p = q.resolvedPadding
         let factors = [max(q.outC, q.inC, 1), max(q.inC, 1), max(q.expansion, 1), q.inH + p.top + p.bottom,
                        q.inW + p.left + p.right, max(q.kernelH, 1), max(q.kernelW, 1)]
-        var bound = 1
-        for f in factors {
-            let (r, o) = bound.multipliedReportingOverflow(by: f)
-            guard !o, r < 1 << 62 else {
-                throw OpError.invalidShape("\(q.op): input \(q.input), out_c \(q.outC), kernel \(q.kernelH)x\(q.kernelW) is too large to count")
-            }
-            bound = r
+        guard CheckedSize.product(factors, atMost: (1 << 62) - 1) != nil else {
+            throw OpError.invalidShape("\(q.op): input \(q.input), out_c \(q.outC), kernel \(q.kernelH)x\(q.kernelW) is too large to count")
         }
-        guard q.hiddenC == 0 || q.inC <= (1 << 61) / q.hiddenC else { throw OpError.invalidShape("\(q.op): hidden_c \(q.hiddenC) is too large to count") }
+        guard CheckedSize.product([2, q.inC, q.hiddenC], atMost: 1 << 62) != nil else {
+            throw OpError.invalidShape("\(q.op): hidden_c \(q.hiddenC) is too large to count")
+        }
     }
 
     /// Output height and width of the query's window (padding resolved).

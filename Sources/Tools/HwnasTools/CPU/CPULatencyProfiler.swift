@@ -137,9 +137,7 @@ public struct CPULatencyProfiler {
         let a: [Double] = sums.flatMap { s -> [Double] in [1, s] }
         let (x, _) = try LeastSquares.solve(a, rows: sums.count, cols: 2, medians, weights: medians.map { 1 / $0 })
         if x[0] >= 0, x[1] > 0 { return (x[0], x[1], nil) }
-        var num = 0.0, den = 0.0
-        for (s, m) in zip(sums, medians) { let w2 = 1 / (m * m); num += w2 * s * m; den += w2 * s * s }
-        let scale = num / den
+        let scale = try LeastSquares.solve(sums, rows: sums.count, cols: 1, medians, weights: medians.map { 1 / $0 }).x[0]
         guard scale > 0, scale.isFinite else { throw HwnasError("calibration failed: no positive scale fits the measured networks") }
         let crossing = x[1] > 0 ? String(format: " for networks under %.3g ms of table time", -x[0] / x[1]) : ""
         let warning = String(format: "calibration: the free fit (scale %.4f, constant %.4f ms) predicts negative latencies%@; "
