@@ -43,6 +43,7 @@ import torch
 import torch.nn.functional as F
 
 from . import supernet as sn
+from ._files import write_atomically
 from .host import space_options
 
 __all__ = ["ArchitecturePolicy", "CostLinearisation", "parse_target", "search"]
@@ -326,17 +327,6 @@ def search(args) -> Dict:
     return result
 
 
-def _write_atomically(path: str, text: str) -> None:
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    part = f"{path}.part-{os.getpid()}"
-    with open(part, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(part, path)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m hwnas.dnas", description=__doc__.split("\n")[0])
     ap.add_argument("--space", required=True)
@@ -380,7 +370,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     summary = {k: result[k] for k in ("arch", "target", "cost", "within_target", "inherited_test_accuracy")}
     if args.output:
         try:
-            _write_atomically(args.output, text + "\n")
+            os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+            write_atomically(args.output, (text + "\n").encode())
         except OSError as e:        # the search is not lost: the whole result goes to stdout instead
             print(text, flush=True)
             print(f"hwnas.dnas: --output {args.output}: {e.strerror or e}; the result is on stdout above", file=sys.stderr)

@@ -29,6 +29,7 @@ training samples (the shared weights' statistics fit no single subnet).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -43,6 +44,7 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from . import torch as hwnas_torch
+from ._files import write_atomically
 from .host import space_options
 from .ranks import spearman
 
@@ -447,9 +449,9 @@ def train(args) -> None:
                       {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), **accs,
                        "seconds": time.perf_counter() - t0}]}
         ck = record
-        tmp = args.output + ".tmp"
-        torch.save(record, tmp)
-        os.replace(tmp, args.output)       # a kill never leaves a half-written checkpoint
+        buffer = io.BytesIO()
+        torch.save(record, buffer)
+        write_atomically(args.output, buffer.getvalue())       # a kill never leaves a half-written checkpoint
     log(f"{args.output}: {args.epochs} epochs, {time.perf_counter() - t0:.0f} s this run")
 
 
@@ -593,15 +595,9 @@ def export_cmd(args) -> None:
             raise ValueError(f"hwnas export failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
         out_tmp = os.path.join(tmp, "out.onnx")
         hwnas_torch.save_onnx_weights(folded, graph, out_tmp)
-        _copy_atomically(out_tmp, args.output)        # a kill leaves no half-written file under the name
+        with open(out_tmp, "rb") as f:
+            write_atomically(args.output, f.read())   # a kill leaves no half-written file under the name
     print(json.dumps({"arch": args.arch, "output": args.output, "accuracy": acc}), flush=True)
-
-
-def _copy_atomically(src: str, dst: str) -> None:
-    import shutil
-    part = dst + ".part"
-    shutil.copyfile(src, part)
-    os.replace(part, dst)
 
 
 def main(argv=None) -> int:

@@ -29,6 +29,20 @@ os.environ.setdefault("HWNAS_HOME", REPO)
 sys.path.insert(0, os.path.join(REPO, "python"))
 
 
+def checkout_env():
+    """The environment for a child process that must import this checkout's package."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.join(REPO, "python") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_module(module, *args, timeout=900):
+    """`python -m module args...` with this checkout's package; output captured."""
+    import subprocess
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout,
+                          env=checkout_env())
+
+
 @pytest.fixture(scope="session")
 def hwnas_bin():
     return HWNAS_BIN

@@ -2,9 +2,7 @@
 architecture meets its target as `hwnas cost` prices it, a sweep of targets
 moves the cost monotonically, and bad input is one clear line."""
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ import pytest
 import torch
 
 import hwnas
+from conftest import run_module
 from hwnas.dnas import WINDOW, ArchitecturePolicy, CostLinearisation, derive_in_window, parse_target
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,23 +70,17 @@ def test_parse_target():
             parse_target(bad)
 
 
-def run(module, *args):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO / "python") + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=900, env=env)
-
-
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     ck = tmp_path_factory.mktemp("dnas") / "ck.pt"
-    p = run("hwnas.supernet", "train", *SPACE, "--dataset", "japanesevowels", "--epochs", "2", "--threads", "1",
+    p = run_module("hwnas.supernet", "train", *SPACE, "--dataset", "japanesevowels", "--epochs", "2", "--threads", "1",
             "--batch-size", "32", "--random", "1", "--output", str(ck), "--quiet")
     assert p.returncode == 0, p.stderr[-3000:]
     return ck
 
 
 def dnas(checkpoint, target, out, *extra):
-    return run("hwnas.dnas", *SPACE, "--dataset", "japanesevowels", "--profile", "stm32f746", "--target", target,
+    return run_module("hwnas.dnas", *SPACE, "--dataset", "japanesevowels", "--profile", "stm32f746", "--target", target,
                "--checkpoint", str(checkpoint), "--epochs", "2", "--batch-size", "32", "--threads", "1",
                "--derive-samples", "8", "--calibration", "200", "--output", str(out), "--quiet", *extra)
 
@@ -133,7 +126,7 @@ def test_dnas_refuses_bad_input_in_one_line(checkpoint, tmp_path):
     assert p.returncode == 1 and p.stderr.strip().splitlines()[-1].startswith("hwnas.dnas: --output /proc/no-such-dir/r.json")
     assert json.loads(p.stdout)["within_target"]
     # A supernet of another space.
-    p = run("hwnas.dnas", "--space", "micronas-1d", "--space-option", "input_channels=1", "--space-option", "length=40",
+    p = run_module("hwnas.dnas", "--space", "micronas-1d", "--space-option", "input_channels=1", "--space-option", "length=40",
             "--space-option", "classes=10", "--dataset", "mnist1d", "--profile", "stm32f746", "--target",
             "latency_ms=2", "--checkpoint", str(checkpoint), "--epochs", "1", "--quiet")
     assert p.returncode == 1 and p.stderr.strip().splitlines()[-1].endswith(

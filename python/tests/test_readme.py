@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import HWNAS_BIN, REPO
+from conftest import HWNAS_BIN, REPO, checkout_env
 
 BLOCKS = re.findall(r"```python\n(.*?)```", open(os.path.join(REPO, "python", "README.md")).read(), flags=re.S)
 
@@ -18,8 +18,7 @@ def test_readme_has_examples():
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_block_runs(index):
-    env = dict(os.environ)
+    env = checkout_env()
     env["PATH"] = os.path.dirname(os.path.realpath(HWNAS_BIN)) + os.pathsep + env.get("PATH", "")
-    env["PYTHONPATH"] = os.path.join(REPO, "python") + os.pathsep + env.get("PYTHONPATH", "")
     r = subprocess.run([sys.executable, "-c", BLOCKS[index]], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, f"block {index}:\n{BLOCKS[index]}\n--- stderr:\n{r.stderr}"

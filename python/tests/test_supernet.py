@@ -2,7 +2,6 @@
 architecture with weights shared by slicing; batch-norm recalibration; a
 tiny supernet trained and used as the evaluator of an `hwnas search`."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 import torch
 
 import hwnas
+from conftest import checkout_env, run_module
 import hwnas.torch as ht
 from hwnas.supernet import Subnet, Supernet, layer_slots, recalibrate_batch_norm
 
@@ -123,11 +123,8 @@ def test_batch_norm_recalibration_changes_the_output():
     assert torch.allclose(bn.running_mean, y.mean(dim=(0, 2, 3)), atol=1e-4)
 
 
-def run_supernet(*args, **kw):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO / "python") + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "hwnas.supernet", *args], capture_output=True, text=True,
-                          timeout=600, env=env, **kw)
+def run_supernet(*args):
+    return run_module("hwnas.supernet", *args, timeout=600)
 
 
 TINY = ["--space", "micronas-1d", "--space-option", "input_channels=12", "--space-option", "length=29",
@@ -148,8 +145,7 @@ def test_train_then_search_with_the_supernet_evaluator(tmp_path, hwnas_bin):
     assert p.returncode == 1 and "made with other settings (batch_size)" in p.stderr.splitlines()[-1], p.stderr
     # The search: every candidate answered with its inherited accuracy.
     out = tmp_path / "r.json"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    env = checkout_env()
     search = [hwnas_bin, "search", "--space", "micronas-1d", "--space-option", "input_channels=12",
               "--space-option", "length=29", "--space-option", "classes=9", "--profile", "stm32f746",
               "--constraint", "flash_kb<=256", "--evaluator", "supernet", "--evaluator-option", f"python={sys.executable}",
