@@ -35,6 +35,11 @@ let plugins: [PluginSpec] = [
                logic: ("HwnasPredictorSearch", "Search", ["HwnasStrategies", "HwnasTabular", "HwnasRanks", "CLapack"])),
     PluginSpec(product: "HwnasNSGA2", target: "HwnasNSGA2Plugin", path: "Plugins/nsga2", swift: true, deps: ["HwnasStrategies"],
                logic: ("HwnasNSGA2Search", "Search", ["HwnasStrategies"])),
+    PluginSpec(product: "HwnasDifferentialEvolution", target: "HwnasDifferentialEvolutionPlugin", path: "Plugins/differential-evolution", swift: true,
+               deps: ["HwnasStrategies"],
+               logic: ("HwnasDifferentialEvolutionSearch", "Search", ["HwnasStrategies"])),
+    PluginSpec(product: "HwnasAccelerator", target: "HwnasAcceleratorPlugin", path: "Plugins/accelerator-cost-model", swift: true,
+               logic: ("HwnasAcceleratorModel", "Model", [])),
     PluginSpec(product: "HwnasCPULUT", target: "HwnasCPULUTPlugin", path: "Plugins/cpu-lut", swift: true, deps: ["HwnasLUT"]),
     PluginSpec(product: "HwnasTrainingFree", target: "HwnasTrainingFreePlugin", path: "Plugins/training-free-evaluators", swift: true,
                deps: ["HwnasExecutor", "CLapack"]),
@@ -127,7 +132,7 @@ var targets: [Target] = [
 ].map { name, path in
     .testTarget(name: name, dependencies: ["HwnasTestSupport", "HwnasCore", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas",
                                            "HwnasStrategies", "HwnasONNX", "HwnasNB201", "HwnasPluginSupport",
-                                           "HwnasPredictorSearch", "HwnasLocalSearchAlgorithm", "HwnasNSGA2Search", "HwnasMCUModel"],
+                                           "HwnasPredictorSearch", "HwnasLocalSearchAlgorithm", "HwnasNSGA2Search", "HwnasDifferentialEvolutionSearch", "HwnasMCUModel", "HwnasAcceleratorModel"],
                 path: path)
 }
 var products: [Product] = [

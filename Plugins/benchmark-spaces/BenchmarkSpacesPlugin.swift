@@ -7,7 +7,9 @@ import HwnasPluginSupport
 private let plugin = PluginExport(spaces: [
     SpaceKind(PluginDescriptor(id: "nb201", name: "NAS-Bench-201 cell space",
                                description: "6 edges x 5 operations (15625 architectures), CIFAR-style network; options input_size, input_channels, classes",
-                               options: benchmarkSpaceOptions(classes: 10))) { o, _ in
+                               options: benchmarkSpaceOptions(classes: 10) + [
+                                   .string("dead_edges", "prune", choices: ["prune", "keep"],
+                                           "keep: compute every non-none edge as NAS-Bench-201's code does (how its devices were timed); prune: the deployed network")])) { o, _ in
         try NB201Space(options: o)
     },
     SpaceKind(PluginDescriptor(id: "fbnet", name: "FBNet layer-wise space",

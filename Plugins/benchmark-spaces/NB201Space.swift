@@ -44,8 +44,18 @@ final class NB201Space: SearchSpaceDefinition, @unchecked Sendable {
     static let cellLabels = (1...3).map { s in (1...cellsPerStage).map { "stage\(s).cell\($0)" } }
     static let reduceLabels = ["", "reduce1", "reduce2"]
 
+    /// `dead_edges=keep`: every non-none edge is computed, as NAS-Bench-201's
+    /// reference implementation runs the cell (and as the benchmark's
+    /// devices were timed); the default prunes what cannot reach the output.
+    let keepDeadEdges: Bool
+
     init(options: PluginOptions) throws {
-        self.options = try BenchmarkSpaceOptions(options, space: "nb201", classes: 10)
+        self.options = try BenchmarkSpaceOptions(options, space: "nb201", classes: 10, extraKeys: ["dead_edges"])
+        switch options["dead_edges"] ?? "prune" {
+        case "prune": keepDeadEdges = false
+        case "keep": keepDeadEdges = true
+        case let v: throw PluginError("space nb201: dead_edges must be prune or keep, got '\(v)'")
+        }
     }
 
     func format(_ g: UnsafeBufferPointer<Int32>) -> String { NB201Cell.format(g) }
@@ -99,6 +109,7 @@ final class NB201Space: SearchSpaceDefinition, @unchecked Sendable {
     }
 
     func cell(_ b: NetworkBuilder, _ x: Int32, _ g: [Int32]) throws -> Int32 {
+        if keepDeadEdges { return try referenceCell(b, x, g) }
         // Which nodes are identically zero, walking forwards.
         var zero = [false, true, true, true]
         for (e, (to, from)) in Self.edges.enumerated() where g[e] != Self.none && !zero[from] { zero[to] = false }
@@ -120,6 +131,27 @@ final class NB201Space: SearchSpaceDefinition, @unchecked Sendable {
             node[j] = sum
         }
         return node[3]!
+    }
+
+    /// The cell as NAS-Bench-201's code runs it: node j sums op(node i) over
+    /// every non-none edge, live or not; a node with only none edges is a
+    /// zero tensor, and edges leaving it still run (on zeros).
+    func referenceCell(_ b: NetworkBuilder, _ x: Int32, _ g: [Int32]) throws -> Int32 {
+        var node: [Int32?] = [x, nil, nil, nil]
+        for j in 1...3 {
+            var sum: Int32? = nil
+            for (e, (to, from)) in Self.edges.enumerated() where to == j && g[e] != Self.none {
+                let source = try node[from] ?? b.add(LayerSpec(CoreOps.zero, x))
+                node[from] = source
+                let t = try edge(b, source, g[e])
+                if let s = sum {
+                    var add = LayerSpec(CoreOps.add, s); add.input2 = t; add.inPlace = true
+                    sum = try b.add(add)
+                } else { sum = t }
+            }
+            node[j] = sum
+        }
+        return try node[3] ?? b.add(LayerSpec(CoreOps.zero, x))
     }
 
     func edge(_ b: NetworkBuilder, _ t: Int32, _ op: Int32) throws -> Int32 {

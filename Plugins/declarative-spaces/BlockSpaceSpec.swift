@@ -75,7 +75,7 @@ struct BlockSpaceSpec {
     let stages: [StageSpec]
     let head: HeadSpec
 
-    static let topKeys: Set<String> = ["name", "description", "plugin", "operator_set", "lut_features",
+    static let topKeys: Set<String> = ["name", "description", "plugin", "operator_set", "lut_features", HardwareDims.option,
                                        "input", "classes", "width", "round_channels", "stem", "stages", "head"]
     /// Options that may override the file (from --space-option).
     static let overrideKeys: Set<String> = ["classes", "input_channels", "resolution", "length", "round_channels"]

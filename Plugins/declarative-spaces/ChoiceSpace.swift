@@ -15,7 +15,7 @@ final class ChoiceSpace: SearchSpaceDefinition, @unchecked Sendable {
     var dimNames: [String] { format.dimNames }
     var choiceNames: [[String]] { format.choiceNames }
 
-    static let keys: Set<String> = ["name", "description", "plugin", "operator_set", "lut_features", "dims", "choices",
+    static let keys: Set<String> = ["name", "description", "plugin", "operator_set", "lut_features", HardwareDims.option, "dims", "choices",
                                     "choices_per_dim", "separator"]
 
     init(options: PluginOptions) throws {

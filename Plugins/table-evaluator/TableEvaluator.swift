@@ -1,5 +1,6 @@
 // Evaluator `table`: the objective read from a CSV by canonical arch string
-// (options file, key = arch, column, metric = accuracy). The tabular
+// (options file, key = arch, column, metric = accuracy); a co-design
+// space's candidate is looked up by its network part. The tabular
 // benchmarks (NAS-Bench-201) make searches reproducible and regret exact.
 import CHwnasABI
 import HwnasPluginSupport
@@ -18,8 +19,10 @@ final class TableEvaluator: CandidateEvaluator {
     }
 
     func evaluate(_ batch: CandidateBatch, report: @Sendable (Int, EvaluationResult) -> Void) throws -> [EvaluationResult] {
-        batch.archStrings.enumerated().map { i, a in
-            let r = values[a].map { EvaluationResult(status: .ok, metrics: [$0]) } ?? .failed(1)
+        // A co-design candidate's accuracy is its network's: the hardware
+        // part of its arch string is not in the table's keys.
+        (0..<batch.count).map { i in
+            let r = values[batch.networkArchString(i)].map { EvaluationResult(status: .ok, metrics: [$0]) } ?? .failed(1)
             report(i, r)
             return r
         }

@@ -117,4 +117,35 @@ import Testing
         #expect(r.status == 0, "\(r.err)")
         #expect(try TestSupport.readJSON("\(dir)/r.json")["profile"] as? String == "my-board")
     }
+
+    /// --soft: every evaluation records reward = accuracy x (latency/T)^w
+    /// beside its raw accuracy and latency; the best is the largest reward;
+    /// the hard constraint still screens; a :min first objective is refused.
+    @Test func softConstraintRewardsAndRanks() async throws {
+        let dir = TestSupport.tempDir("soft")
+        let out = "\(dir)/soft.json"
+        let r = try await search(["--profile", "raspi4", "--constraint", "latency_ms<=30", "--soft", "latency_ms<=10:alpha=-0.07,beta=-0.5",
+                                  "--strategy", "differential-evolution", "--budget", "40", "--seed", "5"], out: out)
+        #expect(r.status == 0, "\(r.err)")
+        let j = try TestSupport.readJSON(out)
+        #expect(j["soft_constraints"] as? [String] == ["latency_ms<=10:alpha=-0.07,beta=-0.5"])
+        let history = try #require(j["history"] as? [[String: Any]])
+        #expect(history.count == 40)
+        var bestReward = -Double.infinity
+        for h in history {
+            let acc = try #require(h["objective"] as? Double), lat = try #require((h["costs"] as? [String: Double])?["latency_ms"])
+            let reward = try #require(h["reward"] as? Double)
+            #expect(lat <= 30)
+            #expect(abs(reward - acc * pow(lat / 10, lat <= 10 ? -0.07 : -0.5)) < 1e-9 * max(1, reward))
+            bestReward = max(bestReward, reward)
+        }
+        let best = try #require(j["best"] as? [String: Any])
+        #expect(best["reward"] as? Double == bestReward)
+        #expect(r.out.contains("reward = "))
+        let bad = try await search(["--profile", "raspi4", "--objective", "latency_ms:min", "--soft", "latency_ms<=10:w=-0.07", "--budget", "5"],
+                                   out: "\(dir)/bad.json")
+        #expect(bad.status == 1 && bad.err.contains("--soft scales the first objective, which must be maximised"), "\(bad.err)")
+        let typo = try await search(["--profile", "raspi4", "--soft", "latncy_ms<=10:w=-0.07", "--budget", "5"], out: "\(dir)/typo.json")
+        #expect(typo.status == 1 && typo.err.contains("soft constraint latncy_ms<=10:w=-0.07: no evaluator or cost metric named 'latncy_ms'"), "\(typo.err)")
+    }
 }

@@ -8,6 +8,7 @@ import HwnasPluginSupport
 @testable import HwnasPredictorSearch
 @testable import HwnasLocalSearchAlgorithm
 @testable import HwnasNSGA2Search
+@testable import HwnasDifferentialEvolutionSearch
 import Testing
 
 @Suite(.serialized, .tags(.slow)) struct StrategyTests {
@@ -21,13 +22,14 @@ import Testing
         return try table.task(objective: objective, limits: [(device, table.quantile(device, q))])
     }
 
-    static let kinds = ["predictor", "local-search", "nsga2"]
+    static let kinds = ["predictor", "local-search", "nsga2", "differential-evolution"]
 
     static func make(_ kind: String, _ task: SimulatedTask, seed: UInt64, budget: Int) throws -> SearchAlgorithm {
         let setup = SearchSetup(space: NB201Table.space, seed: seed, budget: budget, oracle: task)
         switch kind {
         case "predictor": return PredictorSearch(setup)
         case "local-search": return LocalSearch(setup)
+        case "differential-evolution": return try DifferentialEvolution(setup)
         case "nsga2":
             var s = NSGA2Search.Settings(); s.costObjectives = ["raspi4_ms"]
             return try NSGA2Search(setup, settings: s)
@@ -85,6 +87,33 @@ import Testing
             try alg.tell(asked.map { task.evaluate($0) })
         }
         #expect(Set(proposed).isDisjoint(with: Set(before)))
+    }
+
+    /// DE's decoding is equal-width bins; its selection never makes a
+    /// population member worse (a trial replaces its target only when at
+    /// least as good), with results told in batches.
+    @Test func differentialEvolutionDecodesBinsAndNeverLosesFitness() throws {
+        #expect(DifferentialEvolution.decode(0, choices: 5) == 0)
+        #expect(DifferentialEvolution.decode(0.1999, choices: 5) == 0)
+        #expect(DifferentialEvolution.decode(0.2, choices: 5) == 1)
+        #expect(DifferentialEvolution.decode(0.99999, choices: 5) == 4)
+        #expect(DifferentialEvolution.decode(1, choices: 5) == 4)
+        let task = try Self.task()
+        let de = try DifferentialEvolution(SearchSetup(space: NB201Table.space, seed: 4, budget: 200, oracle: task))
+        var before: [Double] = []
+        for _ in 0..<40 {
+            let asked = try de.ask(maxCount: 5)
+            try de.tell(asked.map { task.evaluate($0) })
+            let now = de.population.map(\.fitness)
+            if before.count == now.count { #expect(zip(before, now).allSatisfy { $0 <= $1 }) }
+            before = now
+            for m in de.population { #expect(de.decode(m.vector) == m.genotype) }
+        }
+        #expect(de.population.count == 20)
+        #expect(throws: (any Error).self) {
+            var s = DifferentialEvolution.Settings(); s.populationSize = 3
+            _ = try DifferentialEvolution(SearchSetup(space: NB201Table.space, seed: 1, budget: 10, oracle: task), settings: s)
+        }
     }
 
     /// Mean regret over seeds at 60 evaluations: the predictor beats uniform

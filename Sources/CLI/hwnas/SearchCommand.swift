@@ -27,6 +27,8 @@ struct SearchCommand: ParsableCommand {
     var constraint: [String] = []
     @Option(help: "Objective METRIC:max|min (repeatable). Default: maximise the evaluator's metric.")
     var objective: [String] = []
+    @Option(help: "Soft constraint METRIC<=TARGET:w=W or :alpha=A,beta=B (repeatable; MnasNet's reward, e.g. latency_ms<=80:w=-0.07): the first objective is told as value x (metric/target)^w.")
+    var soft: [String] = []
     @OptionGroup var eval: EvaluatorOptions
     @Option(help: "Strategy plugin id.")
     var strategy = SearchDefaults.strategy
@@ -79,6 +81,7 @@ struct SearchCommand: ParsableCommand {
                                              strategy: strategy, evaluator: eval.evaluator)
             config.constraints = try constraint.map(Constraint.init(parsing:))
             config.objectives = try objective.map(Objective.init(parsing:))
+            config.softConstraints = try soft.map(SoftConstraint.init(parsing:))
             config.evaluator = eval.evaluator
             config.evaluatorOptions = try eval.resolved(registry)
             config.strategy = strategy

@@ -78,6 +78,7 @@ enum SearchOutputs {
             let costs = b.costs.sorted { $0.key < $1.key }.map { "\($0.key)=\(format($0.value))" }.joined(separator: " ")
             lines.append("best: \(b.arch)")
             lines.append("      \((r.objectives.first ?? "objective").split(separator: ":").first.map(String.init) ?? "objective") = \(format(b.objective))   \(costs)")
+            if let reward = b.reward { lines.append("      reward = \(format(reward)) under \((r.soft_constraints ?? []).joined(separator: ", "))") }
         } else {
             lines.append("no feasible architecture was evaluated successfully")
         }

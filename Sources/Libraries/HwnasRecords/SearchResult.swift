@@ -14,11 +14,14 @@ public struct EvaluationRecord: Codable, Sendable {
     public var metrics: [String: Double]       // everything the evaluator reported
     public var costs: [String: Double]
     public var replayed: Bool                  // answered from the journal
+    /// Under soft constraints: the first objective scaled by them (what the
+    /// strategy was told and what ranks the best); absent otherwise.
+    public var reward: Double?
 
     public init(step: Int, arch: String, genotype: [Int32], status: String, objective: Double?, objectives: [String: Double],
-                metrics: [String: Double], costs: [String: Double], replayed: Bool) {
+                metrics: [String: Double], costs: [String: Double], replayed: Bool, reward: Double? = nil) {
         self.step = step; self.arch = arch; self.genotype = genotype; self.status = status; self.objective = objective
-        self.objectives = objectives; self.metrics = metrics; self.costs = costs; self.replayed = replayed
+        self.objectives = objectives; self.metrics = metrics; self.costs = costs; self.replayed = replayed; self.reward = reward
     }
 }
 
@@ -27,9 +30,11 @@ public struct BestCandidate: Codable, Sendable {
     public var genotype: [Int32]
     public var objective: Double
     public var costs: [String: Double]
+    /// The reward under soft constraints (the raw objective and costs beside it).
+    public var reward: Double?
 
-    public init(arch: String, genotype: [Int32], objective: Double, costs: [String: Double]) {
-        self.arch = arch; self.genotype = genotype; self.objective = objective; self.costs = costs
+    public init(arch: String, genotype: [Int32], objective: Double, costs: [String: Double], reward: Double? = nil) {
+        self.arch = arch; self.genotype = genotype; self.objective = objective; self.costs = costs; self.reward = reward
     }
 }
 
@@ -56,6 +61,8 @@ public struct SearchResult: Codable, Sendable {
     public var evaluator: String
     public var objectives: [String]
     public var constraints: [String]
+    /// --soft constraints as given (absent without them).
+    public var soft_constraints: [String]?
     public var seed: UInt64
     public var budget: Int
     public var best: BestCandidate?
@@ -74,12 +81,13 @@ public struct SearchResult: Codable, Sendable {
     public var notes: [String]
 
     public init(space: String, profile: String, profile_path: String, profile_fingerprint: String, strategy: String,
-                evaluator: String, objectives: [String], constraints: [String], seed: UInt64, budget: Int, best: BestCandidate?,
+                evaluator: String, objectives: [String], constraints: [String], soft_constraints: [String]? = nil, seed: UInt64, budget: Int, best: BestCandidate?,
                 feasible: Bool, evaluations: Int, failed_evaluations: Int, replayed_evaluations: Int, infeasible_skipped: Int,
                 duplicates_skipped: Int, proposals: Int, stop_reason: String, wall_seconds: Double, strategy_seconds: Double,
                 history: [EvaluationRecord], pareto: ParetoSummary?, notes: [String]) {
         self.space = space; self.profile = profile; self.profile_path = profile_path; self.profile_fingerprint = profile_fingerprint
         self.strategy = strategy; self.evaluator = evaluator; self.objectives = objectives; self.constraints = constraints
+        self.soft_constraints = soft_constraints
         self.seed = seed; self.budget = budget; self.best = best; self.feasible = feasible; self.evaluations = evaluations
         self.failed_evaluations = failed_evaluations; self.replayed_evaluations = replayed_evaluations
         self.infeasible_skipped = infeasible_skipped; self.duplicates_skipped = duplicates_skipped; self.proposals = proposals

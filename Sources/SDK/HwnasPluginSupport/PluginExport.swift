@@ -126,9 +126,11 @@ public final class PluginExport: @unchecked Sendable {
     public init(strategies: [StrategyKind] = [], costModels: [CostModelKind] = [],
                 evaluators: [EvaluatorKind] = [], operatorSets: [OperatorSetKind] = [], spaces: [SpaceKind] = []) {
         self.strategies = strategies; self.costModels = costModels
-        self.evaluators = evaluators; self.operatorSets = operatorSets; self.spaces = spaces
+        self.evaluators = evaluators; self.operatorSets = operatorSets
+        // Every Swift space can be composed with hardware dims (co-design).
+        self.spaces = spaces.map { $0.withHardwareDims() }
         descriptors = [strategies.map(\.descriptor), costModels.map(\.descriptor), evaluators.map(\.descriptor),
-                       operatorSets.map(\.descriptor), spaces.map(\.descriptor)].map { $0.map(makeDescriptor) }
+                       operatorSets.map(\.descriptor), self.spaces.map(\.descriptor)].map { $0.map(makeDescriptor) }
         pthread_mutex_init(lock, nil)
         buildFactories()
     }

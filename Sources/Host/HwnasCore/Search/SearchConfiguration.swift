@@ -5,6 +5,9 @@ public struct SearchConfiguration: Sendable {
     public var constraints: [Constraint] = []
     /// Empty: maximise the evaluator's primary metric.
     public var objectives: [Objective] = []
+    /// MnasNet-style soft constraints: the first objective is told to the
+    /// strategy (and ranks the best) as a reward scaled by each.
+    public var softConstraints: [SoftConstraint] = []
     public var strategy: String
     public var strategyOptions: [String: String] = [:]
     public var evaluator: String

@@ -93,6 +93,7 @@ extension SearchRunner {
             if let prior = evaluated[g] {
                 round.outcomes[i] = HWNAS_OUTCOME_DUPLICATE; tally.duplicates += 1
                 round.objectiveRows[i] = objectives.map { o in prior.objectives[o.metric].map(o.oriented) ?? .nan }
+                if let r = prior.reward, !round.objectiveRows[i].isEmpty { round.objectiveRows[i][0] = r }
                 continue
             }
             if batchSeen.contains(g) { round.outcomes[i] = HWNAS_OUTCOME_DUPLICATE; tally.duplicates += 1; continue }
@@ -157,9 +158,13 @@ extension SearchRunner {
             let r = answers[i]!
             let g = round.canon[i]
             let objValues = objectiveValues(evaluatorMetrics: r.metrics, costRow: round.rows[i])
-            let ok = r.ok && objValues.allSatisfy(\.isFinite)
+            let reward = objValues.isEmpty ? nil : self.reward(objValues[0], evaluatorMetrics: r.metrics, costRow: round.rows[i])
+            let ok = r.ok && objValues.allSatisfy(\.isFinite) && (reward?.isFinite ?? true)
             round.outcomes[i] = ok ? HWNAS_OUTCOME_EVALUATED : HWNAS_OUTCOME_FAILED
-            if ok { round.objectiveRows[i] = zip(objs, objValues).map { $0.oriented($1) } }
+            if ok {
+                round.objectiveRows[i] = zip(objs, objValues).map { $0.oriented($1) }
+                if let reward { round.objectiveRows[i][0] = reward }
+            }
             if !ok { tally.failed += 1 }
             if r.replayed { tally.replayed += 1 }
             let rec = EvaluationRecord(
@@ -167,10 +172,10 @@ extension SearchRunner {
                 objective: ok ? objValues[0] : nil,
                 objectives: ok ? Dictionary(uniqueKeysWithValues: zip(objs.map(\.metric), objValues)) : [:],
                 metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, r.metrics).filter { $0.1.isFinite }),
-                costs: costs.named(round.rows[i]), replayed: r.replayed)
+                costs: costs.named(round.rows[i]), replayed: r.replayed, reward: ok ? reward : nil)
             evaluated[g] = rec
             tally.history.append(rec)
-            if ok, tally.best.map({ objs[0].oriented($0.objective!) < objs[0].oriented(objValues[0]) }) ?? true { tally.best = rec }
+            if ok, tally.best.map({ rank($0) < rank(rec) }) ?? true { tally.best = rec }
         }
         tally.idle = round.toEvaluate.isEmpty ? tally.idle + round.asked.count : 0
     }
@@ -198,9 +203,10 @@ extension SearchRunner {
         return SearchResult(
             space: config.space.name, profile: config.profile.name, profile_path: config.profile.path,
             profile_fingerprint: profileFingerprint, strategy: config.strategy, evaluator: config.evaluator,
-            objectives: objectives.map(\.description), constraints: config.constraints.map(\.description), seed: config.seed,
+            objectives: objectives.map(\.description), constraints: config.constraints.map(\.description),
+            soft_constraints: config.softConstraints.isEmpty ? nil : config.softConstraints.map(\.description), seed: config.seed,
             budget: config.budget,
-            best: best.map { BestCandidate(arch: $0.arch, genotype: $0.genotype, objective: $0.objective!, costs: $0.costs) },
+            best: best.map { BestCandidate(arch: $0.arch, genotype: $0.genotype, objective: $0.objective!, costs: $0.costs, reward: $0.reward) },
             feasible: best != nil, evaluations: t.history.count, failed_evaluations: t.failed, replayed_evaluations: t.replayed,
             infeasible_skipped: t.infeasible, duplicates_skipped: t.duplicates, proposals: t.proposals, stop_reason: t.stopReason,
             wall_seconds: Date().timeIntervalSince(start), strategy_seconds: t.strategySeconds, history: t.history,

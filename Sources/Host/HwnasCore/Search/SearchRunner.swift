@@ -16,6 +16,8 @@ public final class SearchRunner: @unchecked Sendable {
     /// The configured objectives, or the evaluator's primary metric maximised.
     let objectives: [Objective]
     let objectiveSources: [(fromEvaluator: Bool, index: Int)]
+    /// Where each soft constraint's metric comes from.
+    let softSources: [(fromEvaluator: Bool, index: Int)]
     /// The cost metrics' names as C strings (the strategy's context and every tell).
     let metricCNames: CStringArray
     let constraintIndex: [Int]
@@ -52,10 +54,18 @@ public final class SearchRunner: @unchecked Sendable {
         let objectives = config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
         self.objectives = objectives
         metricCNames = CStringArray(costs.metricNames)
-        objectiveSources = try objectives.map { o in
-            if let i = evaluator.metricNames.firstIndex(of: o.metric) { return (true, i) }
-            if let i = costs.metricNames.firstIndex(of: o.metric) { return (false, i) }
-            throw HwnasError("objective \(o): no evaluator or cost metric named '\(o.metric)' (evaluator: \(evaluator.metricNames.joined(separator: ", ")); costs: \(costs.metricNames.joined(separator: ", ")))")
+        func source(_ metric: String, of what: String) throws -> (fromEvaluator: Bool, index: Int) {
+            if let i = evaluator.metricNames.firstIndex(of: metric) { return (true, i) }
+            if let i = costs.metricNames.firstIndex(of: metric) { return (false, i) }
+            throw HwnasError("\(what): no evaluator or cost metric named '\(metric)' (evaluator: \(evaluator.metricNames.joined(separator: ", ")); costs: \(costs.metricNames.joined(separator: ", ")))")
+        }
+        objectiveSources = try objectives.map { try source($0.metric, of: "objective \($0)") }
+        softSources = try config.softConstraints.map { try source($0.metric, of: "soft constraint \($0)") }
+        if !config.softConstraints.isEmpty {
+            guard objectives[0].maximize else {
+                throw HwnasError("--soft scales the first objective, which must be maximised (got \(objectives[0])): put e.g. accuracy:max first")
+            }
+            notes.append("soft constraints \(config.softConstraints.map(\.description).joined(separator: ", ")): the strategy is told and the best is ranked by reward = \(objectives[0].metric) x product of (metric / target)^w")
         }
         if let p = config.journalPath {
             journal = try Journal(path: p, header: journalHeader(evaluatorDescriptor: ed), reuse: config.reuseJournal)
@@ -136,6 +146,20 @@ public final class SearchRunner: @unchecked Sendable {
     func objectiveValues(evaluatorMetrics: [Double], costRow: [Double]) -> [Double] {
         objectiveSources.map { $0.fromEvaluator ? evaluatorMetrics[$0.index] : costRow[$0.index] }
     }
+
+    /// The soft constraints' reward of a first-objective value; nil without
+    /// soft constraints, NaN when a metric it needs is missing or not positive.
+    func reward(_ value: Double, evaluatorMetrics: [Double], costRow: [Double]) -> Double? {
+        guard !softSources.isEmpty else { return nil }
+        let factors = zip(config.softConstraints, softSources).map { c, s in
+            c.factor(s.fromEvaluator ? evaluatorMetrics[s.index] : costRow[s.index])
+        }
+        return SoftConstraint.reward(value, factors: factors)
+    }
+
+    /// What ranks a successful evaluation: its reward under soft
+    /// constraints, else its first objective, larger is better.
+    func rank(_ r: EvaluationRecord) -> Double { r.reward ?? objectives[0].oriented(r.objective!) }
 
     private let journalLock = NSLock()
     /// The first journal write that failed: the search stops after the batch.
