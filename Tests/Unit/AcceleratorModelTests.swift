@@ -5,6 +5,7 @@ import HwnasTestSupport
 import Foundation
 import HwnasAcceleratorModel
 import HwnasCore
+import HwnasOps
 import HwnasTabular
 import HwnasTools
 import Testing
@@ -102,26 +103,33 @@ import Testing
     /// pruned, deployed networks no per-network cost can rank that column
     /// above 0.85).
     @Test func ranksNB201LikeHWNASBenchsEyeriss() throws {
-        let space = try TestSupport.space("nb201", options: ["dead_edges": "keep"])
-        let profile = try HardwareProfile.load(TestSupport.repoRoot + "/hardware-profiles/eyeriss-accelerator.yaml")
-        let costs = try HardwareCosts(profile: profile, space: space, cspace: CSearchSpace(space), registry: TestSupport.registry,
-                                      networks: try NetworkFactory(space: space, registry: TestSupport.registry))
-        let table = try CSVTable.read(TestSupport.nb201CSV)
-        let measured = try table.numericMap(key: "arch", value: "eyeriss_ms")
-        let genotypes = (0..<Int(space.size)).map(space.genotype(at:))
-        let rows = try costs.costs(genotypes)
-        let li = costs.metricNames.firstIndex(of: "latency_ms")!
-        var model: [Double] = [], truth: [Double] = []
-        for (g, row) in zip(genotypes, rows) {
-            truth.append(try #require(measured[space.canonical(g)]))
-            model.append(row[li])
+        let measured = try CSVTable.read(TestSupport.nb201CSV).numericMap(key: "arch", value: "eyeriss_ms")
+        /// A metric of every NB201 network under a profile, and the column in the same order.
+        func metric(_ name: String, profile: String, spaceOptions: [String: String]) throws -> (model: [Double], truth: [Double]) {
+            let space = try TestSupport.space("nb201", options: spaceOptions)
+            let costs = try HardwareCosts(profile: try HardwareProfile.load(TestSupport.repoRoot + "/hardware-profiles/\(profile).yaml"),
+                                          space: space, cspace: CSearchSpace(space), registry: TestSupport.registry,
+                                          networks: try NetworkFactory(space: space, registry: TestSupport.registry))
+            let genotypes = (0..<Int(space.size)).map(space.genotype(at:))
+            let i = try #require(costs.metricNames.firstIndex(of: name))
+            let rows = try costs.costs(genotypes)
+            return (rows.map { $0[i] }, try genotypes.map { try #require(measured[space.canonical($0)]) })
         }
-        let rho = RankCorrelation.spearman(model, truth)
-        let mape = zip(model, truth).map { abs($0 - $1) / $1 }.reduce(0, +) / Double(truth.count)
-        print("accelerator model vs eyeriss_ms over \(truth.count) NB201 networks: Spearman \(rho), MAPE \(mape)")
-        #expect(truth.count == 15_625)
+        let keep = try metric("latency_ms", profile: "eyeriss-accelerator", spaceOptions: ["dead_edges": "keep"])
+        let rho = RankCorrelation.spearman(keep.model, keep.truth)
+        let mape = zip(keep.model, keep.truth).map { abs($0 - $1) / $1 }.reduce(0, +) / Double(keep.truth.count)
+        let pruned = try metric("latency_ms", profile: "eyeriss-accelerator", spaceOptions: [:])
+        // Baselines from the same networks' IR.
+        let space = try TestSupport.space("nb201", options: ["dead_edges": "keep"])
+        let factory = try NetworkFactory(space: space, registry: TestSupport.registry)
+        let nets = try (0..<Int(space.size)).map { try factory.build(space.genotype(at: $0)).network }
+        let macs = (model: nets.map { Double($0.macs) }, truth: keep.truth), params = (model: nets.map { Double($0.params) }, truth: keep.truth)
+        print("accelerator model vs eyeriss_ms over \(keep.truth.count) NB201 networks: Spearman \(rho), MAPE \(mape); "
+              + "pruned networks \(RankCorrelation.spearman(pruned.model, pruned.truth)); MACs \(RankCorrelation.spearman(macs.model, macs.truth)); "
+              + "params \(RankCorrelation.spearman(params.model, params.truth))")
+        #expect(keep.truth.count == 15_625)
         #expect(rho >= 0.9)
-        #expect(model.allSatisfy { $0 > 0 && $0.isFinite })
+        #expect(keep.model.allSatisfy { $0 > 0 && $0.isFinite })
     }
 }
 
