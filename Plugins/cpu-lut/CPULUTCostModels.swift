@@ -73,8 +73,11 @@ final class CPULUTCostModel: CostModel {
 final class FeatureTableCostModel: CostModel {
     let metricNames: [String]
     let table: FeatureTable
+    /// Predictions are raised to it (a fitted table never prices <= 0).
+    let floor: Double
 
     init(space: SearchSpaceView, options: PluginOptions) throws {
+        floor = try options.double("floor", default: -Double.infinity)
         let file = try options.require("file")
         let name = options["features"] ?? "additive"
         guard let kind = FeatureSetKind(rawValue: name) else { throw PluginError("unknown feature set '\(name)'") }
@@ -86,7 +89,7 @@ final class FeatureTableCostModel: CostModel {
     }
 
     func estimate(_ batch: CandidateBatch) throws -> [[Double]] {
-        batch.genotypes.map { [table.predict($0)] }
+        batch.genotypes.map { [max(table.predict($0), floor)] }
     }
 }
 
@@ -100,7 +103,8 @@ nonisolated(unsafe) private let plugin = PluginExport(costModels: [
                                    description: "Latency from a table fitted by `hwnas lut fit` (options file, features, metric)",
                                    options: [.path("file", "the table written by `hwnas lut fit`"),
                                              .string("features", "additive", choices: FeatureSetKind.allCases.map(\.rawValue), "the feature set it was fitted on"),
-                                             .string("metric", "latency_ms", "the metric's name")])) { s, o, _ in
+                                             .string("metric", "latency_ms", "the metric's name"),
+                                             .double("floor", nil, 0...Double.greatestFiniteMagnitude, "predictions below it are raised to it (`hwnas profile fit` sets half the smallest measurement)")])) { s, o, _ in
         try FeatureTableCostModel(space: s, options: o)
     },
 ])

@@ -109,7 +109,7 @@ import Testing
             before = now
             for m in de.population { #expect(de.decode(m.vector) == m.genotype) }
         }
-        #expect(de.population.count == 20)
+        #expect(de.population.count == 10)
         #expect(throws: (any Error).self) {
             var s = DifferentialEvolution.Settings(); s.populationSize = 3
             _ = try DifferentialEvolution(SearchSetup(space: NB201Table.space, seed: 1, budget: 10, oracle: task), settings: s)

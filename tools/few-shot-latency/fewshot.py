@@ -1,8 +1,8 @@
 import numpy as np, sys, json
 from scipy.stats import spearmanr
 from scipy.optimize import nnls
-from data import *
-from src_fit import wls
+from data import DEV, load_nb201, load_fbnet, onehot, nb201_live
+
 LAMS=[0.0,1e-4,1e-3,1e-2,1e-1,1,10]
 
 def space(name):

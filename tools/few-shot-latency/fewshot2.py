@@ -1,7 +1,7 @@
-import numpy as np, sys, json, itertools
+import numpy as np, sys, json
 from scipy.stats import spearmanr
 from scipy.optimize import nnls
-from data import *
+from data import DEV
 from fewshot import space, select
 
 def wridge(Z,y,lam,w,pen=None):

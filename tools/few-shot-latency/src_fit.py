@@ -1,6 +1,6 @@
 import numpy as np
 from scipy.stats import spearmanr
-from data import *
+from data import DEV, load_nb201, load_fbnet, onehot, nb201_live
 def wls(X,y,rel=True):
     A=np.hstack([np.ones((len(X),1)),X]); w=1/y if rel else np.ones_like(y)
     c,*_=np.linalg.lstsq(A*w[:,None],y*w,rcond=1e-10); return c, A@c

@@ -4,11 +4,12 @@ import ArgumentParser
 import Foundation
 import HwnasCore
 import HwnasTools
+import HwnasLUT
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks: strategies' regret, and screening speed.",
-        subcommands: [Regret.self, Screening.self], defaultSubcommand: Regret.self)
+        subcommands: [Regret.self, Screening.self, FewShot.self], defaultSubcommand: Regret.self)
 }
 
 extension BenchCommand {
@@ -88,4 +89,42 @@ struct Regret: ParsableCommand {
         }
     }
 }
+}
+
+extension BenchCommand {
+    /// Leave-one-device-out fidelity of `hwnas profile sample` + `profile fit`.
+    struct FewShot: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "few-shot",
+            abstract: "How well a new device is priced from N timed networks: leave each device of a latency table out.",
+            discussion: """
+            Example:
+              hwnas bench few-shot --space nb201 --sources ../shared/benchmarks/nb201/nb201_hw.csv --counts 10,20 --seeds 3
+            """)
+        @OptionGroup var options: ProfileCommand.FewShotOptions
+        @Option(help: "Comma-separated numbers of measured networks.") var counts = "10"
+        @Option(help: "Seeds of the candidate pool per device and N (1...N).") var seeds = 3
+        @Option(help: "Comma-separated devices to leave out (default: every *_ms column).") var devices: String?
+        @Option(help: "How sources combine: nnls-counts or ridge (default: by feature set).") var mix: String?
+
+        func run() throws {
+            try reportingErrors {
+                let ns = try counts.split(separator: ",").map { t -> Int in
+                    guard let v = Int(t), (3...10_000).contains(v) else { throw HwnasError("--counts '\(t)': expected numbers in 3...10000") }
+                    return v
+                }
+                guard seeds >= 1 else { throw HwnasError("--seeds must be at least 1") }
+                let job = try options.job()
+                let m: FewShotMix? = try mix.map {
+                    guard let k = FewShotMix(rawValue: $0) else { throw HwnasError("--mix \($0): expected nnls-counts or ridge") }
+                    return k
+                }
+                let bench = FewShotBenchmark(space: job.space, sourcesPath: job.sourcesPath, features: job.features, mix: m)
+                let rows = try bench.run(devices: devices.map { $0.split(separator: ",").map(String.init) }, counts: ns,
+                                         seeds: (1...seeds).map(UInt64.init)) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+                print("\(job.space.name): leave one device out, N networks measured (D-optimal), \(seeds) seed(s); Spearman mean (lowest seed) / share within ±10 %, over all rows of the table\n")
+                print(FewShotBenchmark.markdown(rows), terminator: "")
+            }
+        }
+    }
 }

@@ -6,7 +6,8 @@ import HwnasTools
 
 struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "profile", abstract: "Measure hardware lookup tables.", subcommands: [CPU.self, GPU.self])
+        commandName: "profile", abstract: "Measure hardware lookup tables, or fit one for a new device from a few timings.",
+        subcommands: [CPU.self, GPU.self, Sample.self, Fit.self])
 
     /// What both subcommands take.
     struct Options: ParsableArguments {
