@@ -50,6 +50,13 @@ import Testing
         try "arch,latency_ms\n\(archs[0]),1\n\(archs[1]),0\n\(archs[2]),4\n".write(toFile: "\(dir)/zero.csv", atomically: true, encoding: .utf8)
         let zero = try await TestSupport.hwnasRun(["profile", "fit"] + common + ["--measured", "\(dir)/zero.csv", "--out", "\(dir)/x.yaml"])
         #expect(zero.status == 1 && zero.err.contains("no positive 'latency_ms'"), "\(zero.err)")
+        // The chosen networks exported for timing, with a map of files to archs.
+        let e = try await TestSupport.hwnasRun(["profile", "sample"] + common + ["--count", "3", "--export-dir", dir, "--format", "onnx"])
+        #expect(e.status == 0, "\(e.err)")
+        let map = try CSVTable.read("\(dir)/networks.csv")
+        #expect(map.rows.map { $0[0] } == ["net-01.onnx", "net-02.onnx", "net-03.onnx"])
+        #expect(map.rows.map { $0[1] } == Array(archs.prefix(3)), "the same seed chooses the same networks first")
+        for row in map.rows { #expect(FileManager.default.fileExists(atPath: "\(dir)/\(row[0])")) }
         let typo = try await TestSupport.hwnasRun(["profile", "sample", "--space", "nb201", "--sources", TestSupport.nb201CSV, "--exclude", "gold_ms"])
         #expect(typo.status == 1 && typo.err.contains("--exclude gold_ms: "), "\(typo.err)")
     }

@@ -7,6 +7,7 @@ import Foundation
 import HwnasCore
 import HwnasLUT
 import HwnasTools
+import HwnasTabular
 
 extension ProfileCommand {
     /// What both subcommands take.
@@ -44,6 +45,8 @@ extension ProfileCommand {
         @Option(help: "Networks to choose.") var count = 10
         @Option(help: "Seed of the candidate pool.") var seed: UInt64 = 1
         @Option(help: "Write the archs here (one per line) instead of stdout.") var out: String?
+        @Option(help: "Also export each chosen network into this folder (net-01.onnx, ...), to time on the device.") var exportDir: String?
+        @Option(help: "Format of --export-dir: onnx (float32, BN folded) or tflite (int8).") var format: ExportFormat = .onnx
 
         func validate() throws {
             guard (2...10_000).contains(count) else { throw ValidationError("--count must be in 2...10000, got \(count)") }
@@ -56,6 +59,24 @@ extension ProfileCommand {
                 let sources = try job.sources(reference: job.reference())
                 let chosen = sources.select(count: count, pool: job.pool(seed: seed))
                 let text = chosen.map(job.space.canonical).joined(separator: "\n") + "\n"
+                if let exportDir {
+                    var isDir: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: exportDir, isDirectory: &isDir), isDir.boolValue else {
+                        throw HwnasError("--export-dir \(exportDir): no such folder")
+                    }
+                    let registry = options.paths.registry()
+                    for (i, g) in chosen.enumerated() {
+                        let path = (exportDir as NSString).appendingPathComponent(String(format: "net-%02d.%@", i + 1, format.rawValue))
+                        let net = try NetworkExport.network(g, space: job.space, registry: registry)
+                        let arch = job.space.canonical(g)
+                        let data = try NetworkExport().data(net, format: format, name: job.space.name, about: ["space": job.space.name, "arch": arch])
+                        try OutputFile.write(data, to: path, flag: "--export-dir")
+                    }
+                    try OutputFile.write("file,arch\n" + chosen.enumerated().map { i, g in
+                        CSVTable.line([String(format: "net-%02d.%@", i + 1, format.rawValue), job.space.canonical(g)]).dropLast()
+                    }.joined(separator: "\n") + "\n", to: (exportDir as NSString).appendingPathComponent("networks.csv"), flag: "--export-dir")
+                    print("exported \(chosen.count) networks to \(exportDir) (networks.csv maps files to archs)")
+                }
                 if let out {
                     try OutputFile.write(text, to: out, flag: "--out")
                     print("wrote \(chosen.count) architectures to \(out) (learnt from \(sources.names.joined(separator: ", ")))")
