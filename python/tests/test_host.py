@@ -1,6 +1,7 @@
 """hwnas.Host (the host API through cffi) against the hwnas command: the same
 numbers, the same network IR, strategies' ask/tell, a Python strategy
 built into a plugin and run by `hwnas search`, errors as exceptions."""
+import itertools
 import json
 import math
 import os
@@ -69,7 +70,7 @@ def test_space_and_options(host):
 
 
 def test_strategy_ask_tell(host):
-    s = host.strategy("regularized-evolution", "nb201", seed=3, budget=40, options={"population": 8, "sample": 3})
+    s = host.strategy("regularized-evolution", "nb201", seed=3, budget=48, options={"population": 8, "sample": 3})
     seen = set()
     for _ in range(5):
         g = s.ask(8)
@@ -78,6 +79,24 @@ def test_strategy_ask_tell(host):
         s.tell(g, g.sum(axis=1).astype(float))     # larger is better: a known optimum
     later = s.ask(8)
     assert later.sum(axis=1).mean() > 12, "evolution should drift toward larger sums"
+
+
+def test_budget_ends_ask_and_tell_takes_only_what_was_asked(host):
+    s = host.strategy("random", "nb201", seed=2, budget=10)
+    g = s.ask(6)
+    assert len(g) == 6 and not s.exhausted
+    h = s.ask(50)
+    assert len(h) == 4                                 # the budget: 6 + 4 asked
+    assert len(s.ask(1)) == 0 and s.exhausted
+    asked = {tuple(x) for x in np.vstack([g, h])}
+    never = next(x for x in itertools.product(range(5), repeat=6) if x not in asked)
+    with pytest.raises(hwnas.HwnasError, match="was not asked by this strategy"):
+        s.tell(np.array([never]), [1.0])
+    with pytest.raises(hwnas.HwnasError, match="told already"):     # twice in one tell: refused whole
+        s.tell(np.vstack([h[:1], h[:1]]), [1.0, 1.0])
+    s.tell(np.vstack([g, h]), np.ones(10))             # the refused tells consumed nothing
+    with pytest.raises(hwnas.HwnasError, match="told already"):
+        s.tell(g[:1], [1.0])
 
 
 def test_out_of_range_integers_are_value_errors_naming_the_argument(host):

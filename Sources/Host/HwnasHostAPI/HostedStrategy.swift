@@ -12,11 +12,17 @@ public final class HostedStrategy: @unchecked Sendable {
     /// The strategy's context (its metric names go with every tell).
     private var context: StrategyContext?
     private var told = Set<[Int32]>()
+    /// The budget counts told results; asked-but-not-told ones are in
+    /// `outstanding` (by genotype as asked, with multiplicity).
+    private let budget: Int
+    private var outstanding: [[Int32]: Int] = [:]
+    private var toldCount = 0
 
     public init(registry: PluginRegistry, id: String, space: SearchSpace, seed: UInt64, budget: Int,
                 options: [String: String], costs: HardwareCosts?) throws {
         self.space = space
         self.costs = costs
+        self.budget = max(budget, 1)
         // Every candidate is feasible here (no constraints); metrics when there are costs.
         let context = StrategyContext(
             space: CSearchSpace(space), objectives: ["objective"], metricNames: costs?.metricNames ?? [], seed: seed,
@@ -35,10 +41,16 @@ public final class HostedStrategy: @unchecked Sendable {
 
     public var dims: Int { space.nDims }
 
-    /// Up to `max` genotypes; nil when the strategy has nothing left.
+    /// Up to `max` genotypes; nil when the strategy has nothing left or the
+    /// budget is spent (told plus asked and not yet told).
     public func ask(max: Int) throws -> [[Int32]]? {
         guard let s = strategy else { return nil }
-        return try s.ask(max: max, dims: space.nDims)
+        let remaining = budget - toldCount - outstanding.values.reduce(0, +)
+        guard remaining > 0 else { return nil }
+        guard max > 0 else { return [] }
+        let gs = try s.ask(max: min(max, remaining), dims: space.nDims)
+        for g in gs ?? [] { outstanding[g, default: 0] += 1 }
+        return gs
     }
 
     /// Results of asked genotypes: one objective each, larger is better, NaN for a failure.
@@ -48,6 +60,17 @@ public final class HostedStrategy: @unchecked Sendable {
             throw HwnasError("tell: \(genotypes.count) genotypes but \(objectives.count) objectives")
         }
         for g in genotypes { try space.validate(g) }
+        // Only what was asked, once: a result for anything else would teach
+        // the strategy about a candidate it never proposed.
+        var pending = outstanding
+        for g in genotypes {
+            guard let n = pending[g], n > 0 else {
+                throw HwnasError("tell: genotype \(g) was not asked by this strategy, or its result was told already")
+            }
+            pending[g] = n == 1 ? nil : n - 1
+        }
+        outstanding = pending
+        toldCount += genotypes.count
         let rows = try costs?.costs(genotypes) ?? []
         let m = costs?.metricNames.count ?? 0
         try s.tell(genotypes: genotypes.flatMap { $0 }, count: genotypes.count, dims: space.nDims,
