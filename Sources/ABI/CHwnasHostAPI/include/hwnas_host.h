@@ -104,11 +104,13 @@ hwnas_host_strategy *hwnas_host_strategy_open(hwnas_host_session *session, const
 void hwnas_host_strategy_close(hwnas_host_strategy *strategy);
 uint32_t hwnas_host_strategy_dims(const hwnas_host_strategy *strategy);
 /* Up to max_count genotypes into genotypes_out[max_count][dims], their
- * number into *count_out. Returns 1 when the strategy has nothing left. */
+ * number into *count_out. Returns 1 when the strategy has nothing left or
+ * the budget is spent (results told plus genotypes asked and not yet told). */
 int32_t hwnas_host_strategy_ask(hwnas_host_strategy *strategy, uint32_t max_count, int32_t *genotypes_out,
                                 uint32_t *count_out, char *error, uint32_t capacity);
 /* Results of asked genotypes[count][dims]: objectives[count], larger is
- * better, NaN for a failed evaluation. */
+ * better, NaN for a failed evaluation. Only genotypes this strategy asked
+ * and whose result was not told yet; otherwise -1 and nothing is told. */
 int32_t hwnas_host_strategy_tell(hwnas_host_strategy *strategy, uint32_t count, const int32_t *genotypes,
                                  const double *objectives, char *error, uint32_t capacity);
 
