@@ -13,6 +13,8 @@ import pytest
 import hwnas
 from hwnas.plugin import build_strategy
 
+from conftest import REPO
+
 
 def cli(hwnas_bin, *args, check=True):
     r = subprocess.run([hwnas_bin, *args], capture_output=True, text=True)
@@ -97,6 +99,28 @@ def test_budget_ends_ask_and_tell_takes_only_what_was_asked(host):
     s.tell(np.vstack([g, h]), np.ones(10))             # the refused tells consumed nothing
     with pytest.raises(hwnas.HwnasError, match="told already"):
         s.tell(g[:1], [1.0])
+
+
+def test_home_is_per_host_not_per_process(tmp_path):
+    """Two Hosts with homes holding different profiles of one name: the
+    second must not change what the first prices (it used to set
+    HWNAS_HOME for the whole process: 715.7 ms became 7157.2 ms)."""
+    base = open(os.path.join(REPO, "hardware-profiles", "stm32f746.yaml")).read()
+    for folder, clock in (("a", "216"), ("b", "21.6")):
+        (tmp_path / folder / "hardware-profiles").mkdir(parents=True)
+        (tmp_path / folder / "hardware-profiles" / "board.yaml").write_text(
+            base.replace("name: stm32f746", "name: board").replace("clock_mhz: 216", f"clock_mhz: {clock}"))
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+    env_before = os.environ.get("HWNAS_HOME")
+    first = hwnas.Host(home=str(tmp_path / "a"))
+    before = first.cost_model("board", "nb201").estimate([arch])
+    second = hwnas.Host(home=str(tmp_path / "b"))
+    other = second.cost_model("board", "nb201").estimate([arch])
+    after = first.cost_model("board", "nb201").estimate([arch])
+    assert (after == before).all()
+    latency = first.cost_model("board", "nb201").metric_names.index("latency_ms")
+    assert abs(other[0, latency] / before[0, latency] - 10) < 1e-6
+    assert os.environ.get("HWNAS_HOME") == env_before
 
 
 def test_out_of_range_integers_are_value_errors_naming_the_argument(host):

@@ -38,7 +38,7 @@ struct MeasureCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let registry = paths.registry()
-            let loaded = try profile.map(HardwareProfile.load)
+            let loaded = try profile.map { try HardwareProfile.load($0) }
             let nThreads = threads ?? loaded.flatMap { Int($0.provenance["threads"] ?? "") } ?? 1
             let rt = try (runtime ?? loaded.map(RuntimeChoice.init(profile:)) ?? .executor)
                 .make(device: device ?? loaded.map(DeviceChoice.init(profile:)) ?? .cpu, threads: nThreads)

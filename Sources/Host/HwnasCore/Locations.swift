@@ -9,11 +9,12 @@ public enum Locations {
         return ((exe as NSString).resolvingSymlinksInPath as NSString).deletingLastPathComponent
     }
 
-    /// Candidate folders named `name`: the current directory, HWNAS_HOME, and
-    /// every ancestor of the executable (finds the package root from .build/).
-    public static func dataDirectories(named name: String) -> [String] {
+    /// Candidate folders named `name`: the current directory, the home
+    /// (`home`, e.g. a host API session's, else HWNAS_HOME), and every
+    /// ancestor of the executable (finds the package root from .build/).
+    public static func dataDirectories(named name: String, home: String? = nil) -> [String] {
         var roots: [String] = [FileManager.default.currentDirectoryPath]
-        if let home = ProcessInfo.processInfo.environment["HWNAS_HOME"] { roots.insert(home, at: 0) }
+        if let home = home ?? ProcessInfo.processInfo.environment["HWNAS_HOME"] { roots.insert(home, at: 0) }
         var dir = executableDirectory
         while dir != "/" && !dir.isEmpty {
             roots.append(dir)
@@ -37,15 +38,15 @@ public enum Locations {
     }
 
     /// The first `stem`.yaml / .yml in the `folder` folders, in search order.
-    public static func yamlFile(_ stem: String, in folder: String) -> String? {
-        dataDirectories(named: folder).lazy.flatMap { dir in ["yaml", "yml"].map { (dir as NSString).appendingPathComponent("\(stem).\($0)") } }
+    public static func yamlFile(_ stem: String, in folder: String, home: String? = nil) -> String? {
+        dataDirectories(named: folder, home: home).lazy.flatMap { dir in ["yaml", "yml"].map { (dir as NSString).appendingPathComponent("\(stem).\($0)") } }
             .first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// The .yaml / .yml files of every `name` folder, in search order, each
     /// folder's sorted by file name (profiles, space files).
-    public static func yamlFiles(in name: String) -> [String] {
-        dataDirectories(named: name).flatMap { dir in
+    public static func yamlFiles(in name: String, home: String? = nil) -> [String] {
+        dataDirectories(named: name, home: home).flatMap { dir in
             ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
                 .map { (dir as NSString).appendingPathComponent($0) }

@@ -103,18 +103,21 @@ public func hwnas_host_free(_ text: UnsafeMutablePointer<CChar>?) { free(text) }
 public func hwnas_host_open(_ pluginPath: UnsafePointer<CChar>?, _ home: UnsafePointer<CChar>?,
                             _ error: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) -> OpaquePointer? {
     call(error, capacity, failure: nil) {
+        // The session's own home, never the process's environment: a second
+        // session with another home must not change the first one's profiles.
+        var sessionHome: String?
         if let home {
             let dir = String(cString: home)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
                 throw HwnasError("home '\(dir)' is not a folder")
             }
-            setenv("HWNAS_HOME", dir, 1)
-        } else if ProcessInfo.processInfo.environment["HWNAS_HOME"] == nil, let home = projectFolder() {
-            setenv("HWNAS_HOME", home, 1)
+            sessionHome = dir
+        } else {
+            sessionHome = ProcessInfo.processInfo.environment["HWNAS_HOME"] ?? projectFolder()
         }
         let extra = pluginPath.map { String(cString: $0).split(separator: ":").map(String.init).filter { !$0.isEmpty } } ?? []
-        return handOut(HostSession(pluginPaths: extra, libraryDirectory: libraryDirectory()))
+        return handOut(HostSession(pluginPaths: extra, libraryDirectory: libraryDirectory(), home: sessionHome))
     }
 }
 

@@ -10,8 +10,12 @@ final class HostSession {
     let registry: PluginRegistry
     let problems: UnsafeMutablePointer<CChar>
     private var spaces: [String: SearchSpace] = [:]
+    /// Where this session finds hardware-profiles/ and search-spaces/ by
+    /// name: its own, never the process's (two sessions may differ).
+    let home: String?
 
-    init(pluginPaths: [String], libraryDirectory: String?) {
+    init(pluginPaths: [String], libraryDirectory: String?, home: String?) {
+        self.home = home
         registry = PluginRegistry(paths: PluginRegistry.searchPath(extra: pluginPaths, builtIn: libraryDirectory))
         problems = strdup(registry.problems.map(\.description).joined(separator: "\n"))!
     }
@@ -23,7 +27,7 @@ final class HostSession {
     func space(_ name: String, options: [String: String]) throws -> SearchSpace {
         let key = name + "\u{1}" + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1}")
         if let s = spaces[key] { return s }
-        let s = try SpaceCatalog.load(name, registry: registry, overrides: options)
+        let s = try SpaceCatalog.load(name, registry: registry, overrides: options, home: home)
         spaces[key] = s
         return s
     }
@@ -34,7 +38,7 @@ final class HostSession {
     }
 
     func costs(profile: String, space s: SearchSpace) throws -> HardwareCosts {
-        let p = try HardwareProfile.load(profile)
+        let p = try HardwareProfile.load(profile, home: home)
         return try HardwareCosts(profile: p, space: s, cspace: CSearchSpace(s), registry: registry,
                                  networks: s.buildsNetworks ? try networks(s) : nil)
     }

@@ -77,9 +77,9 @@ public struct HardwareProfile: Sendable {
 
     /// Every profile file in the hardware-profiles folders (the first of a
     /// name wins; `shadowed` are the later ones it hides), with load errors.
-    public static func discover() -> (profiles: [HardwareProfile], shadowed: [HardwareProfile], problems: [String]) {
+    public static func discover(home: String? = nil) -> (profiles: [HardwareProfile], shadowed: [HardwareProfile], problems: [String]) {
         var out: [HardwareProfile] = [], hidden: [HardwareProfile] = [], problems: [String] = [], names = Set<String>()
-        for p in Locations.yamlFiles(in: "hardware-profiles") {
+        for p in Locations.yamlFiles(in: "hardware-profiles", home: home) {
             do {
                 let prof = try read(path: p)
                 if names.insert(prof.name).inserted { out.append(prof) } else { hidden.append(prof) }
@@ -88,13 +88,14 @@ public struct HardwareProfile: Sendable {
         return (out, hidden, problems)
     }
 
-    /// Finds a profile by path, file stem or `name:`.
-    public static func load(_ nameOrPath: String) throws -> HardwareProfile {
+    /// Finds a profile by path, file stem or `name:` (in `home`'s
+    /// hardware-profiles/ first when given, else HWNAS_HOME's).
+    public static func load(_ nameOrPath: String, home: String? = nil) throws -> HardwareProfile {
         if Locations.namesYAMLFile(nameOrPath) {
             return try read(path: nameOrPath)
         }
-        if let p = Locations.yamlFile(nameOrPath, in: "hardware-profiles") { return try read(path: p) }
-        let (all, _, bad) = discover()
+        if let p = Locations.yamlFile(nameOrPath, in: "hardware-profiles", home: home) { return try read(path: p) }
+        let (all, _, bad) = discover(home: home)
         if let hit = all.first(where: { $0.name == nameOrPath }) { return hit }
         let known = all.map(\.name).joined(separator: ", ")
         throw HwnasError("unknown hardware profile '\(nameOrPath)' (known: \(known.isEmpty ? "none" : known))"

@@ -5,18 +5,19 @@ import Foundation
 
 public enum SpaceCatalog {
     /// Loads `nameOrPath` with `overrides` (e.g. --space-option) over the file's options.
-    public static func load(_ nameOrPath: String, registry: PluginRegistry, overrides: [String: String] = [:]) throws -> SearchSpace {
+    public static func load(_ nameOrPath: String, registry: PluginRegistry, overrides: [String: String] = [:],
+                            home: String? = nil) throws -> SearchSpace {
         if Locations.namesYAMLFile(nameOrPath) {
             return try load(file: try SpaceFile.read(path: nameOrPath), registry: registry, overrides: overrides)
         }
-        if let p = Locations.yamlFile(nameOrPath, in: "search-spaces") {
+        if let p = Locations.yamlFile(nameOrPath, in: "search-spaces", home: home) {
             return try load(file: try SpaceFile.read(path: p), registry: registry, overrides: overrides)
         }
         if registry.ids(of: .searchSpace).contains(nameOrPath) {
             let (d, lib) = try registry.lookup(.searchSpace, nameOrPath)
             return try load(plugin: d, library: lib, options: overrides, source: "plugin \(d.id) (\(d.file))")
         }
-        let known = (discover().files.map(\.name) + registry.ids(of: .searchSpace)).uniqued()
+        let known = (discover(home: home).files.map(\.name) + registry.ids(of: .searchSpace)).uniqued()
         throw HwnasError("unknown search space '\(nameOrPath)' (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")); or give a .yaml path)")
     }
 
@@ -38,9 +39,9 @@ public enum SpaceCatalog {
     }
 
     /// Every space file in the search-spaces folders (the first of a name wins), with read errors.
-    public static func discover() -> (files: [SpaceFile], problems: [String]) {
+    public static func discover(home: String? = nil) -> (files: [SpaceFile], problems: [String]) {
         var out: [SpaceFile] = [], problems: [String] = [], names = Set<String>()
-        for p in Locations.yamlFiles(in: "search-spaces") {
+        for p in Locations.yamlFiles(in: "search-spaces", home: home) {
             do {
                 let s = try SpaceFile.read(path: p)
                 if names.insert(s.name).inserted { out.append(s) }
