@@ -80,9 +80,8 @@ final class FeatureTableCostModel: CostModel {
         floor = try options.double("floor", default: -Double.infinity)
         let file = try options.require("file")
         let name = options["features"] ?? "additive"
-        guard let kind = FeatureSetKind(rawValue: name) else { throw PluginError("unknown feature set '\(name)'") }
         do {
-            let f = try GenotypeFeatures(kind: kind, dimNames: space.dimNames, choiceNames: space.choiceNames)
+            let f = try GenotypeFeatures(kind: try FeatureSetKind(named: name), dimNames: space.dimNames, choiceNames: space.choiceNames)
             table = try FeatureTable.read(file, features: f)
         } catch let e as PluginError { throw e } catch { throw PluginError("\(error)") }
         metricNames = [options["metric"] ?? "latency_ms"]

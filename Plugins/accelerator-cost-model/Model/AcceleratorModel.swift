@@ -139,10 +139,10 @@ public enum AcceleratorModel {
     }
 
     public static func network(_ layers: [AcceleratorLayer], _ hw: AcceleratorConfig) -> NetworkCost {
-        var cycles = 0.0, energy = 0.0, dram = 0.0, macs = 0.0, compute = 0.0
+        var cycles = 0.0, energy = 0.0, dram = 0.0, macs = 0.0
         for l in layers {
             let c = layerCost(l, hw)
-            cycles += c.cycles; energy += c.energyPJ; dram += c.dramBytes; compute += c.computeCycles
+            cycles += c.cycles; energy += c.energyPJ; dram += c.dramBytes
             if l.kind == .conv { macs += Double(l.macs) }
         }
         return NetworkCost(latencyMs: cycles / (hw.clockMHz * 1e3), energyUJ: energy * 1e-6, dramKB: dram / 1024,

@@ -115,10 +115,7 @@ extension BenchCommand {
                 }
                 guard seeds >= 1 else { throw HwnasError("--seeds must be at least 1") }
                 let job = try options.job()
-                let m: FewShotMix? = try mix.map {
-                    guard let k = FewShotMix(rawValue: $0) else { throw HwnasError("--mix \($0): expected nnls-counts or ridge") }
-                    return k
-                }
+                let m = try mix.map(FewShotMix.init(named:))
                 let bench = FewShotBenchmark(space: job.space, sourcesPath: job.sourcesPath, features: job.features, mix: m)
                 let rows = try bench.run(devices: devices.map { $0.split(separator: ",").map(String.init) }, counts: ns,
                                          seeds: (1...seeds).map(UInt64.init)) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import HwnasCore
 import HwnasTabular
+import HwnasLUT
 import HwnasONNX
 
 struct PluginPathOptions: ParsableArguments {
@@ -34,7 +35,8 @@ func keyValues(_ items: [String], flag: String) throws -> [String: String] {
 /// validation errors, pass through to be reported by it.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch {
-        guard error is HwnasError || error is OutputFileError || error is PluginLoadError || error is CSVError || error is ONNXError else { throw error }
+        guard error is HwnasError || error is OutputFileError || error is PluginLoadError || error is CSVError || error is ONNXError
+                || error is LeastSquaresError else { throw error }
         FileHandle.standardError.write(Data("hwnas: error: \(oneLineMessage("\(error)"))\n".utf8))
         throw ExitCode(1)
     }

@@ -32,18 +32,12 @@ struct LutCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let s = try SpaceCatalog.load(space, registry: paths.registry())
-                let kind: FeatureSetKind? = try features.map {
-                    guard let k = FeatureSetKind(rawValue: $0) else {
-                        throw HwnasError("unknown feature set '\($0)' (known: \(FeatureSetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-                    }
-                    return k
-                }
+                let kind = try features.map(FeatureSetKind.init(named:))
                 guard let w = LutWeighting(rawValue: weighting) else { throw HwnasError("unknown weighting '\(weighting)' (relative, none)") }
                 guard holdout >= 0, holdout < 1 else { throw HwnasError("--holdout must be in [0, 1)") }
                 var columns = [column]
                 if column == "all" {
-                    let header = try String(contentsOfFile: measurements, encoding: .utf8).split(whereSeparator: \.isNewline).first ?? ""
-                    columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.hasSuffix("_ms") }
+                    columns = try LutFitJob.latencyColumns(of: measurements)
                     if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
                 } else if let out {
                     try OutputFile.check(out, flag: "--out")

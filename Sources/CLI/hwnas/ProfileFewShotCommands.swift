@@ -21,12 +21,7 @@ extension ProfileCommand {
 
         func job() throws -> FewShotJob {
             let s = try SpaceCatalog.load(space, registry: paths.registry())
-            let kind: FeatureSetKind? = try features.map {
-                guard let k = FeatureSetKind(rawValue: $0) else {
-                    throw HwnasError("--features \($0): unknown feature set (known: \(FeatureSetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                return k
-            }
+            let kind = try features.map(FeatureSetKind.init(named:))
             let excluded = Set((exclude ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
             return FewShotJob(space: s, sourcesPath: sources, exclude: excluded, features: kind)
         }
@@ -58,23 +53,22 @@ extension ProfileCommand {
                 let job = try options.job()
                 let sources = try job.sources(reference: job.reference())
                 let chosen = sources.select(count: count, pool: job.pool(seed: seed))
-                let text = chosen.map(job.space.canonical).joined(separator: "\n") + "\n"
+                let archs = chosen.map(job.space.canonical)
+                let text = archs.joined(separator: "\n") + "\n"
                 if let exportDir {
                     var isDir: ObjCBool = false
                     guard FileManager.default.fileExists(atPath: exportDir, isDirectory: &isDir), isDir.boolValue else {
                         throw HwnasError("--export-dir \(exportDir): no such folder")
                     }
                     let registry = options.paths.registry()
-                    for (i, g) in chosen.enumerated() {
-                        let path = (exportDir as NSString).appendingPathComponent(String(format: "net-%02d.%@", i + 1, format.rawValue))
+                    let files = chosen.indices.map { String(format: "net-%02d.%@", $0 + 1, format.rawValue) }
+                    for (g, (file, arch)) in zip(chosen, zip(files, archs)) {
                         let net = try NetworkExport.network(g, space: job.space, registry: registry)
-                        let arch = job.space.canonical(g)
                         let data = try NetworkExport().data(net, format: format, name: job.space.name, about: ["space": job.space.name, "arch": arch])
-                        try OutputFile.write(data, to: path, flag: "--export-dir")
+                        try OutputFile.write(data, to: (exportDir as NSString).appendingPathComponent(file), flag: "--export-dir")
                     }
-                    try OutputFile.write("file,arch\n" + chosen.enumerated().map { i, g in
-                        CSVTable.line([String(format: "net-%02d.%@", i + 1, format.rawValue), job.space.canonical(g)]).dropLast()
-                    }.joined(separator: "\n") + "\n", to: (exportDir as NSString).appendingPathComponent("networks.csv"), flag: "--export-dir")
+                    try OutputFile.write(CSVTable.line(["file", "arch"]) + zip(files, archs).map { CSVTable.line([$0, $1]) }.joined(),
+                                         to: (exportDir as NSString).appendingPathComponent("networks.csv"), flag: "--export-dir")
                     print("exported \(chosen.count) networks to \(exportDir) (networks.csv maps files to archs)")
                 }
                 if let out {
@@ -107,11 +101,7 @@ extension ProfileCommand {
             try reportingErrors {
                 try OutputFile.check(out, flag: "--out")
                 let job = try options.job()
-                let m: FewShotMix
-                if let mix {
-                    guard let k = FewShotMix(rawValue: mix) else { throw HwnasError("--mix \(mix): expected nnls-counts or ridge") }
-                    m = k
-                } else { m = .default(for: job.features) }
+                let m = try mix.map(FewShotMix.init(named:)) ?? .default(for: job.features)
                 let (genotypes, latencies, skipped) = try LutFitJob(space: job.space, measurements: measured, column: column).load()
                 if skipped > 0 { throw HwnasError("\(measured): \(skipped) row(s) have no positive '\(column)' value; remove them or time them") }
                 guard Set(genotypes.map(job.space.canonicalize)).count == genotypes.count else {

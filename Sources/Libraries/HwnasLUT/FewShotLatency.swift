@@ -89,6 +89,14 @@ public enum FewShotMix: String, Sendable, CaseIterable {
     /// negative weights).
     case ridge
 
+    /// The mix called `name` (--mix), or an error naming the known ones.
+    public init(named name: String) throws {
+        guard let m = FewShotMix(rawValue: name) else {
+            throw LeastSquaresError(description: "--mix \(name): expected \(Self.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        self = m
+    }
+
     /// The default for a feature set (by what the prototype measured).
     public static func `default`(for kind: FeatureSetKind) -> FewShotMix { kind == .nb201Live ? .nnlsCounts : .ridge }
 }

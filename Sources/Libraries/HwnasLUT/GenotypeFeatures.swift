@@ -13,6 +13,14 @@
 public enum FeatureSetKind: String, Sendable, CaseIterable {
     case additive
     case nb201Live = "nb201-live"
+
+    /// The set called `name`, or an error naming the known ones.
+    public init(named name: String) throws {
+        guard let k = FeatureSetKind(rawValue: name) else {
+            throw LeastSquaresError(description: "unknown feature set '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = k
+    }
 }
 
 public struct GenotypeFeatures: Sendable {

@@ -27,12 +27,16 @@ public struct FewShotBenchmark {
     }
 
     public func run(devices: [String]? = nil, counts: [Int], seeds: [UInt64], progress: (String) -> Void = { _ in }) throws -> [Row] {
-        let all = try FewShotJob(space: space, sourcesPath: sourcesPath, features: features).deviceColumns()
+        let everyDevice = FewShotJob(space: space, sourcesPath: sourcesPath, features: features)
+        let all = try everyDevice.deviceColumns()
+        // Each device's table is fitted once and serves as a source for
+        // every other held-out device.
+        let fitted = try everyDevice.fitTables(all)
+        let reference = everyDevice.reference()
         var rows: [Row] = []
         for device in devices ?? all {
             let job = FewShotJob(space: space, sourcesPath: sourcesPath, exclude: [device], features: features)
-            let reference = job.reference()
-            let sources = try job.sources(reference: reference)
+            let sources = try job.sources(reference: reference, fitted: fitted)
             let truth = try LutFitJob(space: space, measurements: sourcesPath, column: device).load()
             let index = Dictionary(truth.genotypes.enumerated().map { (space.canonicalize($1), $0) }, uniquingKeysWith: { a, _ in a })
             for count in counts {

@@ -20,8 +20,7 @@ public struct FewShotJob {
 
     /// The device columns of the sources file.
     public func deviceColumns() throws -> [String] {
-        let header = try String(contentsOfFile: sourcesPath, encoding: .utf8).split(whereSeparator: \.isNewline).first ?? ""
-        let all = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.hasSuffix("_ms") }
+        let all = try LutFitJob.latencyColumns(of: sourcesPath)
         if let unknown = exclude.first(where: { !all.contains($0) }) {
             throw HwnasError("--exclude \(unknown): \(sourcesPath) has no such column (its devices: \(all.joined(separator: ", ")))")
         }
@@ -49,25 +48,32 @@ public struct FewShotJob {
         return out
     }
 
-    /// One additive table per source device, fitted on all its rows.
-    public func sources(reference: [[Int32]]) throws -> FewShotSources {
+    /// One additive table per device column, fitted on all its rows.
+    public func fitTables(_ columns: [String]) throws -> [String: FeatureTable] {
+        var tables: [String: FeatureTable] = [:]
+        for c in columns {
+            tables[c] = try LutFitJob(space: space, measurements: sourcesPath, column: c, features: features, holdout: 0).run().result.fullTable
+        }
+        return tables
+    }
+
+    /// The source devices (every column less --exclude), their tables taken
+    /// from `fitted` when given (the benchmark fits each device once), else fitted.
+    public func sources(reference: [[Int32]], fitted: [String: FeatureTable]? = nil) throws -> FewShotSources {
         let columns = try deviceColumns().filter { !exclude.contains($0) }
         guard !columns.isEmpty else { throw HwnasError("\(sourcesPath): no source devices left (columns ending in _ms, less --exclude)") }
         let f = try GenotypeFeatures(kind: features, dimNames: space.dimNames, choiceNames: space.choices)
-        var tables: [FeatureTable] = []
-        for c in columns {
-            let job = LutFitJob(space: space, measurements: sourcesPath, column: c, features: features, holdout: 0)
-            tables.append(try job.run().result.fullTable)
-        }
-        return try FewShotSources(features: f, names: columns, tables: tables, reference: reference)
+        let tables = try fitted ?? fitTables(columns)
+        return try FewShotSources(features: f, names: columns, tables: try columns.map { c in
+            guard let t = tables[c] else { throw HwnasError("few-shot: no fitted table for \(c)") }
+            return t
+        }, reference: reference)
     }
 
     /// Writes PROFILE (.yaml) and its table (<stem>.csv) next to it.
     public func write(_ fit: FewShotFit, sources: FewShotSources, measured: String, count: Int, looMedian: Double, looWithin10: Double,
                       to profilePath: String, name: String?) throws {
-        let url = URL(fileURLWithPath: profilePath)
-        let stem = url.deletingPathExtension().lastPathComponent
-        let csvPath = url.deletingLastPathComponent().appendingPathComponent("\(stem).csv").path
+        let (stem, csvName, csvPath) = LutFitJob.tableFile(forProfile: profilePath)
         try OutputFile.write(fit.table.csv, to: csvPath, flag: "--out")
         let weights = zip(sources.names, fit.sourceWeights).map { "\($0): \(String(format: "%.4g", $1))" }.joined(separator: ", ")
         let y = """
@@ -90,7 +96,7 @@ public struct FewShotJob {
           loo_within10_pct: \(String(format: "%.1f", 100 * looWithin10))
         latency:
           model: lut-features
-          file: \(stem).csv
+          file: \(csvName)
           features: \(features.rawValue)
           metric: latency_ms
           floor: \(fit.floor)

@@ -30,6 +30,19 @@ public struct LutFitJob {
         space.lutFeatures.flatMap(FeatureSetKind.init(rawValue:)) ?? .additive
     }
 
+    /// The latency columns (names ending in _ms) of a measurements file.
+    public static func latencyColumns(of path: String) throws -> [String] {
+        let header = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).first ?? ""
+        return header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.hasSuffix("_ms") }
+    }
+
+    /// A written profile's name stem and its table's file name and path (<stem>.csv beside it).
+    public static func tableFile(forProfile profilePath: String) -> (stem: String, name: String, path: String) {
+        let url = URL(fileURLWithPath: profilePath)
+        let stem = url.deletingPathExtension().lastPathComponent
+        return (stem, "\(stem).csv", url.deletingLastPathComponent().appendingPathComponent("\(stem).csv").path)
+    }
+
     /// Genotypes and latencies of the rows with a positive value in `column`.
     public func load() throws -> (genotypes: [[Int32]], latencies: [Double], skipped: Int) {
         let t = try CSVTable.read(measurements)
@@ -72,10 +85,7 @@ public struct LutFitJob {
     /// shipped table is the one fitted on all rows; the held-out metrics in
     /// the provenance are those of the training-only fit.
     public func write(_ fit: LutFitResult, rows: Int, to profilePath: String, name: String? = nil) throws {
-        let url = URL(fileURLWithPath: profilePath)
-        let stem = url.deletingPathExtension().lastPathComponent
-        let csvName = "\(stem).csv"
-        let csvPath = url.deletingLastPathComponent().appendingPathComponent(csvName).path
+        let (stem, csvName, csvPath) = Self.tableFile(forProfile: profilePath)
         let additive = features == .additive
         try OutputFile.write(additive ? fit.fullTable.layerTableCSV : fit.fullTable.csv, to: csvPath, flag: "--out")
         let h = fit.holdout
