@@ -117,7 +117,7 @@ var targets: [Target] = [
     // The host API: hwnas's host driven from C or Python (cffi), header in
     // CHwnasHostAPI/include/hwnas_host.h, built as libhwnas_host.so.
     .target(name: "CHwnasHostAPI", path: "Sources/ABI/CHwnasHostAPI"),
-    .target(name: "HwnasHostAPI", dependencies: ["HwnasCore", "HwnasOps", "CHwnasHostAPI"], path: "Sources/Host/HwnasHostAPI"),
+    .target(name: "HwnasHostAPI", dependencies: ["HwnasCore", "HwnasOps", "HwnasTools", "CHwnasHostAPI"], path: "Sources/Host/HwnasHostAPI"),
     .executableTarget(name: "hwnas",
                       dependencies: ["HwnasCore", "HwnasIsolation", "HwnasTools", "HwnasTabular", "HwnasONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Sources/CLI/hwnas"),

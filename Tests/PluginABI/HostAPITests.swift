@@ -23,10 +23,20 @@ import Testing
         var got: [String: Double] = [:]
         for line in r.out.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0] != "asked", let v = Double(parts[1]) { got[String(parts[0])] = v }
+            guard parts.count == 2 else { continue }
+            let key = String(parts[0])
+            if key != "asked", key != "constrained_sram", !key.hasPrefix("search_"), let v = Double(parts[1]) { got[key] = v }
         }
         let want = try await TestSupport.costMetrics(["--space", "nb201", "--arch", arch, "--profile", "stm32f746"])
         #expect(got == want, "\(r.out)")
         #expect(r.out.contains("error space nb201: 'not an arch' is not an nb201 arch string") && r.out.contains("asked 4"), "\(r.out)")
+        // Version 2: constrained proposals are feasible; a search scored by
+        // a C function calls it per round with the round's candidates,
+        // records its failure reasons and names it; an unknown key is refused.
+        let sram = r.out.split(separator: "\n").filter { $0.hasPrefix("constrained_sram ") }.compactMap { Double($0.split(separator: " ")[1]) }
+        #expect(sram.count == 4 && sram.allSatisfy { $0 <= 100 }, "\(r.out)")
+        #expect(r.out.contains("search_calls 12\n") && r.out.contains("search_events 4\n"), "\(r.out)")
+        #expect(r.out.contains("search_has_reason 1") && r.out.contains("search_has_evaluator 1"), "\(r.out)")
+        #expect(r.out.contains("error search config: unknown key 'budgte'"), "\(r.out)")
     }
 }

@@ -3,11 +3,10 @@
 ships in this package).
 
 Where the library is looked for, in order: the HWNAS_HOST_LIB environment
-variable (a file), the folder of the `hwnas` command on PATH (it is built
-next to it), the repository's .build/{release,debug} when this package runs
-from a checkout, then the same in the current folder when it is an hwnas
-checkout (an installed package used from the repository root, as the
-README's commands are)."""
+variable (a file), the copy an installed wheel carries (hwnas/_bundle/lib,
+with the plugins, the Swift runtime, the profiles and spaces beside it), the
+repository's .build/{release,debug} when this package runs from a checkout,
+then the folder of the `hwnas` command on PATH (it is built next to it)."""
 import os
 import re
 import shutil
@@ -33,16 +32,13 @@ def candidates():
     if env:
         yield env
         return
-    exe = shutil.which("hwnas")
-    if exe:
-        yield os.path.join(os.path.dirname(os.path.realpath(exe)), LIBRARY)
+    yield os.path.join(HERE, "_bundle", "lib", LIBRARY)
     root = os.path.dirname(os.path.dirname(HERE))
     for config in ("release", "debug"):
         yield os.path.join(root, ".build", config, LIBRARY)
-    cwd = os.getcwd()
-    if os.path.isfile(os.path.join(cwd, "Sources", "ABI", "CHwnasHostAPI", "include", "hwnas_host.h")):
-        for config in ("release", "debug"):
-            yield os.path.join(cwd, ".build", config, LIBRARY)
+    exe = shutil.which("hwnas")
+    if exe:
+        yield os.path.join(os.path.dirname(os.path.realpath(exe)), LIBRARY)
 
 
 def load():
@@ -53,5 +49,6 @@ def load():
         if os.path.isfile(path):
             return ffi, ffi.dlopen(path), path
         tried.append(path)
-    raise OSError(f"hwnas: {LIBRARY} not found (tried {', '.join(tried)}); build it with `swift build` "
-                  "in the hwnas repository, or set HWNAS_HOST_LIB to its path")
+    raise OSError(f"hwnas: {LIBRARY} not found (tried {', '.join(tried)}); install the package with "
+                  "`pip install ./python` from an hwnas checkout (it builds and carries the library), "
+                  "or set HWNAS_HOST_LIB to its path")

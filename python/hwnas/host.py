@@ -88,6 +88,18 @@ def _genotypes(name, values, dims=None):
     return g
 
 
+def _string_list(name, values):
+    """A list of strings (one string alone is a list of one), NUL-free."""
+    if isinstance(values, str):
+        values = [values]
+    out = []
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            raise HwnasError(f"{name}[{i}] must be a string, got {v!r}")
+        out.append(_no_nul(f"{name}[{i}]", v))
+    return out
+
+
 def _text(s, name="a string"):
     return None if s is None else _no_nul(name, str(s)).encode()
 
@@ -147,6 +159,7 @@ class Host(_Handle):
 
     def __init__(self, plugin_path=None, home=None):
         self._c = _Caller()
+        self._session_lock = threading.Lock()   # a session is used by one thread at a time
         if isinstance(plugin_path, (list, tuple)):
             plugin_path = ":".join(map(str, plugin_path))
         self._raw = self._c.call("hwnas_host_open", _text(plugin_path, "plugin_path"), _text(home, "home"), failed=lambda r: r == self._c.ffi.NULL)
@@ -183,8 +196,18 @@ class Host(_Handle):
     def cost_model(self, profile, space, space_options=None):
         return CostModel(self, profile, space, space_options)
 
-    def strategy(self, id, space, seed=1, budget=100, options=None, space_options=None, profile=None):
-        return Strategy(self, id, space, seed, budget, options, space_options, profile)
+    def strategy(self, id, space, seed=1, budget=100, options=None, space_options=None, profile=None,
+                 constraints=None, objectives=None):
+        """A strategy plugin, ask/tell. With `profile` and `constraints`
+        (e.g. ["peak_sram_kb<=256"]) ask returns only proposals that satisfy
+        them, as `hwnas search` screens; `objectives` (e.g. ["accuracy:max",
+        "latency_ms:min"]) for multi-objective strategies."""
+        return Strategy(self, id, space, seed, budget, options, space_options, profile, constraints, objectives)
+
+    def search(self, **kwargs):
+        """hwnas.search with this Host's plugins and profiles (see hwnas.search)."""
+        from .search import run
+        return run(self, **kwargs)
 
 
 class CostModel(_Handle):
@@ -227,22 +250,44 @@ class CostModel(_Handle):
 
 
 class Strategy(_Handle):
-    """A strategy plugin, ask/tell: ask(n) -> int32 genotypes [k, dims]
-    (k == 0 and .exhausted once it has nothing left); tell(genotypes,
-    objectives) with one objective per genotype, larger is better, NaN for
-    a failed evaluation."""
+    """A strategy plugin, ask/tell, screened as `hwnas search` screens.
+
+    ask(n) -> int32 genotypes [k, dims] (k == 0 and .exhausted once it has
+    nothing left or the budget is spent). With a profile and constraints
+    only feasible proposals come out (the others are told to the strategy as
+    infeasible), never one already told or outstanding.
+
+    tell(genotypes, values): per genotype a value for each of .objectives
+    (an [n] array for one, [n, k] for k), in their own units: the host
+    orients them (":min" is told negated). Objectives the profile reports
+    (e.g. "latency_ms:min") may be left out, [n, k - those], and are filled
+    from the profile. NaN in a row: a failed evaluation."""
 
     #: The most genotypes one ask() returns (its buffer is allocated first).
     MAX_ASK = 1 << 20
 
-    def __init__(self, host, id, space, seed, budget, options, space_options, profile):
+    def __init__(self, host, id, space, seed, budget, options, space_options, profile, constraints=None, objectives=None):
         self._host, self._c = host, host._c
         seed = _integer("seed", seed, 0, 2**64 - 1)
         budget = _integer("budget", budget, 1, 2**32 - 1)
-        self._raw = self._c.call("hwnas_host_strategy_open", host._raw, _text(id, "id"), _text(space, "space"), _options(space_options),
-                                 int(seed), int(budget), _options(options), _text(profile, "profile"),
+        config = {"strategy": _no_nul("id", str(id)), "space": _no_nul("space", str(space)), "seed": seed, "budget": budget}
+        if space_options:
+            config["space_options"] = json.loads(_options(space_options))
+        if options:
+            config["strategy_options"] = json.loads(_options(options))
+        if profile is not None:
+            config["profile"] = _no_nul("profile", str(profile))
+        for key, value in (("constraints", constraints), ("objectives", objectives)):
+            if value is not None:
+                config[key] = _string_list(key, value)
+        self._raw = self._c.call("hwnas_host_strategy_open_with", host._raw, json.dumps(config).encode(),
                                  failed=lambda r: r == self._c.ffi.NULL)
-        self.dims = self._c.lib.hwnas_host_strategy_dims(self._raw)
+        lib = self._c.lib
+        self.dims = lib.hwnas_host_strategy_dims(self._raw)
+        self.objectives = [self._c.ffi.string(lib.hwnas_host_strategy_objective(self._raw, i)).decode()
+                           for i in range(lib.hwnas_host_strategy_objective_count(self._raw))]
+        # How many values a row needs when the profile fills its own metrics.
+        self._user_objectives = lib.hwnas_host_strategy_user_objective_count(self._raw)
         self.exhausted = False
 
     _close_fn = "hwnas_host_strategy_close"
@@ -258,10 +303,22 @@ class Strategy(_Handle):
         self.exhausted = r == 1
         return out[:count[0]]
 
-    def tell(self, genotypes, objectives):
+    def tell(self, genotypes, values):
         g = _genotypes("tell: genotypes", genotypes, self.dims).reshape(-1, self.dims)
-        o = np.ascontiguousarray(objectives, dtype=np.float64).ravel()
-        if len(o) != len(g):
-            raise HwnasError(f"tell: {len(g)} genotypes but {len(o)} objectives")
-        self._c.call("hwnas_host_strategy_tell", self._raw, len(g), self._c.ffi.cast("const int32_t *", g.ctypes.data),
-                     self._c.ffi.cast("const double *", o.ctypes.data), failed=lambda r: r != 0)
+        v = np.asarray(values, dtype=np.float64)
+        if v.ndim == 0 or v.ndim > 2:
+            raise HwnasError(f"tell: values must be [n] or [n, k], got shape {v.shape}")
+        if v.ndim == 1 and len(g) == 1 and len(v) > 1:
+            v = v.reshape(1, -1)       # one genotype's values
+        if v.ndim == 1:
+            if 1 not in (len(self.objectives), self._user_objectives):
+                raise HwnasError(f"tell: {len(v)} values for {len(g)} genotypes, but the objectives are "
+                                 f"{', '.join(self.objectives)}: give [n, {len(self.objectives)}]"
+                                 + (f" or [n, {self._user_objectives}] (the profile fills its metrics)"
+                                    if self._user_objectives != len(self.objectives) else ""))
+            v = v.reshape(-1, 1)
+        if v.shape[0] != len(g):
+            raise HwnasError(f"tell: {len(g)} genotypes but {v.shape[0]} rows of values")
+        v = np.ascontiguousarray(v)
+        self._c.call("hwnas_host_strategy_tell_values", self._raw, len(g), self._c.ffi.cast("const int32_t *", g.ctypes.data),
+                     self._c.ffi.cast("const double *", v.ctypes.data), v.shape[1], failed=lambda r: r != 0)

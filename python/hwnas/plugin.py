@@ -236,10 +236,14 @@ def hwnas_py_destroy(handle):
 
 
 def include_dir():
-    """hwnas's plugin headers: HWNAS_INCLUDE, or the repository this package runs from."""
+    """hwnas's plugin headers: HWNAS_INCLUDE, the copy an installed wheel
+    carries (hwnas/_bundle/include), or the repository this package runs from."""
     env = os.environ.get("HWNAS_INCLUDE")
     if env:
         return env
+    shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bundle", "include")
+    if os.path.isfile(os.path.join(shipped, "hwnas", "plugin.h")):
+        return shipped
     from . import _native
     for lib in _native.candidates():
         d = os.path.dirname(os.path.realpath(lib)) if os.path.exists(lib) else os.path.dirname(lib)

@@ -185,7 +185,7 @@ def test_errors_raise_and_the_interpreter_survives(host, bad, match):
 
 
 def test_python_strategy_runs_in_hwnas_search(hwnas_bin, repo, tmp_path):
-    lib = build_strategy(os.path.join(repo, "python", "examples", "mutation_strategy.py"), "MutationStrategy",
+    lib = build_strategy(os.path.join(repo, "python", "hwnas", "examples", "mutation_strategy.py"), "MutationStrategy",
                          id="py-mutation", output=str(tmp_path / "libpymutation.so"), workdir=str(tmp_path / "build"))
     out = tmp_path / "r.json"
     cli(hwnas_bin, "search", "--plugin-path", lib, "--strategy", "py-mutation", "--strategy-option", "warmup=4",

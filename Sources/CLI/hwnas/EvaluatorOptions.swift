@@ -15,16 +15,10 @@ struct EvaluatorOptions: ParsableArguments {
         guard parallel >= 1, parallel <= 4096 else { throw ValidationError("--parallel must be in 1...4096") }
     }
 
-    /// The evaluator's options as given, plus `parallel` when the evaluator
-    /// declares that option (or declares none, as a 1.0 plugin) and the user
-    /// did not set it directly. Nothing else is filled in: the plugin's
-    /// declared defaults apply, and the host checks every key.
+    /// The evaluator's options as given, plus `parallel` where the evaluator
+    /// takes it (SearchConfiguration.evaluatorOptions).
     func resolved(_ registry: PluginRegistry) throws -> [String: String] {
-        var o = try keyValues(evaluatorOptions, flag: "--evaluator-option")
-        if parallel > 1 && o["parallel"] == nil {
-            let declared = (try? registry.lookup(.evaluator, evaluator))?.0.options
-            if declared == nil || declared!.contains(where: { $0.key == "parallel" }) { o["parallel"] = String(parallel) }
-        }
-        return o
+        SearchConfiguration.evaluatorOptions(try keyValues(evaluatorOptions, flag: "--evaluator-option"), evaluator: evaluator,
+                                             parallel: parallel, registry: registry)
     }
 }

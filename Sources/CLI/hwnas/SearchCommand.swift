@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import HwnasCore
 import HwnasIsolation
+import HwnasTools
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -107,9 +108,9 @@ struct SearchCommand: ParsableCommand {
             }
             var r = try runner.run()
             printer.finish()
-            r.pareto = try SearchOutputs.pareto(result: r, objectives: config.objectives, constraints: config.constraints)
+            r.pareto = try SearchFigures.pareto(result: r, objectives: config.objectives, constraints: config.constraints)
             if let output { try r.write(to: output) }
-            if let plot { try SearchOutputs.plot(result: r, config: config, path: plot) }
+            if let plot { try SearchFigures.plot(result: r, config: config, path: plot) }
             return (r, config.space, registry)
         }
         SearchOutputs.printSummary(result, output: output, plot: plot)

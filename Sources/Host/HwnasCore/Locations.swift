@@ -9,12 +9,14 @@ public enum Locations {
         return ((exe as NSString).resolvingSymlinksInPath as NSString).deletingLastPathComponent
     }
 
-    /// Candidate folders named `name`: the current directory, the home
-    /// (`home`, e.g. a host API session's, else HWNAS_HOME), and every
-    /// ancestor of the executable (finds the package root from .build/).
+    /// Candidate folders named `name`: the home (`home`, e.g. a host API
+    /// session's, else HWNAS_HOME; ':'-separated folders, searched in
+    /// order), the current directory, and every ancestor of the executable
+    /// (finds the package root from .build/).
     public static func dataDirectories(named name: String, home: String? = nil) -> [String] {
-        var roots: [String] = [FileManager.default.currentDirectoryPath]
-        if let home = home ?? ProcessInfo.processInfo.environment["HWNAS_HOME"] { roots.insert(home, at: 0) }
+        var roots: [String] = (home ?? ProcessInfo.processInfo.environment["HWNAS_HOME"] ?? "")
+            .split(separator: ":").map(String.init)
+        roots.append(FileManager.default.currentDirectoryPath)
         var dir = executableDirectory
         while dir != "/" && !dir.isEmpty {
             roots.append(dir)

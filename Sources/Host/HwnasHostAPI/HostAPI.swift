@@ -94,7 +94,7 @@ private func projectFolder() -> String? {
 // MARK: session
 
 @_cdecl("hwnas_host_api_version")
-public func hwnas_host_api_version() -> UInt32 { 1 }
+public func hwnas_host_api_version() -> UInt32 { 2 }
 
 @_cdecl("hwnas_host_free")
 public func hwnas_host_free(_ text: UnsafeMutablePointer<CChar>?) { free(text) }
@@ -105,17 +105,22 @@ public func hwnas_host_open(_ pluginPath: UnsafePointer<CChar>?, _ home: UnsafeP
     call(error, capacity, failure: nil) {
         // The session's own home, never the process's environment: a second
         // session with another home must not change the first one's profiles.
-        var sessionHome: String?
+        // The user's folders are added to the shipped ones (the project or
+        // installed package this library belongs to), never replace them.
+        var homes: [String] = []
         if let home {
-            let dir = String(cString: home)
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-                throw HwnasError("home '\(dir)' is not a folder")
+            for dir in String(cString: home).split(separator: ":").map(String.init) {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                    throw HwnasError("home '\(dir)' is not a folder")
+                }
+                homes.append(dir)
             }
-            sessionHome = dir
-        } else {
-            sessionHome = ProcessInfo.processInfo.environment["HWNAS_HOME"] ?? projectFolder()
+        } else if let env = ProcessInfo.processInfo.environment["HWNAS_HOME"] {
+            homes.append(env)
         }
+        if let shipped = projectFolder() { homes.append(shipped) }
+        let sessionHome = homes.isEmpty ? nil : homes.joined(separator: ":")
         let extra = pluginPath.map { String(cString: $0).split(separator: ":").map(String.init).filter { !$0.isEmpty } } ?? []
         return handOut(HostSession(pluginPaths: extra, libraryDirectory: libraryDirectory(), home: sessionHome))
     }
@@ -285,5 +290,63 @@ public func hwnas_host_strategy_tell(_ st: OpaquePointer?, _ count: UInt32, _ ge
         guard count == 0 || objectives != nil else { throw HwnasError("objectives is NULL") }
         try st.tell(genotypes: try genotypeRows(genotypes, count, st.dims), objectives: (0..<Int(count)).map { objectives![$0] })
         return 0
+    }
+}
+
+@_cdecl("hwnas_host_strategy_open_with")
+public func hwnas_host_strategy_open_with(_ s: OpaquePointer?, _ configJSON: UnsafePointer<CChar>?,
+                                          _ error: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) -> OpaquePointer? {
+    call(error, capacity, failure: nil) {
+        let session = try session(s)
+        let c = try ConfigObject(try string(configJSON, "config"), what: "strategy config",
+                                 known: ["strategy", "space", "space_options", "seed", "budget", "strategy_options", "profile",
+                                         "constraints", "objectives"])
+        let sp = try session.space(try c.required("space"), options: try c.options("space_options"))
+        let costs = try c.string("profile").map { try session.costs(profile: $0, space: sp) }
+        guard let budget = try c.integer("budget", in: 1...Int64(UInt32.max)) else { throw HwnasError("strategy config: 'budget' is required") }
+        return handOut(try HostedStrategy(registry: session.registry, id: try c.required("strategy"), space: sp, seed: try c.seed("seed") ?? 1,
+                                          budget: Int(budget), options: try c.options("strategy_options"), costs: costs,
+                                          constraints: try c.strings("constraints").map(Constraint.init(parsing:)),
+                                          objectives: try c.strings("objectives").map(Objective.init(parsing:))))
+    }
+}
+
+@_cdecl("hwnas_host_strategy_objective_count")
+public func hwnas_host_strategy_objective_count(_ st: OpaquePointer?) -> UInt32 { UInt32((try? strategy(st))?.objectives.count ?? 0) }
+
+@_cdecl("hwnas_host_strategy_user_objective_count")
+public func hwnas_host_strategy_user_objective_count(_ st: OpaquePointer?) -> UInt32 { UInt32((try? strategy(st))?.userObjectiveCount ?? 0) }
+
+@_cdecl("hwnas_host_strategy_objective")
+public func hwnas_host_strategy_objective(_ st: OpaquePointer?, _ index: UInt32) -> UnsafePointer<CChar>? {
+    guard let st = try? strategy(st), Int(index) < st.objectiveNames.count else { return nil }
+    return UnsafePointer(st.objectiveNames[Int(index)])
+}
+
+@_cdecl("hwnas_host_strategy_tell_values")
+public func hwnas_host_strategy_tell_values(_ st: OpaquePointer?, _ count: UInt32, _ genotypes: UnsafePointer<Int32>?,
+                                            _ values: UnsafePointer<Double>?, _ nValues: UInt32,
+                                            _ error: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) -> Int32 {
+    call(error, capacity, failure: -1) {
+        let st = try strategy(st)
+        let k = Int(nValues)
+        guard count == 0 || k == 0 || values != nil else { throw HwnasError("values is NULL") }
+        let rows = (0..<Int(count)).map { i in (0..<k).map { values![i * k + $0] } }
+        try st.tell(genotypes: try genotypeRows(genotypes, count, st.dims), values: rows)
+        return 0
+    }
+}
+
+// MARK: searches
+
+@_cdecl("hwnas_host_search")
+public func hwnas_host_search(_ s: OpaquePointer?, _ configJSON: UnsafePointer<CChar>?,
+                              _ evaluate: EvaluateFunction?, _ evaluateData: UnsafeMutableRawPointer?,
+                              _ progress: ProgressFunction?, _ progressData: UnsafeMutableRawPointer?,
+                              _ error: UnsafeMutablePointer<CChar>?, _ capacity: UInt32) -> UnsafeMutablePointer<CChar>? {
+    call(error, capacity, failure: nil) {
+        let data = try HostSearch.run(session: try session(s), json: try string(configJSON, "config"), evaluate: evaluate,
+                                      evaluateData: evaluateData, progress: progress, progressData: progressData)
+        return strdup(String(decoding: data, as: UTF8.self))!
     }
 }

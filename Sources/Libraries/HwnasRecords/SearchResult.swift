@@ -17,11 +17,14 @@ public struct EvaluationRecord: Codable, Sendable {
     /// Under soft constraints: the first objective scaled by them (what the
     /// strategy was told and what ranks the best); absent otherwise.
     public var reward: Double?
+    /// Why a failed evaluation failed, when the evaluator said (absent otherwise).
+    public var reason: String?
 
     public init(step: Int, arch: String, genotype: [Int32], status: String, objective: Double?, objectives: [String: Double],
-                metrics: [String: Double], costs: [String: Double], replayed: Bool, reward: Double? = nil) {
+                metrics: [String: Double], costs: [String: Double], replayed: Bool, reward: Double? = nil, reason: String? = nil) {
         self.step = step; self.arch = arch; self.genotype = genotype; self.status = status; self.objective = objective
         self.objectives = objectives; self.metrics = metrics; self.costs = costs; self.replayed = replayed; self.reward = reward
+        self.reason = reason
     }
 }
 
@@ -95,11 +98,15 @@ public struct SearchResult: Codable, Sendable {
         self.history = history; self.pareto = pareto; self.notes = notes
     }
 
-    public func write(to path: String) throws {
+    /// The document --output writes (pretty, sorted keys, non-finite numbers as strings).
+    public func jsonData() throws -> Data {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try enc.encode(self)
-        try OutputFile.write(data + Data("\n".utf8), to: path, flag: "--output")
+        return try enc.encode(self) + Data("\n".utf8)
+    }
+
+    public func write(to path: String, flag: String = "--output") throws {
+        try OutputFile.write(try jsonData(), to: path, flag: flag)
     }
 }

@@ -21,7 +21,12 @@ public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked 
 
     public struct Outcome {
         public let ok: Bool; public let status: Int32; public let metrics: [Double]
-        public init(ok: Bool, status: Int32, metrics: [Double]) { self.ok = ok; self.status = status; self.metrics = metrics }
+        /// Why a failed candidate failed, when the evaluator said (plugins
+        /// through the C ABI report none; the host API's callback does).
+        public let reason: String?
+        public init(ok: Bool, status: Int32, metrics: [Double], reason: String? = nil) {
+            self.ok = ok; self.status = status; self.metrics = metrics; self.reason = reason
+        }
     }
 
     /// Evaluates a batch; `onResult` is called (possibly from other threads)

@@ -32,4 +32,11 @@ public struct PluginDescriptorInfo: Sendable {
     /// The options create() understands; nil when the plugin does not
     /// declare them (a 1.0 plugin): then any option passes unchecked.
     public let options: [OptionSpec]?
+
+    public init(kind: PluginKind, id: String, name: String, vendor: String, version: String, description: String, file: String,
+                abiVersion: String, abiMinor: UInt32, options: [OptionSpec]?) {
+        self.kind = kind; self.id = id; self.name = name; self.vendor = vendor; self.version = version
+        self.description = description; self.file = file; self.abiVersion = abiVersion; self.abiMinor = abiMinor
+        self.options = options
+    }
 }

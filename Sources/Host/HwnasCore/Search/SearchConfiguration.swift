@@ -29,10 +29,27 @@ public struct SearchConfiguration: Sendable {
     /// call becomes a failed evaluation, a crashing strategy ends the search
     /// with its result.
     public var runner: (any PluginRunner)?
+    /// Asked after every round: true ends the search there, with its result
+    /// (stop reason "interrupted"): a host API caller's Ctrl-C.
+    public var shouldStop: (@Sendable () -> Bool)?
     /// Stop after this many proposals in a row that led to no evaluation.
     public var maxIdleProposals: Int = 200_000
 
     public init(space: SearchSpace, profile: HardwareProfile, strategy: String, evaluator: String) {
         self.space = space; self.profile = profile; self.strategy = strategy; self.evaluator = evaluator
+    }
+
+    /// An evaluator's options as given, plus `parallel` when the evaluator
+    /// declares that option (or declares none, as a 1.0 plugin) and the user
+    /// did not set it directly. Nothing else is filled in: the plugin's
+    /// declared defaults apply, and the host checks every key.
+    public static func evaluatorOptions(_ given: [String: String], evaluator: String, parallel: Int,
+                                        registry: PluginRegistry) -> [String: String] {
+        var o = given
+        if parallel > 1 && o["parallel"] == nil {
+            let declared = (try? registry.lookup(.evaluator, evaluator))?.0.options
+            if declared == nil || declared!.contains(where: { $0.key == "parallel" }) { o["parallel"] = String(parallel) }
+        }
+        return o
     }
 }

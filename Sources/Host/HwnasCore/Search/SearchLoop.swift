@@ -36,6 +36,8 @@ struct EvaluationAnswer {
     let ok: Bool
     let metrics: [Double]
     let replayed: Bool
+    /// Why it failed, when known (the evaluator's reason, the journal's, the call's error).
+    var reason: String? = nil
 }
 
 extension SearchRunner {
@@ -51,6 +53,7 @@ extension SearchRunner {
             if let e = tellError { tally.stopReason = e; break }
             if tally.stopReason.hasPrefix("evaluator failed") { break }
             if let e = journalError { tally.stopReason = "journal write failed: \(e)"; break }
+            if config.shouldStop?() == true { tally.stopReason = "interrupted"; break }
             if tally.idle >= config.maxIdleProposals {
                 tally.stopReason = "\(tally.idle) proposals in a row were infeasible or repeated"
                 break
@@ -112,7 +115,8 @@ extension SearchRunner {
         var fresh: [Int] = []
         for i in round.toEvaluate {
             if let e = journal?.lookup(config.space.canonical(round.canon[i])), e.status == "ok" || config.keepFailed {
-                answers[i] = EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan }, replayed: true)
+                answers[i] = EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan }, replayed: true,
+                                              reason: e.status == "ok" ? nil : e.reason)
             } else { fresh.append(i) }
         }
         guard !fresh.isEmpty else { return answers }
@@ -130,8 +134,8 @@ extension SearchRunner {
                 }
             }
             for (k, i) in fresh.enumerated() {
-                answers[i] = EvaluationAnswer(ok: outs[k].ok, metrics: outs[k].metrics, replayed: false)
-                journalResult(canon[i], rows[i], outs[k].ok, outs[k].metrics)
+                answers[i] = EvaluationAnswer(ok: outs[k].ok, metrics: outs[k].metrics, replayed: false, reason: outs[k].reason)
+                journalResult(canon[i], rows[i], outs[k].ok, outs[k].metrics, reason: outs[k].reason)
             }
             tally.consecutiveEvaluatorErrors = 0
         } catch {
@@ -143,7 +147,7 @@ extension SearchRunner {
             tally.consecutiveEvaluatorErrors += 1
             let none = Array(repeating: Double.nan, count: evaluator.metricNames.count)
             for i in fresh {
-                answers[i] = EvaluationAnswer(ok: false, metrics: none, replayed: false)
+                answers[i] = EvaluationAnswer(ok: false, metrics: none, replayed: false, reason: why)
                 journalResult(canon[i], rows[i], false, none, reason: why)
             }
             if tally.consecutiveEvaluatorErrors >= 5 { tally.stopReason = "evaluator failed 5 times in a row: \(why)" }
@@ -172,12 +176,22 @@ extension SearchRunner {
                 objective: ok ? objValues[0] : nil,
                 objectives: ok ? Dictionary(uniqueKeysWithValues: zip(objs.map(\.metric), objValues)) : [:],
                 metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, r.metrics).filter { $0.1.isFinite }),
-                costs: costs.named(round.rows[i]), replayed: r.replayed, reward: ok ? reward : nil)
+                costs: costs.named(round.rows[i]), replayed: r.replayed, reward: ok ? reward : nil,
+                reason: ok ? nil : failureReason(r, objValues: objValues, reward: reward))
             evaluated[g] = rec
             tally.history.append(rec)
             if ok, tally.best.map({ rank($0) < rank(rec) }) ?? true { tally.best = rec }
         }
         tally.idle = round.toEvaluate.isEmpty ? tally.idle + round.asked.count : 0
+    }
+
+    /// Why a recorded evaluation failed: the evaluator's reason, else the
+    /// objective or reward it could not give.
+    func failureReason(_ r: EvaluationAnswer, objValues: [Double], reward: Double?) -> String {
+        if let why = r.reason { return why }
+        if !r.ok { return Self.noValue }
+        if let k = objValues.firstIndex(where: { !$0.isFinite }) { return "no value for objective \(objectives[k])" }
+        return "the soft constraints' reward is not a number (a metric they need is missing or not positive)"
     }
 
     /// Tells the strategy everything it asked, in ask order; the error text

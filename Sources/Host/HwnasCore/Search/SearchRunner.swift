@@ -27,7 +27,9 @@ public final class SearchRunner: @unchecked Sendable {
     let profileFingerprint: String
     public private(set) var notes: [String] = []
 
-    public init(config: SearchConfiguration, registry: PluginRegistry) throws {
+    /// `evaluator`, when given, scores instead of the plugin `config.evaluator`
+    /// names (the host API's callback): its descriptor names it in the journal.
+    public init(config: SearchConfiguration, registry: PluginRegistry, evaluator given: (any SearchEvaluator)? = nil) throws {
         self.config = config
         self.registry = registry
         guard config.budget >= 1, config.budget <= 1_000_000_000 else { throw HwnasError("--budget must be in 1...1000000000, got \(config.budget)") }
@@ -36,11 +38,18 @@ public final class SearchRunner: @unchecked Sendable {
         profileFingerprint = Fingerprint.of(file: config.profile.path) ?? "unreadable"
         let networks = config.space.buildsNetworks ? try NetworkFactory(space: config.space, registry: registry) : nil
         costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
-        let (ed, elib) = try registry.lookup(.evaluator, config.evaluator)
-        if let runner = config.runner {
-            evaluator = try runner.evaluator(ed, space: config.space, options: config.evaluatorOptions, registry: registry)
+        let ed: PluginDescriptorInfo
+        if let given {
+            ed = given.descriptor
+            evaluator = given
         } else {
-            evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+            let (d, elib) = try registry.lookup(.evaluator, config.evaluator)
+            ed = d
+            if let runner = config.runner {
+                evaluator = try runner.evaluator(ed, space: config.space, options: config.evaluatorOptions, registry: registry)
+            } else {
+                evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+            }
         }
         // Say what the objective is: a proxy score must not pass for an accuracy.
         if !ed.description.isEmpty { notes.append("evaluator \(ed.id): \(ed.description)") }
@@ -162,6 +171,8 @@ public final class SearchRunner: @unchecked Sendable {
     func rank(_ r: EvaluationRecord) -> Double { r.reward ?? objectives[0].oriented(r.objective!) }
 
     private let journalLock = NSLock()
+    /// A failed evaluation's reason when the evaluator gave none.
+    static let noValue = "the evaluator reported no value"
     /// The first journal write that failed: the search stops after the batch.
     private(set) var journalError: String?
 
@@ -171,7 +182,7 @@ public final class SearchRunner: @unchecked Sendable {
         guard let journal else { return }
         journalLock.lock(); defer { journalLock.unlock() }
         let arch = config.space.canonical(g)
-        let why = ok ? nil : reason ?? "the evaluator reported no value"
+        let why = ok ? nil : reason ?? Self.noValue
         if let prior = journal.lookup(arch), prior.status == "ok" || (!ok && prior.reason == why) { return }
         do {
             try journal.append(JournalEntry(arch: arch, genotype: g, status: ok ? "ok" : "failed",
