@@ -37,6 +37,8 @@ def test_callable_search_screens_records_and_writes(host, cm, tmp_path):
     def score(c):
         seen.append(c.arch)
         assert c.arch == host.arch(SPACE, c.genotype)
+        if len(seen) == 1:     # the exact IR, the network hwnas prices
+            assert c.network["params"] == cm.estimate([c.arch])[0, cm.metric_names.index("params")]
         if c.genotype[0] == 0:
             raise RuntimeError("first op is none")
         return {"score": float(c.genotype.sum())}
@@ -56,6 +58,8 @@ def test_callable_search_screens_records_and_writes(host, cm, tmp_path):
     assert r.best["objective"] == ok["score"].max()
     assert r.pareto is not None and r.pareto["objectives"] == ["score:max", "latency_ms:min"] and r.pareto["front"]
     assert json.load(open(out))["history"] == r.data["history"]
+    df = r.to_pandas()
+    assert len(df) == 25 and list(df["arch"]) == list(r.history["arch"])
 
 
 def test_plugin_evaluator_matches_the_command(tmp_path):

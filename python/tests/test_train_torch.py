@@ -136,3 +136,29 @@ def test_trainer_says_what_is_wrong_with_a_npz(tmp_path, bad, why):
     assert p.returncode != 0
     lines = [l for l in p.stderr.splitlines() if l.strip() and not l.startswith("[")]
     assert len(lines) == 1 and str(data) in lines[0] and why in lines[0], p.stderr
+
+
+def test_trainer_pins_the_kernel_path(hwnas_bin, tmp_path):
+    """The trainer's answers are those of PyTorch's AVX2 kernels, run after
+    run, whatever the machine offers beyond AVX2: a search with the
+    environment as is and one that pins AVX2 itself give the same accuracies
+    to the last digit (on an AVX-512 machine, without the trainer's pinning
+    oneDNN's AVX-512 kernels moved single ArrowHead accuracies by up to 0.08)."""
+    def run(extra_env, name):
+        env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")}
+        env.setdefault("HWNAS_HOME", str(REPO))
+        env.update(extra_env)
+        out = tmp_path / f"{name}.json"
+        command = f"{sys.executable} {TRAINER} --dataset arrowhead --epochs 10 --threads 1"
+        p = subprocess.run([hwnas_bin, "search", "--space", "micronas-1d", "--space-option", "input_channels=1",
+                            "--space-option", "length=251", "--space-option", "classes=3", "--profile", "stm32f746",
+                            "--constraint", "peak_sram_kb<=64", "--evaluator", "command",
+                            "--evaluator-option", f"command={command}", "--budget", "4", "--parallel", "2",
+                            "--seed", "3", "--quiet", "--output", str(out)], env=env, capture_output=True, text=True,
+                           timeout=600)
+        assert p.returncode == 0, p.stderr[-3000:]
+        return [(h["arch"], h["metrics"]["accuracy"]) for h in json.loads(out.read_text())["history"]]
+
+    as_is = run({}, "as-is")
+    assert len(as_is) == 4
+    assert run({"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}, "pinned") == as_is
