@@ -223,7 +223,7 @@ class _Progress:
 
 
 def run(host, space, profile, evaluator, constraints=None, objectives=None, soft=None, strategy=DEFAULT_STRATEGY,
-        budget=100, seed=1, parallel=1, journal=None, output=None, plot=None, space_options=None,
+        budget=100, seed=1, parallel=1, schedule=None, journal=None, output=None, plot=None, space_options=None,
         strategy_options=None, evaluator_options=None, metrics=None, reuse_journal=False, keep_failed=False,
         progress=True):
     """The search on `host` (see hwnas.search)."""
@@ -238,7 +238,7 @@ def run(host, space, profile, evaluator, constraints=None, objectives=None, soft
     for key, value in (("space_options", space_options), ("strategy_options", strategy_options)):
         if value:
             config[key] = json.loads(_options(value))
-    for key, value in (("journal", journal), ("output", output), ("plot", plot)):
+    for key, value in (("journal", journal), ("output", output), ("plot", plot), ("schedule", schedule)):
         if value is not None:
             config[key] = _no_nul(key, str(value))
 
@@ -340,7 +340,9 @@ def search(space, profile, evaluator, *, plugin_path=None, home=None, **kwargs):
     constraints: ["peak_sram_kb<=256", ...]; objectives: ["accuracy:max",
       "latency_ms:min"]; soft: MnasNet soft constraints ("latency_ms<=80:w=-0.07").
     strategy, strategy_options, budget, seed, parallel (candidates per round;
-      a callable runs them on that many threads), journal (resume file),
+      a callable runs them on that many threads), schedule ("rounds", or
+      "async" for a plugin evaluator: one instance per worker, results told
+      as they arrive), journal (resume file),
       reuse_journal, keep_failed, output (the result JSON), plot (an .svg),
       space_options, progress (True: a line a second on stderr; a callable
       gets each event dict; False: nothing).

@@ -37,6 +37,8 @@ struct SearchCommand: ParsableCommand {
     var strategyOptions: [String] = []
     @Option(help: "Number of evaluations (evaluator calls).")
     var budget = 100
+    @Option(help: "With --parallel N: rounds (ask N, evaluate them in one call, tell, ask again) or async (one evaluator instance per worker; a candidate is asked whenever a worker frees up, results told as they arrive).")
+    var schedule: SearchSchedule = .rounds
     @Option(help: "Random seed; the same seed gives the same result.")
     var seed: UInt64 = 1
     @Option(help: "Write the result JSON here.")
@@ -90,6 +92,7 @@ struct SearchCommand: ParsableCommand {
             config.budget = budget
             config.seed = seed
             config.parallel = eval.parallel
+            config.schedule = schedule
             config.journalPath = journal
             config.reuseJournal = reuseJournal
             config.keepFailed = keepFailed
@@ -100,7 +103,8 @@ struct SearchCommand: ParsableCommand {
             if !quiet {
                 let cs = config.constraints.isEmpty ? "no constraints" : config.constraints.map(\.description).joined(separator: ", ")
                 FileHandle.standardError.write(Data(("hwnas search: space \(config.space.name), profile \(config.profile.name) (\(config.profile.path)), \(cs); "
-                    + "strategy \(strategy), evaluator \(eval.evaluator), budget \(budget), seed \(seed)\n").utf8))
+                    + "strategy \(strategy), evaluator \(eval.evaluator), budget \(budget), seed \(seed)"
+                    + (schedule == .async && eval.parallel > 1 ? ", \(eval.parallel) asynchronous workers" : "") + "\n").utf8))
                 if let note = SearchDefaults.evaluatorNote(evaluator: eval.evaluator, space: config.space.name,
                                                            chosen: commandLineGives("--evaluator")) {
                     FileHandle.standardError.write(Data((note + "\n").utf8))
@@ -134,3 +138,5 @@ struct SearchCommand: ParsableCommand {
         }
     }
 }
+
+extension SearchSchedule: ExpressibleByArgument {}

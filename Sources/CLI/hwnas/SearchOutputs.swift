@@ -18,6 +18,9 @@ enum SearchOutputs {
         lines.append("evaluations: \(r.evaluations) (\(r.failed_evaluations) failed, \(r.replayed_evaluations) from journal); "
                      + "skipped \(r.infeasible_skipped) infeasible and \(r.duplicates_skipped) duplicate proposals; stop: \(r.stop_reason)")
         lines.append(String(format: "time: %.2f s (strategy %.3f s)", r.wall_seconds, r.strategy_seconds))
+        if let w = r.workers {
+            lines.append(String(format: "workers: %d asynchronous, busy %.0f%% of the time (%.1f s evaluating)", w.count, 100 * w.utilisation, w.busy_seconds))
+        }
         if let p = r.pareto {
             lines.append("pareto front: \(p.front.count) points, hypervolume \(format(p.hypervolume)) (reference point \(p.reference_point.map(format)))")
         }

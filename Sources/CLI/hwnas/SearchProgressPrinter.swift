@@ -50,6 +50,12 @@ final class SearchProgressPrinter: @unchecked Sendable {
         }
         line += " skipped: \(p.infeasible) infeasible, \(p.duplicates) duplicate"
         if p.failed > 0 { line += ", \(p.failed) failed" }
+        if let w = p.workers {
+            line += "; workers \(w.busy) busy, \(w.total - w.busy) idle"
+            if p.evaluations > 0 && p.evaluations < p.budget {
+                line += String(format: ", ETA %.0fs", p.seconds / Double(p.evaluations) * Double(p.budget - p.evaluations))
+            }
+        }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

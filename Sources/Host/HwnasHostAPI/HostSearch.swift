@@ -8,7 +8,7 @@ import HwnasTools
 enum HostSearch {
     static let keys = ["space", "space_options", "profile", "constraints", "objectives", "soft", "strategy", "strategy_options",
                        "evaluator", "evaluator_options", "evaluator_name", "evaluator_metrics", "budget", "seed", "parallel",
-                       "journal", "reuse_journal", "keep_failed", "output", "plot"]
+                       "schedule", "journal", "reuse_journal", "keep_failed", "output", "plot"]
 
     /// The caller's progress function, called with each event as JSON.
     final class Progress: @unchecked Sendable {
@@ -84,6 +84,12 @@ enum HostSearch {
         config.budget = Int(try c.integer("budget", in: 1...1_000_000_000) ?? 100)
         config.seed = try c.seed("seed") ?? 1
         config.parallel = parallel
+        if let schedule = try c.string("schedule") {
+            guard let s = SearchSchedule(rawValue: schedule) else {
+                throw HwnasError("search config: 'schedule' must be \(SearchSchedule.allCases.map(\.rawValue).joined(separator: " or ")), got '\(schedule)'")
+            }
+            config.schedule = s
+        }
         config.journalPath = journal
         config.reuseJournal = try c.bool("reuse_journal")
         config.keepFailed = try c.bool("keep_failed")

@@ -53,6 +53,19 @@ public struct ParetoSummary: Codable, Sendable {
     }
 }
 
+/// How busy the asynchronous loop's workers were.
+public struct WorkerUse: Codable, Sendable {
+    public var count: Int
+    /// Seconds the workers spent in evaluator calls, summed.
+    public var busy_seconds: Double
+    /// busy_seconds / (count x wall_seconds).
+    public var utilisation: Double
+
+    public init(count: Int, busy_seconds: Double, utilisation: Double) {
+        self.count = count; self.busy_seconds = busy_seconds; self.utilisation = utilisation
+    }
+}
+
 public struct SearchResult: Codable, Sendable {
     public var space: String
     public var profile: String
@@ -82,6 +95,8 @@ public struct SearchResult: Codable, Sendable {
     public var history: [EvaluationRecord]
     public var pareto: ParetoSummary?
     public var notes: [String]
+    /// With --schedule async: the workers and how busy they were.
+    public var workers: WorkerUse? = nil
 
     public init(space: String, profile: String, profile_path: String, profile_fingerprint: String, strategy: String,
                 evaluator: String, objectives: [String], constraints: [String], soft_constraints: [String]? = nil, seed: UInt64, budget: Int, best: BestCandidate?,

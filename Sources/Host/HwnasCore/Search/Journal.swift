@@ -11,6 +11,8 @@ import Foundation
 public final class Journal: @unchecked Sendable {
     public let path: String
     public private(set) var entries: [String: JournalEntry] = [:]
+    /// Each arch's line among the entries (0 first): the completion order.
+    private var positions: [String: Int] = [:]
     private let file: AppendFile
     private let lock = NSLock()
     public private(set) var skippedLines = 0
@@ -40,7 +42,10 @@ public final class Journal: @unchecked Sendable {
         }
         for line in lines.dropFirst(written == nil ? 0 : 1) {
             // A torn last line (killed mid-write) or foreign text is skipped, not fatal.
-            if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) { entries[e.arch] = e } else { skippedLines += 1 }
+            if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) {
+                entries[e.arch] = e
+                positions[e.arch] = positions[e.arch] ?? positions.count
+            } else { skippedLines += 1 }
         }
         if lines.isEmpty { try write(Self.line(header)) }   // a new journal starts with its header
     }
@@ -62,6 +67,13 @@ public final class Journal: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         try write(Self.line(e))
         entries[e.arch] = e
+        positions[e.arch] = positions[e.arch] ?? positions.count
+    }
+
+    /// Where `arch` first finished among the journal's entries (its completion order).
+    public func position(_ arch: String) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        return positions[arch]
     }
 
     /// The last entry written for `arch`.

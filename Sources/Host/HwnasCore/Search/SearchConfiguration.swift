@@ -1,4 +1,14 @@
 // Everything one constrained search needs, as plain values.
+
+/// How a search with several candidates at once waits for them.
+public enum SearchSchedule: String, Sendable, CaseIterable {
+    /// Ask `parallel`, evaluate them in one evaluator call, tell, ask again.
+    case rounds
+    /// One evaluator instance per worker: ask whenever one frees up, tell
+    /// each result as it arrives (completion order).
+    case async
+}
+
 public struct SearchConfiguration: Sendable {
     public var space: SearchSpace
     public var profile: HardwareProfile
@@ -14,8 +24,10 @@ public struct SearchConfiguration: Sendable {
     public var evaluatorOptions: [String: String] = [:]
     public var budget: Int = 100
     public var seed: UInt64 = 1
-    /// Candidates asked and evaluated per round (evaluators may run them in parallel).
+    /// Candidates evaluated at once: per round (evaluators may run them in
+    /// parallel), or one per worker with `schedule` async.
     public var parallel: Int = 1
+    public var schedule: SearchSchedule = .rounds
     public var journalPath: String?
     /// Replay a journal written for another search (space, evaluator, profile).
     public var reuseJournal = false

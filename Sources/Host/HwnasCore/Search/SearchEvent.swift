@@ -18,4 +18,6 @@ public struct SearchProgress: Sendable {
     public let infeasible: Int
     public let duplicates: Int
     public let failed: Int
+    /// The asynchronous loop's workers: busy now, and in all.
+    public var workers: (busy: Int, total: Int)? = nil
 }

@@ -65,8 +65,8 @@ extension SearchRunner {
     /// The strategy's next proposals, validated; nil ends the search (the
     /// reason in the tally): a failing or crashing strategy ends it with what
     /// was evaluated, not with an error and no result.
-    func ask(_ strategy: SearchStrategy, _ tally: inout SearchTally) throws -> SearchRound? {
-        let want = min(config.parallel, config.budget - tally.history.count)
+    func ask(_ strategy: SearchStrategy, _ tally: inout SearchTally, want wanted: Int? = nil) throws -> SearchRound? {
+        let want = wanted ?? min(config.parallel, config.budget - tally.history.count)
         let t0 = Date()
         let asked: [[Int32]]
         do {
@@ -89,9 +89,10 @@ extension SearchRunner {
 
     /// Infeasible and repeated candidates never reach the evaluator; a repeat
     /// of an evaluated one is told its earlier objectives.
-    func screen(_ round: SearchRound, _ tally: inout SearchTally) throws -> SearchRound {
+    /// `busy`: candidates being evaluated now (the asynchronous loop's), repeats too.
+    func screen(_ round: SearchRound, _ tally: inout SearchTally, busy: Set<[Int32]> = []) throws -> SearchRound {
         var round = round
-        var batchSeen = Set<[Int32]>()
+        var batchSeen = busy
         for (i, g) in round.canon.enumerated() {
             if let prior = evaluated[g] {
                 round.outcomes[i] = HWNAS_OUTCOME_DUPLICATE; tally.duplicates += 1

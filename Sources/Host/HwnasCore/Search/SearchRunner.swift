@@ -12,6 +12,8 @@ public final class SearchRunner: @unchecked Sendable {
     public let costs: HardwareCosts
     let cspace: CSearchSpace
     let evaluator: SearchEvaluator
+    /// Another instance of the evaluator plugin (a worker of the asynchronous loop).
+    let makeWorker: (() throws -> SearchEvaluator)?
     let registry: PluginRegistry
     /// The configured objectives, or the evaluator's primary metric maximised.
     let objectives: [Objective]
@@ -40,16 +42,24 @@ public final class SearchRunner: @unchecked Sendable {
         costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
         let ed: PluginDescriptorInfo
         if let given {
+            guard config.schedule == .rounds || config.parallel == 1 else {
+                throw HwnasError("--schedule async runs one evaluator plugin instance per worker; an evaluator function runs in rounds")
+            }
             ed = given.descriptor
             evaluator = given
+            makeWorker = nil
         } else {
             let (d, elib) = try registry.lookup(.evaluator, config.evaluator)
             ed = d
-            if let runner = config.runner {
-                evaluator = try runner.evaluator(ed, space: config.space, options: config.evaluatorOptions, registry: registry)
-            } else {
-                evaluator = try LoadedEvaluator(ed, library: elib, space: cspace, options: config.evaluatorOptions)
+            // Asynchronous: one instance per worker, each scoring one candidate at a time.
+            var options = config.evaluatorOptions
+            if config.schedule == .async, options["parallel"] != nil { options["parallel"] = "1" }
+            let space = config.space, runner = config.runner, cspace = cspace
+            makeWorker = { [options] in
+                if let runner { return try runner.evaluator(d, space: space, options: options, registry: registry) }
+                return try LoadedEvaluator(d, library: elib, space: cspace, options: options)
             }
+            evaluator = try makeWorker!()
         }
         // Say what the objective is: a proxy score must not pass for an accuracy.
         if !ed.description.isEmpty { notes.append("evaluator \(ed.id): \(ed.description)") }
@@ -144,6 +154,10 @@ public final class SearchRunner: @unchecked Sendable {
             ?? LoadedStrategy(sd, library: slib, context: StrategyContext(
                 space: cspace, objectives: values.objectives, metricNames: values.metricNames, seed: values.seed, budget: values.budget,
                 queryCosts: queryCosts, isEvaluated: isEvaluated), options: config.strategyOptions)
+        if config.schedule == .async && config.parallel > 1, let makeWorker {
+            let workers = try [evaluator] + (1..<config.parallel).map { _ in try makeWorker() }
+            return try asyncLoop(strategy, workers: workers, start: start)
+        }
         return try loop(strategy, start: start)
     }
 

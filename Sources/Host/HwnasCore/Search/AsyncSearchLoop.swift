@@ -1,0 +1,176 @@
+// The asynchronous search loop (`--schedule async`): one evaluator instance
+// per worker; whenever a worker frees up the strategy is asked for another
+// candidate, and each result is recorded, journaled and told as it arrives,
+// in completion order. No worker waits for the slowest of a round.
+//
+// Resume: the journal is in completion order, and a candidate it holds is
+// "evaluated" again by a virtual worker that finishes in journal order
+// before any real one, so a resumed search asks and tells what the first run
+// did (the same seed and the same completion order give the same search).
+import CHwnasABI
+import Foundation
+
+/// One candidate on its way to a worker.
+struct WorkerJob {
+    let asked: [Int32]
+    let canon: [Int32]
+    let row: [Double]
+    /// Its line in the journal when it is replayed from there.
+    let journalPosition: Int?
+}
+
+/// A worker's finished job, handed to the loop.
+struct WorkerCompletion {
+    let worker: Int
+    let job: WorkerJob
+    let answer: EvaluationAnswer
+    /// The whole call failed (its error), rather than the evaluation.
+    let callError: String?
+    let seconds: Double
+}
+
+/// Completions from the workers' threads, taken by the loop in arrival order.
+final class CompletionQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [WorkerCompletion] = []
+
+    func push(_ c: WorkerCompletion) {
+        condition.lock(); items.append(c); condition.signal(); condition.unlock()
+    }
+
+    func pop() -> WorkerCompletion {
+        condition.lock(); defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        return items.removeFirst()
+    }
+}
+
+extension SearchRound {
+    /// The candidates at `indices`, as a round of their own (for a tell).
+    func subset(_ indices: [Int]) -> SearchRound {
+        SearchRound(asked: indices.map { asked[$0] }, canon: indices.map { canon[$0] }, rows: indices.map { rows[$0] },
+                    outcomes: indices.map { outcomes[$0] }, objectiveRows: indices.map { objectiveRows[$0] })
+    }
+}
+
+extension SearchRunner {
+    func asyncLoop(_ strategy: SearchStrategy, workers: [SearchEvaluator], start: Date) throws -> SearchResult {
+        var tally = SearchTally()
+        var idle = Array(workers.indices)
+        var inFlight: [[Int32]: Int] = [:]
+        var replaying: [WorkerCompletion] = []
+        var stopping = false
+        /// A strategy that failed is told nothing more.
+        var strategyBroken = false
+        var busySeconds = 0.0
+        let queue = CompletionQueue()
+        let threads = workers.indices.map { DispatchQueue(label: "hwnas.search.worker\($0)") }
+        func started() -> Int { tally.history.count + inFlight.count + replaying.count }
+
+        while true {
+            // Every free worker gets a candidate while the budget allows.
+            while !stopping, !idle.isEmpty, started() < config.budget {
+                let want = min(idle.count, config.budget - started())
+                guard var round = try ask(strategy, &tally, want: want) else {
+                    stopping = true
+                    strategyBroken = !["strategy exhausted", "strategy proposed nothing"].contains(tally.stopReason)
+                    break
+                }
+                round = try screen(round, &tally, busy: Set(inFlight.keys).union(replaying.map(\.job.canon)))
+                let screenedOut = round.asked.indices.filter { !round.toEvaluate.contains($0) }
+                if !screenedOut.isEmpty, let e = tell(strategy, round.subset(screenedOut), &tally) {
+                    tally.stopReason = e; stopping = true; strategyBroken = true; break
+                }
+                if round.toEvaluate.isEmpty {
+                    tally.idle += round.asked.count
+                    if tally.idle >= config.maxIdleProposals {
+                        tally.stopReason = "\(tally.idle) proposals in a row were infeasible or repeated"
+                        stopping = true
+                    }
+                    continue
+                }
+                tally.idle = 0
+                for i in round.toEvaluate {
+                    let w = idle.removeFirst()
+                    let arch = config.space.canonical(round.canon[i])
+                    if let e = journal?.lookup(arch), e.status == "ok" || config.keepFailed {
+                        let job = WorkerJob(asked: round.asked[i], canon: round.canon[i], row: round.rows[i],
+                                            journalPosition: journal?.position(arch))
+                        let answer = EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan },
+                                                      replayed: true, reason: e.status == "ok" ? nil : e.reason)
+                        replaying.append(WorkerCompletion(worker: w, job: job, answer: answer, callError: nil, seconds: 0))
+                        continue
+                    }
+                    let job = WorkerJob(asked: round.asked[i], canon: round.canon[i], row: round.rows[i], journalPosition: nil)
+                    inFlight[job.canon] = w
+                    dispatch(job, to: w, evaluator: workers[w], on: threads[w], queue: queue)
+                }
+            }
+            // The next completion: a replay first (in journal order), else a worker's.
+            let c: WorkerCompletion
+            if let k = replaying.indices.min(by: { (replaying[$0].job.journalPosition ?? 0) < (replaying[$1].job.journalPosition ?? 0) }) {
+                c = replaying.remove(at: k)
+            } else if !inFlight.isEmpty {
+                c = queue.pop()
+                inFlight[c.job.canon] = nil
+                busySeconds += c.seconds
+            } else { break }
+            idle.append(c.worker)
+            idle.sort()
+            if let why = c.callError {
+                if why != tally.lastEvaluatorError { config.onEvent?(.evaluatorError(why)) }
+                tally.lastEvaluatorError = why
+                tally.consecutiveEvaluatorErrors += 1
+                if tally.consecutiveEvaluatorErrors >= 5 { tally.stopReason = "evaluator failed 5 times in a row: \(why)"; stopping = true }
+            } else if !c.answer.replayed {
+                tally.consecutiveEvaluatorErrors = 0
+            }
+            var round = SearchRound(asked: [c.job.asked], canon: [c.job.canon], rows: [c.job.row],
+                                    outcomes: [HWNAS_OUTCOME_INFEASIBLE],
+                                    objectiveRows: [Array(repeating: .nan, count: objectives.count)], toEvaluate: [0])
+            record([0: c.answer], in: &round, &tally)
+            if !strategyBroken, let e = tell(strategy, round, &tally) { tally.stopReason = e; stopping = true; strategyBroken = true }
+            var p = progress(tally, start: start)
+            p.workers = (busy: inFlight.count + replaying.count, total: workers.count)
+            config.onEvent?(.round(p))
+            if let e = journalError { tally.stopReason = "journal write failed: \(e)"; stopping = true }
+            if config.shouldStop?() == true { tally.stopReason = "interrupted"; stopping = true }
+        }
+        var r = result(tally, start: start)
+        r.workers = WorkerUse(count: workers.count, busy_seconds: busySeconds,
+                              utilisation: r.wall_seconds > 0 ? busySeconds / (Double(workers.count) * r.wall_seconds) : 0)
+        return r
+    }
+
+    /// Evaluates `job` on worker `w`'s thread; the result is journaled there
+    /// (nothing finished is lost) and handed to the loop through `queue`.
+    private func dispatch(_ job: WorkerJob, to w: Int, evaluator ev: SearchEvaluator, on thread: DispatchQueue, queue: CompletionQueue) {
+        // Networks are built here, on the loop's thread (the factory is not shared across threads).
+        let network: Result<[CNetwork]?, Error> = Result { try costs.networks.map { f in [try f.build(job.canon)] } }
+        let space = config.space, names = evaluator.metricNames
+        let box = UncheckedBox((self, ev))
+        thread.async {
+            let (runner, ev) = box.value
+            let t0 = Date()
+            var answer: EvaluationAnswer
+            var callError: String?
+            do {
+                let batch = CandidateBatch(space: space, genotypes: [job.canon], networks: try network.get())
+                let out = try batch.with(minor: ev.descriptor.abiMinor) { b in try ev.evaluate(b, onResult: nil) }[0]
+                answer = EvaluationAnswer(ok: out.ok, metrics: out.metrics, replayed: false, reason: out.reason)
+            } catch {
+                callError = "\(error)"
+                answer = EvaluationAnswer(ok: false, metrics: Array(repeating: .nan, count: names.count), replayed: false, reason: "\(error)")
+            }
+            runner.journalResult(job.canon, job.row, answer.ok, answer.metrics, reason: answer.reason)
+            queue.push(WorkerCompletion(worker: w, job: job, answer: answer, callError: callError, seconds: Date().timeIntervalSince(t0)))
+        }
+    }
+}
+
+/// Hands non-Sendable references to a worker's thread; the loop guarantees
+/// that one evaluator instance is used by one thread at a time.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
