@@ -130,7 +130,7 @@ var targets: [Target] = [
     ("HwnasCLITests", "Tests/CLI"),               // the hwnas executable end to end, exports, runtimes
     ("HwnasStatisticalTests", "Tests/Statistical"), // strategies' regret, bench, proxies' rankings (slow)
 ].map { name, path in
-    .testTarget(name: name, dependencies: ["HwnasTestSupport", "HwnasCore", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas",
+    .testTarget(name: name, dependencies: ["HwnasTestSupport", "HwnasCore", "HwnasIsolation", "HwnasTools", "HwnasOps", "HwnasTabular", "hwnas",
                                            "HwnasStrategies", "HwnasONNX", "HwnasNB201", "HwnasPluginSupport",
                                            "HwnasPredictorSearch", "HwnasLocalSearchAlgorithm", "HwnasNSGA2Search", "HwnasDifferentialEvolutionSearch", "HwnasMCUModel", "HwnasAcceleratorModel"],
                 path: path)

@@ -10,6 +10,9 @@ import Glibc
 #endif
 
 final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
+    /// Requests carry "fidelity" and "resume" to the program (a worker that
+    /// does not list the fidelity in its hello fails the call, in one line).
+    var takesFidelity: Bool { true }
     let config: CommandConfig
     var metricNames: [String] { config.metricNames }
     private let pool: WorkerPool
@@ -34,9 +37,15 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
         nextID += n
         let lines = (0..<n).map { i in
             EvaluatorProtocol.requestLine(id: firstID + i, arch: batch.archStrings[i], genotype: batch.genotypes[i],
-                                          space: config.space, network: batch.networks[i])
+                                          space: config.space, network: batch.networks[i], extra: batch.request(i))
         }
         let archs = batch.archStrings
+        // The fidelities each request asks for (a worker's hello must list them).
+        let fidelities: [[String]] = (0..<n).map { i in
+            guard let r = batch.request(i), case .success(let o) = EvaluatorProtocol.parseObject(r),
+                  let f = o["fidelity"] as? [String: Any] else { return [] }
+            return f.keys.sorted()
+        }
         let shared = BatchState(count: n, metricCount: metricNames.count)
         // Lanes are plain threads, not GCD: they block for minutes in waits
         // and GCD's pool is sized to the (small) number of cores. The host's
@@ -49,7 +58,8 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
             let runner = CandidateRunner(pool: pool, config: config, logger: logger)
             let lane = Thread {
                 while let i = shared.next() {
-                    shared.finish(i, runner.evaluateOne(id: firstID + i, line: lines[i], arch: archs[i], shared: shared))
+                    shared.finish(i, runner.evaluateOne(id: firstID + i, line: lines[i], arch: archs[i], fidelity: fidelities[i],
+                                                                  shared: shared))
                 }
                 group.leave()
             }
@@ -74,7 +84,7 @@ private struct CandidateRunner: Sendable {
     let logger: HostLogger
     var metricNames: [String] { config.metricNames }
 
-    func evaluateOne(id: Int, line: String, arch: String, shared: BatchState) -> EvaluationResult {
+    func evaluateOne(id: Int, line: String, arch: String, fidelity: [String], shared: BatchState) -> EvaluationResult {
         let failed = EvaluationResult.failed(metricNames.count)
         if shared.fatalError != nil { return failed }
         let worker: WorkerConnection
@@ -85,6 +95,12 @@ private struct CandidateRunner: Sendable {
             return failed
         }
         defer { pool.release(worker) }
+        if let missing = fidelity.first(where: { !worker.fidelities.contains($0) }) {
+            shared.setFatal("command evaluator: the program takes no fidelity '\(missing)': its hello lists "
+                + (worker.fidelities.isEmpty ? "none" : worker.fidelities.sorted().joined(separator: ", "))
+                + " (a multi-fidelity program answers hello with \"fidelity\": [\"\(missing)\"]; docs/evaluator-protocol.md)")
+            return failed
+        }
         guard worker.submit(id: id, line: line) else {
             logger.warning("\(arch): worker \(worker.index) is gone (\(worker.deathReason ?? "stdin closed"))")
             worker.terminate(reason: "could not send a request")
@@ -92,8 +108,9 @@ private struct CandidateRunner: Sendable {
         }
         let deadline = config.timeout > 0 ? Date(timeIntervalSinceNow: config.timeout) : Date.distantFuture
         switch worker.wait(id: id, until: deadline) {
-        case .reply(.result(let objective, let extras)):
-            return EvaluationResult(status: .ok, metrics: [objective] + config.extraMetrics.map { extras[$0] ?? .nan })
+        case .reply(.result(let objective, let extras, let checkpoint)):
+            return EvaluationResult(status: .ok, metrics: [objective] + config.extraMetrics.map { extras[$0] ?? .nan },
+                                    texts: checkpoint.map { ["checkpoint": $0] } ?? [:])
         case .reply(.error(let message)):
             logger.warning("\(arch): the program reported an error: \(message)")
             return failed

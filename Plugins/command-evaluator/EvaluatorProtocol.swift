@@ -7,7 +7,9 @@ import HwnasPluginSupport
 
 /// A worker's answer to one evaluate request.
 enum WorkerReply {
-    case result(objective: Double, metrics: [String: Double])
+    /// `checkpoint`: the reply's token to resume this candidate from (a
+    /// higher fidelity's request carries it back as "resume").
+    case result(objective: Double, metrics: [String: Double], checkpoint: String?)
     case error(String)
 }
 
@@ -39,7 +41,12 @@ enum EvaluatorProtocol {
         guard let objective, objective.isFinite else {
             return .failure(PluginError("'objective' is missing or not a finite number"))
         }
-        return .success(.result(objective: objective, metrics: metrics))
+        var checkpoint: String?
+        if let c = m["checkpoint"], !(c is NSNull) {
+            guard let text = c as? String else { return .failure(PluginError("'checkpoint' must be a string")) }
+            checkpoint = text
+        }
+        return .success(.result(objective: objective, metrics: metrics, checkpoint: checkpoint))
     }
 
     /// JSON numbers only (JSONSerialization turns true/false into NSNumber too).
@@ -64,15 +71,22 @@ enum EvaluatorProtocol {
         ])
     }
 
-    static func requestLine(id: Int, arch: String, genotype: [Int32], space: SearchSpaceView, network: NetworkView?) -> String {
+    /// `extra`: the host's request fields for this candidate (ABI 1.2's
+    /// "fidelity" and "resume"), added to the line as they are.
+    static func requestLine(id: Int, arch: String, genotype: [Int32], space: SearchSpaceView, network: NetworkView?,
+                            extra: String? = nil) -> String {
         let choices: [String] = genotype.enumerated().map { d, c in
             d < space.choiceNames.count && Int(c) < space.choiceNames[d].count ? space.choiceNames[d][Int(c)] : "\(c)"
         }
-        return encode([
+        var line: [String: Any] = [
             "type": "evaluate", "id": id, "arch": arch,
             "genotype": genotype.map { Int($0) }, "choices": choices,
             "network": network.map(networkObject) ?? NSNull(),
-        ])
+        ]
+        if let extra, case .success(let fields) = parseObject(extra) {
+            for key in ["fidelity", "resume"] { if let v = fields[key] { line[key] = v } }
+        }
+        return encode(line)
     }
 
     static let activationNames = ["none", "relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]

@@ -73,7 +73,11 @@ final class WorkerConnection: @unchecked Sendable {
             throw PluginError("command evaluator: worker speaks protocol \(version), hwnas speaks \(EvaluatorProtocol.version)")
         }
         if let m = (reply["max_in_flight"] as? NSNumber)?.intValue, m > 1 { maxInFlight = m }
+        fidelities = Set(reply["fidelity"] as? [String] ?? [])
     }
+
+    /// The fidelities the program takes (its hello's "fidelity", e.g. ["epochs"]).
+    private(set) var fidelities: Set<String> = []
 
     /// Send one request; false (and nothing pending) if the worker is gone.
     func submit(id: Int, line: String) -> Bool {

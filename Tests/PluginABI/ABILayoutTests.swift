@@ -17,7 +17,7 @@ import Testing
         #expect(MemoryLayout<hwnas_layer>.size == 184)
         #expect(MemoryLayout<hwnas_tensor>.size == 16)
         #expect(MemoryLayout<hwnas_network>.size == 40)
-        #expect(MemoryLayout<hwnas_candidate_batch>.size == 40)
+        #expect(MemoryLayout<hwnas_candidate_batch>.size == 48)
         #expect(MemoryLayout<hwnas_tell>.size == 64)
         #expect(MemoryLayout<hwnas_search_context>.size == 72)
         #expect(MemoryLayout<hwnas_strategy>.size == 48)
@@ -26,8 +26,8 @@ import Testing
         #expect(MemoryLayout<hwnas_op_query>.size == 96)
         #expect(MemoryLayout<hwnas_op_info>.size == 64)
         #expect(MemoryLayout<hwnas_operator_set>.size == 48)
-        #expect(MemoryLayout<hwnas_evaluation_request>.size == 32)
-        #expect(MemoryLayout<hwnas_evaluator>.size == 56)
+        #expect(MemoryLayout<hwnas_evaluation_request>.size == 40)
+        #expect(MemoryLayout<hwnas_evaluator>.size == 64)
         #expect(MemoryLayout<hwnas_plugin_entry>.size == 48)
         // 1.1
         #expect(MemoryLayout<hwnas_network_builder>.size == 56)
@@ -40,6 +40,10 @@ import Testing
         #expect(MemoryLayout<hwnas_layer>.offset(of: \.params) == 72)
         #expect(MemoryLayout<hwnas_layer>.offset(of: \.cell) == 104)
         #expect(MemoryLayout<hwnas_candidate_batch>.offset(of: \.networks) == 32)
+        // 1.2: appended after the 1.1 fields.
+        #expect(MemoryLayout<hwnas_candidate_batch>.offset(of: \.requests) == 40)
+        #expect(MemoryLayout<hwnas_evaluation_request>.offset(of: \.on_result_text) == 32)
+        #expect(MemoryLayout<hwnas_evaluator>.offset(of: \.capabilities) == 56)
         #expect(MemoryLayout<hwnas_search_context>.offset(of: \.query_costs) == 56)
         #expect(MemoryLayout<hwnas_plugin_entry>.offset(of: \.`init`) == 24)
         #expect(MemoryLayout<hwnas_plugin_entry>.offset(of: \.get_factory) == 40)
@@ -53,7 +57,7 @@ import Testing
     }
 
     @Test func versionConstants() {
-        #expect(HWNAS_ABI_VERSION_MAJOR == 1 && HWNAS_ABI_VERSION_MINOR == 1)
+        #expect(HWNAS_ABI_VERSION_MAJOR == 1 && HWNAS_ABI_VERSION_MINOR == 2)
         #expect(String(cString: HWNAS_ENTRY_SYMBOL) == "hwnas_get_plugin_entry")
     }
 }

@@ -141,18 +141,20 @@ final class CommandEvaluatorHarness {
                 return withUnsafePointer(to: &network) { np in
                     let networks = [UnsafePointer<hwnas_network>?](repeating: np, count: count)
                     return flat.withUnsafeBufferPointer { gb in archPtrs.withUnsafeBufferPointer { ab in networks.withUnsafeBufferPointer { nb in
-                        var batch = hwnas_candidate_batch(struct_size: UInt32(MemoryLayout<hwnas_candidate_batch>.size),
+                        // Laid out as a 1.1 host does (no requests, no text results): the
+                        // plugin must not read past the sizes it is given.
+                        var batch = hwnas_candidate_batch(struct_size: UInt32(MemoryLayout<hwnas_candidate_batch>.offset(of: \.requests)!),
                                                           count: UInt32(count), n_dims: UInt32(Self.nDims), reserved: 0,
                                                           genotypes: gb.baseAddress, arch_strings: ab.baseAddress,
-                                                          networks: layers > 0 ? nb.baseAddress : nil)
+                                                          networks: layers > 0 ? nb.baseAddress : nil, requests: nil)
                         return withUnsafePointer(to: &batch) { bp in
                             var request = hwnas_evaluation_request(
-                                struct_size: UInt32(MemoryLayout<hwnas_evaluation_request>.size), reserved: 0, batch: bp,
+                                struct_size: UInt32(MemoryLayout<hwnas_evaluation_request>.offset(of: \.on_result_text)!), reserved: 0, batch: bp,
                                 host_ctx: Unmanaged.passUnretained(sink).toOpaque(),
                                 on_result: { ctx, index, status, metrics in
                                     let sink = Unmanaged<ReportSink>.fromOpaque(ctx!).takeUnretainedValue()
                                     sink.append(Int(index), status, (0..<sink.metricCount).map { metrics![$0] })
-                                })
+                                }, on_result_text: nil)
                             return ev.pointee.evaluate(ev, &request, &statuses, &metrics)
                         }
                     } } }

@@ -1,8 +1,8 @@
 /* Compile-time checks that the ABI structs keep their layout on LP64
- * platforms: the v1.0 fields where they always were, the 1.1 fields appended
- * after them. A failing check breaks the build: a shipped struct changed
+ * platforms: the v1.0 fields where they always were, the 1.1 and 1.2 fields
+ * appended after them. A failing check breaks the build: a shipped struct changed
  * shape. Tests/PluginABI/ABILayoutTests.swift checks the same numbers from
- * Swift, and Tests/abi-fixtures/v1.0 keeps the 1.0 header itself. */
+ * Swift, and Tests/abi-fixtures/v1.0 and v1.1 keep those headers themselves. */
 #include "hwnas/plugin.h"
 
 /* C99 has no _Static_assert: a negative array size fails compilation. */
@@ -27,7 +27,8 @@ HWNAS_CHECK(layer_cell, offsetof(hwnas_layer, cell) == 104);
 HWNAS_CHECK(tensor, sizeof(hwnas_tensor) == 16);
 HWNAS_CHECK(network, sizeof(hwnas_network) == 40);
 HWNAS_CHECK(network_layer_size, offsetof(hwnas_network, layer_size) == 32);
-HWNAS_CHECK(batch, sizeof(hwnas_candidate_batch) == 40);
+HWNAS_CHECK(batch, sizeof(hwnas_candidate_batch) == 48);
+HWNAS_CHECK(batch_1_1, offsetof(hwnas_candidate_batch, requests) == 40);
 HWNAS_CHECK(batch_networks, offsetof(hwnas_candidate_batch, networks) == 32);
 HWNAS_CHECK(tell, sizeof(hwnas_tell) == 64);
 HWNAS_CHECK(context, sizeof(hwnas_search_context) == 72);
@@ -39,8 +40,10 @@ HWNAS_CHECK(op_query, sizeof(hwnas_op_query) == 96);
 HWNAS_CHECK(op_query_kernel_h, offsetof(hwnas_op_query, kernel_h) == 48);
 HWNAS_CHECK(op_info, sizeof(hwnas_op_info) == 64);
 HWNAS_CHECK(operator_set, sizeof(hwnas_operator_set) == 48);
-HWNAS_CHECK(request, sizeof(hwnas_evaluation_request) == 32);
-HWNAS_CHECK(evaluator, sizeof(hwnas_evaluator) == 56);
+HWNAS_CHECK(request, sizeof(hwnas_evaluation_request) == 40);
+HWNAS_CHECK(request_1_1, offsetof(hwnas_evaluation_request, on_result_text) == 32);
+HWNAS_CHECK(evaluator, sizeof(hwnas_evaluator) == 64);
+HWNAS_CHECK(evaluator_1_1, offsetof(hwnas_evaluator, capabilities) == 56);
 HWNAS_CHECK(entry, sizeof(hwnas_plugin_entry) == 48);
 HWNAS_CHECK(entry_init, offsetof(hwnas_plugin_entry, init) == 24);
 /* 1.1 */

@@ -65,9 +65,12 @@ final class IsolatedEvaluator: SearchEvaluator, @unchecked Sendable {
             try p.call(createRequest, what: "create")
         }
         metricNames = ready["metrics"] as? [String] ?? []
+        takesFidelity = ready["takes_fidelity"] as? Bool ?? false
         guard !metricNames.isEmpty else { throw HwnasError("\(descriptor.callName("evaluator")): reports no metric") }
         return p
     }
+
+    private(set) var takesFidelity = false
 
     func evaluate(_ batch: UnsafePointer<hwnas_candidate_batch>,
                   onResult: ((Int, LoadedEvaluator.Outcome) -> Void)?) throws -> [LoadedEvaluator.Outcome] {
@@ -76,25 +79,31 @@ final class IsolatedEvaluator: SearchEvaluator, @unchecked Sendable {
         let child = try self.child ?? start()
         self.child = child
         let m = metricNames.count
-        func outcome(_ status: Int, _ metrics: [Double]) -> LoadedEvaluator.Outcome {
+        func outcome(_ status: Int, _ metrics: [Double], _ texts: Any?) -> LoadedEvaluator.Outcome {
             let values = metrics.count == m ? metrics : Array(repeating: .nan, count: m)
             return LoadedEvaluator.Outcome(ok: status == Int(HWNAS_EVAL_OK) && values.first?.isFinite == true,
-                                           status: Int32(truncatingIfNeeded: status), metrics: values)
+                                           status: Int32(truncatingIfNeeded: status), metrics: values,
+                                           texts: texts as? [String: String] ?? [:])
         }
+        var message: [String: Any] = ["op": "evaluate", "genotypes": genotypes]
+        // 1.2: the per-candidate requests (fidelity, resume) cross the pipe too.
+        if let requests = batch.pointee.requests { message["requests"] = (0..<n).map { requests[$0].map { String(cString: $0) } ?? "{}" } }
         do {
             let done = try PluginCall.run(evaluateLabel) {
-                try child.call(["op": "evaluate", "genotypes": genotypes], what: "evaluate") { message in
+                try child.call(message, what: "evaluate") { message in
                     guard message["op"] as? String == "result" else { return .finalReply }
                     if let k = message["index"] as? Int, k >= 0, k < n {
-                        onResult?(k, outcome(message["status"] as? Int ?? Int(HWNAS_EVAL_FAILED), JSONDoubles.decode(message["metrics"])))
+                        onResult?(k, outcome(message["status"] as? Int ?? Int(HWNAS_EVAL_FAILED), JSONDoubles.decode(message["metrics"]),
+                                             message["texts"]))
                     }
                     return .consumed
                 }
             }
             let status = done["status"] as? [Int] ?? []
             let metrics = (done["metrics"] as? [Any] ?? []).map { JSONDoubles.decode($0) }
+            let texts = done["texts"] as? [Any] ?? []
             guard status.count == n, metrics.count == n else { throw HwnasError("\(descriptor.callName("evaluator")): isolated reply of the wrong size") }
-            return (0..<n).map { outcome(status[$0], metrics[$0]) }
+            return (0..<n).map { outcome(status[$0], metrics[$0], $0 < texts.count ? texts[$0] : nil) }
         } catch {
             // A dead child is replaced at the next call.
             if !child.process.isRunning { self.child = nil }

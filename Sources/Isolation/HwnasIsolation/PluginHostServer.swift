@@ -38,21 +38,25 @@ public final class PluginHostServer: @unchecked Sendable {
             let (d, lib) = try registry.lookup(.evaluator, r["id"] as? String ?? "")
             let e = try LoadedEvaluator(d, library: lib, space: CSearchSpace(space), options: r["options"] as? [String: String] ?? [:])
             evaluator = (e, space, space.buildsNetworks ? try NetworkFactory(space: space, registry: registry) : nil)
-            return ["op": "ready", "metrics": e.metricNames]
+            return ["op": "ready", "metrics": e.metricNames, "takes_fidelity": e.takesFidelity]
         case "evaluate":
             guard let (e, space, networks) = evaluator, let genotypes = JSONDoubles.genotypes(r["genotypes"]) else {
                 throw HwnasError("plugin host: evaluate before evaluator, or no genotypes")
             }
             for g in genotypes { try space.validate(g) }
             let nets = try networks.map { f in try genotypes.map { try f.build(canonical: $0) } }
-            let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets)
+            let requests = r["requests"] as? [String]
+            guard requests == nil || requests!.count == genotypes.count else { throw HwnasError("plugin host: one request per genotype") }
+            let batch = CandidateBatch(space: space, genotypes: genotypes, networks: nets, requests: requests)
             let lines = self.lines
             let outs = try batch.with(minor: e.descriptor.abiMinor) { b in
                 try e.evaluate(b) { k, o in
-                    lines.write(["op": "result", "index": k, "status": Int(o.status), "metrics": JSONDoubles.encode(o.metrics)])
+                    lines.write(["op": "result", "index": k, "status": Int(o.status), "metrics": JSONDoubles.encode(o.metrics),
+                                 "texts": o.texts])
                 }
             }
-            return ["op": "done", "status": outs.map { Int($0.status) }, "metrics": outs.map { JSONDoubles.encode($0.metrics) }]
+            return ["op": "done", "status": outs.map { Int($0.status) }, "metrics": outs.map { JSONDoubles.encode($0.metrics) },
+                    "texts": outs.map(\.texts)]
         case "strategy":
             let state = try StrategyState(r, lines: lines)
             let (d, lib) = try registry.lookup(.strategy, r["id"] as? String ?? "")

@@ -1,5 +1,6 @@
 // hwnas_evaluator instances backed by a Swift CandidateEvaluator.
 import CHwnasABI
+import Foundation
 
 typealias EvaluatorBox = InstanceBox<(evaluator: CandidateEvaluator, names: [UnsafePointer<CChar>])>
 
@@ -7,10 +8,29 @@ typealias EvaluatorBox = InstanceBox<(evaluator: CandidateEvaluator, names: [Uns
 private struct ResultSink: @unchecked Sendable {
     let ctx: UnsafeMutableRawPointer?
     let callback: hwnas_result_callback?
+    /// 1.2 hosts: text results (nil for an older host's request).
+    let textCallback: hwnas_result_text_callback?
+    init(_ req: hwnas_evaluation_request) {
+        ctx = req.host_ctx
+        callback = req.on_result
+        textCallback = abiHasField(req.struct_size, \hwnas_evaluation_request.on_result_text) ? req.on_result_text : nil
+    }
     func send(_ index: Int, _ r: EvaluationResult) {
+        // Texts first: the host attaches them to the metrics that follow.
+        if let textCallback {
+            for (k, v) in r.texts.sorted(by: { $0.key < $1.key }) { textCallback(ctx, UInt32(index), k, v) }
+        }
         guard let callback else { return }
         r.metrics.withUnsafeBufferPointer { callback(ctx, UInt32(index), r.status.rawValue, $0.baseAddress) }
     }
+}
+
+/// Candidates an evaluator reported on the way (from its threads).
+private final class ReportedIndices: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = Set<Int>()
+    func insert(_ i: Int) { lock.lock(); set.insert(i); lock.unlock() }
+    func contains(_ i: Int) -> Bool { lock.lock(); defer { lock.unlock() }; return set.contains(i) }
 }
 
 extension PluginExport {
@@ -41,11 +61,19 @@ extension PluginExport {
                     guard let req = request?.pointee, let batch = req.batch, let statusOut, let metricsOut else {
                         throw PluginError("NULL request or output")
                     }
-                    let sink = ResultSink(ctx: req.host_ctx, callback: req.on_result)
-                    let results = try box.value.evaluator.evaluate(CandidateBatch(batch)) { i, r in sink.send(i, r) }
+                    let sink = ResultSink(req)
+                    let reported = ReportedIndices()
+                    let results = try box.value.evaluator.evaluate(CandidateBatch(batch)) { i, r in
+                        reported.insert(i)
+                        sink.send(i, r)
+                    }
                     let m = box.value.names.count
                     guard results.count == Int(batch.pointee.count) else { throw PluginError("evaluator returned \(results.count) results for \(batch.pointee.count) candidates") }
                     for (i, r) in results.enumerated() {
+                        // Text results of a candidate not reported on the way.
+                        if !reported.contains(i), let text = sink.textCallback {
+                            for (k, v) in r.texts.sorted(by: { $0.key < $1.key }) { text(sink.ctx, UInt32(i), k, v) }
+                        }
                         statusOut[i] = r.status.rawValue
                         for j in 0..<m { metricsOut[i * m + j] = j < r.metrics.count ? r.metrics[j] : .nan }
                     }
@@ -56,6 +84,9 @@ extension PluginExport {
                 guard let me else { return }
                 EvaluatorBox.release(me.pointee.plugin_data)
                 UnsafeMutablePointer(mutating: me).deallocate()
+            },
+            capabilities: { me in
+                EvaluatorBox.from(me!.pointee.plugin_data).value.evaluator.takesFidelity ? HWNAS_EVALUATOR_TAKES_FIDELITY : 0
             }))
         out.pointee = e
         return HWNAS_OK

@@ -105,7 +105,12 @@ public enum EvaluationStatus: Int32, Sendable { case ok = 0, failed = 1, timeout
 public struct EvaluationResult: Sendable {
     public let status: EvaluationStatus
     public let metrics: [Double]
-    public init(status: EvaluationStatus, metrics: [Double]) { self.status = status; self.metrics = metrics }
+    /// Text results (ABI 1.2), e.g. "checkpoint": the token the host hands
+    /// back as the candidate's "resume" request at a higher fidelity.
+    public let texts: [String: String]
+    public init(status: EvaluationStatus, metrics: [Double], texts: [String: String] = [:]) {
+        self.status = status; self.metrics = metrics; self.texts = texts
+    }
     public static func failed(_ n: Int) -> EvaluationResult { .init(status: .failed, metrics: Array(repeating: .nan, count: n)) }
 }
 
@@ -115,6 +120,13 @@ public protocol CandidateEvaluator: AnyObject {
     /// Evaluate the batch; call `report` (thread-safe) as each candidate
     /// finishes so the host can journal it, and return all results in order.
     func evaluate(_ batch: CandidateBatch, report: @Sendable (Int, EvaluationResult) -> Void) throws -> [EvaluationResult]
+    /// True when it reads the batch's per-candidate requests ("fidelity",
+    /// "resume"; ABI 1.2): a multi-fidelity search needs it.
+    var takesFidelity: Bool { get }
+}
+
+extension CandidateEvaluator {
+    public var takesFidelity: Bool { false }
 }
 
 public struct EvaluatorKind: @unchecked Sendable {

@@ -156,6 +156,13 @@ public final class CandidateBatch {
 
     /// Candidate i's canonical string.
     public func archString(_ i: Int) -> String { raw.pointee.arch_strings?[i].map { String(cString: $0) } ?? "" }
+
+    /// Candidate i's request beyond its genotype (ABI 1.2: "fidelity",
+    /// "resume"), as the JSON object's text; nil when the host sent none.
+    public func request(_ i: Int) -> String? {
+        guard abiHasField(raw.pointee.struct_size, \hwnas_candidate_batch.requests), let r = raw.pointee.requests else { return nil }
+        return r[i].map { String(cString: $0) }
+    }
 }
 
 /// A whole network (layers in execution order), copied out of hwnas_network.

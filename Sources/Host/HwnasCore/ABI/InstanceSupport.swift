@@ -85,9 +85,25 @@ func metricNames<I>(_ raw: UnsafeMutablePointer<I>, _ label: PluginCall.Label, c
 /// host reads (a plugin built against an older or broken header).
 func checkInstanceSize<T>(_ p: UnsafePointer<T>, _ what: String, _ d: PluginDescriptorInfo) throws {
     let size = UnsafeRawPointer(p).load(as: UInt32.self)
-    guard Int(size) >= MemoryLayout<T>.size else {
-        throw HwnasError("\(what) '\(d.id)' (\(d.file)): instance struct_size \(size) is smaller than \(MemoryLayout<T>.size)")
+    let minimum = minimumInstanceSize(T.self)
+    guard Int(size) >= minimum else {
+        throw HwnasError("\(what) '\(d.id)' (\(d.file)): instance struct_size \(size) is smaller than \(minimum)")
     }
+}
+
+/// The smallest instance the host reads: the whole struct, except where a
+/// later minor appended optional fields (read only after HWNAS_HAS_FIELD).
+func minimumInstanceSize<T>(_: T.Type) -> Int {
+    if T.self == hwnas_evaluator.self {          // 1.2 appended capabilities
+        return MemoryLayout<hwnas_evaluator>.offset(of: \hwnas_evaluator.capabilities)!
+    }
+    return MemoryLayout<T>.size
+}
+
+/// HWNAS_HAS_FIELD for the host: a struct of `structSize` bytes contains `field`.
+func hostHasField<T, V>(_ structSize: UInt32, _ field: KeyPath<T, V>) -> Bool {
+    guard let off = MemoryLayout<T>.offset(of: field) else { return false }
+    return Int(structSize) >= off + MemoryLayout<V>.size
 }
 
 /// Refuses options a plugin does not declare, values of the wrong type or

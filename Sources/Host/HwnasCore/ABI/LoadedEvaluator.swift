@@ -17,15 +17,25 @@ public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked 
         guard let count = e.metric_count, let name = e.metric_name, e.evaluate != nil, e.destroy != nil else { throw nullPointers }
         metricNames = HwnasCore.metricNames(raw, evaluateLabel, count: { count($0) }, name: { name($0, $1) })
         guard !metricNames.isEmpty else { throw HwnasError("evaluator '\(descriptor.id)' reports no metric") }
+        // 1.2: capabilities (an older instance has none).
+        if hostHasField(e.struct_size, \hwnas_evaluator.capabilities), let caps = e.capabilities {
+            capabilities = PluginCall.run(evaluateLabel) { caps(raw) }
+        }
     }
+
+    private var capabilities: UInt32 = 0
+    /// Reads each candidate's "fidelity" (and "resume") request (ABI 1.2).
+    public var takesFidelity: Bool { capabilities & HWNAS_EVALUATOR_TAKES_FIDELITY != 0 }
 
     public struct Outcome {
         public let ok: Bool; public let status: Int32; public let metrics: [Double]
         /// Why a failed candidate failed, when the evaluator said (plugins
         /// through the C ABI report none; the host API's callback does).
         public let reason: String?
-        public init(ok: Bool, status: Int32, metrics: [Double], reason: String? = nil) {
-            self.ok = ok; self.status = status; self.metrics = metrics; self.reason = reason
+        /// Text results (1.2), e.g. "checkpoint": a token to resume from.
+        public let texts: [String: String]
+        public init(ok: Bool, status: Int32, metrics: [Double], reason: String? = nil, texts: [String: String] = [:]) {
+            self.ok = ok; self.status = status; self.metrics = metrics; self.reason = reason; self.texts = texts
         }
     }
 
@@ -41,8 +51,12 @@ public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked 
             let m: Int, n: Int; let f: ((Int, Outcome) -> Void)?
             private let lock = NSLock()
             private(set) var badIndex: UInt32?
+            /// Text results by candidate (1.2), reported before or with its metrics.
+            private(set) var texts: [Int: [String: String]] = [:]
             init(_ m: Int, _ n: Int, _ f: ((Int, Outcome) -> Void)?) { self.m = m; self.n = n; self.f = f }
             func bad(_ i: UInt32) { lock.lock(); if badIndex == nil { badIndex = i }; lock.unlock() }
+            func text(_ i: Int, _ key: String, _ value: String) { lock.lock(); texts[i, default: [:]][key] = value; lock.unlock() }
+            func texts(of i: Int) -> [String: String] { lock.lock(); defer { lock.unlock() }; return texts[i] ?? [:] }
         }
         let sink = Sink(m, n, onResult)
         let ctx = Unmanaged.passRetained(sink).toOpaque()
@@ -55,7 +69,14 @@ public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked 
                 guard Int(index) < s.n else { s.bad(index); return }
                 let values = metrics.map { p in (0..<s.m).map { p[$0] } } ?? Array(repeating: .nan, count: s.m)
                 // OK only with a finite primary metric (NULL metrics are none).
-                s.f?(Int(index), Outcome(ok: st == HWNAS_EVAL_OK && values.first?.isFinite == true, status: st, metrics: values))
+                s.f?(Int(index), Outcome(ok: st == HWNAS_EVAL_OK && values.first?.isFinite == true, status: st, metrics: values,
+                                         texts: s.texts(of: Int(index))))
+            },
+            on_result_text: { ctx, index, key, value in
+                guard let ctx, let key, let value else { return }
+                let s = Unmanaged<Sink>.fromOpaque(ctx).takeUnretainedValue()
+                guard Int(index) < s.n else { s.bad(index); return }
+                s.text(Int(index), String(cString: key), String(cString: value))
             })
         let st = PluginCall.run(evaluateLabel) { raw.pointee.evaluate!(raw, &req, &status, &metrics) }
         guard st == HWNAS_OK else {
@@ -67,7 +88,7 @@ public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked 
         return (0..<n).map { i in
             let values = Array(metrics[(i * m)..<(i * m + m)])
             let ok = status[i] == HWNAS_EVAL_OK && values.first.map { $0.isFinite } == true
-            return Outcome(ok: ok, status: status[i], metrics: values)
+            return Outcome(ok: ok, status: status[i], metrics: values, texts: sink.texts(of: i))
         }
     }
 }

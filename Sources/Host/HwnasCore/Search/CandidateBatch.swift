@@ -10,15 +10,21 @@ public final class CandidateBatch: @unchecked Sendable {
     private let flat: [Int32]
     private let nDims: Int
     private let arch: CStringArray
+    /// 1.2: per candidate, what the search asks beyond the genotype (JSON).
+    private let requests: CStringArray?
 
-    /// `genotypes` must be canonical; `networks` (when given) one per genotype.
-    public init(space: SearchSpace, genotypes: [[Int32]], networks: [CNetwork]?) {
+    /// `genotypes` must be canonical; `networks` (when given) one per genotype;
+    /// `requests` (when given) one JSON object per genotype, for an evaluator
+    /// that takes a fidelity.
+    public init(space: SearchSpace, genotypes: [[Int32]], networks: [CNetwork]?, requests: [String]? = nil) {
         precondition(networks == nil || networks!.count == genotypes.count)
+        precondition(requests == nil || requests!.count == genotypes.count)
         self.genotypes = genotypes
         self.networks = networks
         nDims = space.nDims
         flat = genotypes.flatMap { $0 }
         arch = CStringArray(genotypes.map(space.format(canonical:)))
+        self.requests = requests.map(CStringArray.init)
     }
 
     /// Networks from no space (imported models): no genotype (n_dims 0),
@@ -30,6 +36,7 @@ public final class CandidateBatch: @unchecked Sendable {
         nDims = 0
         flat = []
         arch = CStringArray(labels)
+        requests = nil
     }
 
     public var count: Int { genotypes.count }
@@ -40,7 +47,8 @@ public final class CandidateBatch: @unchecked Sendable {
             func run(_ np: UnsafePointer<UnsafePointer<hwnas_network>?>?) throws -> R {
                 var batch = hwnas_candidate_batch(
                     struct_size: UInt32(MemoryLayout<hwnas_candidate_batch>.size), count: UInt32(genotypes.count),
-                    n_dims: UInt32(nDims), reserved: 0, genotypes: gp.baseAddress, arch_strings: arch.base, networks: np)
+                    n_dims: UInt32(nDims), reserved: 0, genotypes: gp.baseAddress, arch_strings: arch.base, networks: np,
+                    requests: requests?.base)
                 return try withUnsafePointer(to: &batch) { try body($0) }
             }
             guard let networks else { return try run(nil) }

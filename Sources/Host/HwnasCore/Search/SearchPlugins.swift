@@ -12,12 +12,18 @@ public protocol SearchStrategy: AnyObject {
 public protocol SearchEvaluator: AnyObject {
     var descriptor: PluginDescriptorInfo { get }
     var metricNames: [String] { get }
+    /// Reads each candidate's "fidelity" and "resume" request (ABI 1.2).
+    var takesFidelity: Bool { get }
     func evaluate(_ batch: UnsafePointer<hwnas_candidate_batch>,
                   onResult: ((Int, LoadedEvaluator.Outcome) -> Void)?) throws -> [LoadedEvaluator.Outcome]
 }
 
 extension LoadedStrategy: SearchStrategy {}
 extension LoadedEvaluator: SearchEvaluator {}
+
+extension SearchEvaluator {
+    public var takesFidelity: Bool { false }
+}
 
 extension SearchStrategy {
     /// Tells a round from flat arrays: genotypes [count][dims], objectives

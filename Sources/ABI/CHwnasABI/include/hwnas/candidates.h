@@ -18,6 +18,13 @@ typedef struct hwnas_candidate_batch {
     /* [count] built networks, or NULL when the space builds none. Each is laid
      * out for the reader's ABI minor (a 1.0 plugin gets 1.0 layer records). */
     const hwnas_network *const *networks;
+    /* 1.2 (check HWNAS_HAS_FIELD): [count] JSON objects, what the search asks
+     * of each candidate beyond its genotype, or NULL for nothing. Given only
+     * to evaluators whose capabilities include HWNAS_EVALUATOR_TAKES_FIDELITY:
+     *   "fidelity": {"epochs": 9}   train this far (a multi-fidelity search);
+     *   "resume": "<token>"         the "checkpoint" this evaluator reported
+     *                               for the candidate at a lower fidelity. */
+    const char *const *requests;
 } hwnas_candidate_batch;
 
 HWNAS_END_DECLS

@@ -23,13 +23,26 @@ HWNAS_BEGIN_DECLS
 typedef void (*hwnas_result_callback)(void *host_ctx, uint32_t index, int32_t status,
                                       const double *metrics);
 
+/* [thread-safe] 1.2: a text result of candidate `index` (key and value read
+ * during the call). Key "checkpoint": a token (e.g. a file path) the host
+ * hands back as the candidate's "resume" request when it evaluates it at a
+ * higher fidelity, so training continues instead of restarting. */
+typedef void (*hwnas_result_text_callback)(void *host_ctx, uint32_t index, const char *key, const char *value);
+
 typedef struct hwnas_evaluation_request {
     uint32_t struct_size;
     uint32_t reserved;
     const hwnas_candidate_batch *batch;
     void *host_ctx;
     hwnas_result_callback on_result;    /* may be NULL */
+    /* 1.2 (check HWNAS_HAS_FIELD): may be NULL. */
+    hwnas_result_text_callback on_result_text;
 } hwnas_evaluation_request;
+
+/* hwnas_evaluator.capabilities bits (1.2). */
+/* Reads each candidate's "fidelity" (and "resume") from batch->requests and
+ * answers the metric at that fidelity. */
+#define HWNAS_EVALUATOR_TAKES_FIDELITY 1u
 
 /* Computes objective values. Metric 0 is the evaluator's primary objective
  * (e.g. "accuracy"); more metrics may follow. An evaluator may run the
@@ -52,6 +65,8 @@ typedef struct hwnas_evaluator {
     const char *(*last_error)(const struct hwnas_evaluator *self);
     /* [instance-serial] Release the instance. */
     void (*destroy)(const struct hwnas_evaluator *self);
+    /* 1.2, may be NULL (none): HWNAS_EVALUATOR_* bits. [instance-serial] */
+    uint32_t (*capabilities)(const struct hwnas_evaluator *self);
 } hwnas_evaluator;
 
 typedef struct hwnas_evaluator_factory {

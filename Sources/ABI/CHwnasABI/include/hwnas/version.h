@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define HWNAS_ABI_VERSION_MAJOR 1u
-#define HWNAS_ABI_VERSION_MINOR 1u
+#define HWNAS_ABI_VERSION_MINOR 2u
 #define HWNAS_ABI_VERSION_PATCH 0u
 
 #ifdef __cplusplus
