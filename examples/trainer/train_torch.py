@@ -89,6 +89,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 
 # The same figures on any x86-64 machine with AVX2 (Intel or AMD): PyTorch
@@ -153,7 +154,18 @@ def evaluate(model, x, y, batch=512):
     return correct / len(y), loss / len(y)
 
 
+def checkpoint_path(args, arch, epochs):
+    """Where a candidate's state after `epochs` is saved: --checkpoint-dir
+    (shared by the workers), named by (seed, arch, epochs)."""
+    h = hashlib.sha256(f"{args.seed}:{arch}:{epochs}".encode()).hexdigest()[:24]
+    return os.path.join(args.checkpoint_dir, f"{h}.pt")
+
+
 def train(request, data, args):
+    """(accuracy, metrics, checkpoint path or None). With a "fidelity"
+    request ({"epochs": k}) the schedule spans --epochs and training stops
+    after k of them, saving its state; "resume" continues from a saved state
+    (the candidate's, at fewer epochs) instead of starting again."""
     network = request.get("network")
     if not network:
         raise ValueError("this trainer needs the network IR (a space that builds networks)")
@@ -187,11 +199,29 @@ def train(request, data, args):
         return 0.5 * (1 + math.cos(math.pi * min(s - warm, total - warm) / max(1, total - warm)))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     gen = torch.Generator().manual_seed(seed)
+    stop_after = args.epochs
+    first_epoch, resumed_from = 0, 0
+    if "fidelity" in request:
+        stop_after = int(request["fidelity"].get("epochs", args.epochs))
+        if not 1 <= stop_after <= args.epochs:
+            raise ValueError(f"fidelity epochs {stop_after} is outside 1..--epochs {args.epochs} "
+                             "(the schedule spans --epochs: set it to the --fidelity maximum)")
+    if request.get("resume"):
+        state = torch.load(request["resume"], weights_only=False)
+        if state.get("arch") != request.get("arch") or state.get("seed") != args.seed:
+            raise ValueError(f"resume {request['resume']}: a checkpoint of another candidate or seed")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        gen.set_state(state["generator"])
+        first_epoch = resumed_from = state["epochs"]
+        if first_epoch >= stop_after:
+            raise ValueError(f"resume {request['resume']}: it is at {first_epoch} epochs, asked for {stop_after}")
     start = time.perf_counter()
-    step, time_limited = 0, False
+    step, time_limited = first_epoch * steps_per_epoch, False
     train_loss, train_acc = float("nan"), float("nan")
     curve = []          # validation accuracy after each epoch (with --curve)
-    for epoch in range(args.epochs):
+    for epoch in range(first_epoch, stop_after):
         model.train()
         order = torch.randperm(len(yt), generator=gen)
         loss_sum, correct, seen = 0.0, 0, 0
@@ -220,7 +250,7 @@ def train(request, data, args):
             raise ValueError(f"training diverged (loss {train_loss}) in epoch {epoch + 1}")
         if time_limited:
             break
-        if args.curve and epoch + 1 < args.epochs:
+        if args.curve and epoch + 1 < stop_after:
             paused = time.perf_counter()
             curve.append(evaluate(model, xv, yv)[0])
             start += time.perf_counter() - paused      # train_seconds counts training only
@@ -228,12 +258,21 @@ def train(request, data, args):
     acc, val_loss = evaluate(model, xv, yv)
     metrics = {"train_seconds": train_seconds, "epochs": step / steps_per_epoch, "steps": step,
                "train_loss": train_loss, "val_loss": val_loss, "train_accuracy": train_acc,
-               "trainable_params": n_params, "time_limited": int(time_limited)}
+               "trainable_params": n_params, "time_limited": int(time_limited), "resumed_from": resumed_from}
     if args.curve:
         curve.append(acc)
         for e, a in enumerate(curve):
-            metrics[f"val_accuracy_epoch{e + 1}"] = a
-    return acc, metrics
+            metrics[f"val_accuracy_epoch{first_epoch + e + 1}"] = a
+    checkpoint = None
+    if "fidelity" in request and not time_limited and stop_after < args.epochs:
+        # Saved through a temporary and a rename: a worker killed mid-save leaves no half file.
+        os.makedirs(args.checkpoint_dir, exist_ok=True)
+        checkpoint = checkpoint_path(args, request.get("arch", ""), stop_after)
+        part = f"{checkpoint}.part-{os.getpid()}"
+        torch.save({"arch": request.get("arch"), "seed": args.seed, "epochs": stop_after, "model": model.state_dict(),
+                    "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "generator": gen.get_state()}, part)
+        os.replace(part, checkpoint)
+    return acc, metrics, checkpoint
 
 
 def send(obj):
@@ -260,6 +299,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
     ap.add_argument("--max-seconds", type=float, default=0.0,
                     help="stop a candidate's training after this long (0: never)")
+    ap.add_argument("--checkpoint-dir", default=os.path.join(tempfile.gettempdir(), "hwnas-train-torch-checkpoints"),
+                    help="where a multi-fidelity search's candidates are saved between rungs (shared by the workers)")
     args = ap.parse_args()
     for k, v in defaults_for(args.dataset).items():
         if getattr(args, k) is None:
@@ -290,15 +331,19 @@ def main():
         msg = json.loads(line)
         kind = msg.get("type")
         if kind == "hello":
-            send({"type": "hello", "protocol": PROTOCOL, "name": "train_torch"})
+            # "fidelity": epochs, for hwnas search --fidelity epochs=MIN:MAX:ETA.
+            send({"type": "hello", "protocol": PROTOCOL, "name": "train_torch", "fidelity": ["epochs"]})
         elif kind == "evaluate":
             try:
-                acc, metrics = train(msg, data, args)
+                acc, metrics, checkpoint = train(msg, data, args)
             except Exception as e:  # report, do not die: the search goes on
                 log(f"{msg.get('arch')}: {type(e).__name__}: {e}")
                 send({"id": msg["id"], "error": f"{type(e).__name__}: {e}"})
                 continue
-            send({"id": msg["id"], "objective": acc, "metrics": metrics})
+            reply = {"id": msg["id"], "objective": acc, "metrics": metrics}
+            if checkpoint:
+                reply["checkpoint"] = checkpoint
+            send(reply)
             log(f"{msg.get('arch')}: accuracy {acc:.4f}, {metrics['trainable_params']} params, "
                 f"{metrics['epochs']:.1f} epochs in {metrics['train_seconds']:.2f} s")
         # "cancel" and unknown types are ignored; EOF on stdin ends the program.

@@ -223,7 +223,7 @@ class _Progress:
 
 
 def run(host, space, profile, evaluator, constraints=None, objectives=None, soft=None, strategy=DEFAULT_STRATEGY,
-        budget=100, seed=1, parallel=1, schedule=None, journal=None, output=None, plot=None, space_options=None,
+        budget=100, seed=1, parallel=1, schedule=None, fidelity=None, scheduler=None, fidelity_budget=None, journal=None, output=None, plot=None, space_options=None,
         strategy_options=None, evaluator_options=None, metrics=None, reuse_journal=False, keep_failed=False,
         progress=True):
     """The search on `host` (see hwnas.search)."""
@@ -238,7 +238,10 @@ def run(host, space, profile, evaluator, constraints=None, objectives=None, soft
     for key, value in (("space_options", space_options), ("strategy_options", strategy_options)):
         if value:
             config[key] = json.loads(_options(value))
-    for key, value in (("journal", journal), ("output", output), ("plot", plot), ("schedule", schedule)):
+    if fidelity_budget is not None:
+        config["fidelity_budget"] = float(fidelity_budget)
+    for key, value in (("journal", journal), ("output", output), ("plot", plot), ("schedule", schedule),
+                       ("fidelity", fidelity), ("scheduler", scheduler)):
         if value is not None:
             config[key] = _no_nul(key, str(value))
 
@@ -342,7 +345,9 @@ def search(space, profile, evaluator, *, plugin_path=None, home=None, **kwargs):
     strategy, strategy_options, budget, seed, parallel (candidates per round;
       a callable runs them on that many threads), schedule ("rounds", or
       "async" for a plugin evaluator: one instance per worker, results told
-      as they arrive), journal (resume file),
+      as they arrive), fidelity ("epochs=1:27:3") with scheduler ("asha",
+      "successive-halving") and fidelity_budget for a multi-fidelity search
+      (a plugin evaluator that takes a fidelity), journal (resume file),
       reuse_journal, keep_failed, output (the result JSON), plot (an .svg),
       space_options, progress (True: a line a second on stderr; a callable
       gets each event dict; False: nothing).

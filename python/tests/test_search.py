@@ -209,3 +209,23 @@ def test_strategy_several_objectives(host, cm):
         host.strategy("random", SPACE, budget=10, constraints=["peak_sram_kb<=90"])
     with pytest.raises(hwnas.HwnasError, match="reports no metric 'sram'"):
         host.strategy("random", SPACE, budget=10, profile=PROFILE, constraints=["sram<=90"])
+
+
+def test_multi_fidelity_from_python(tmp_path):
+    """hwnas.search(fidelity=, scheduler=): successive halving over the
+    command evaluator with the fake trainer: 9 candidates at 1 epoch, the
+    best 3 at 3, the best at 9; a fidelity budget stops it early."""
+    trainer = os.path.join(REPO, "Tests", "fixtures", "fake_trainer.py")
+    args = dict(space=SPACE, profile=PROFILE, evaluator="command", strategy="random", seed=3, parallel=2,
+                evaluator_options={"command": f"{sys.executable} {trainer} --fidelity", "stderr": "null"},
+                fidelity="epochs=1:9:3", scheduler="successive-halving", progress=False)
+    r = hwnas.search(budget=13, **args)
+    per_rung = {}
+    for h in r.data["history"]:
+        per_rung[h["fidelity"]["epochs"]] = per_rung.get(h["fidelity"]["epochs"], 0) + 1
+    assert per_rung == {1: 9, 3: 3, 9: 1} and r.data["scheduler"] == "successive-halving"
+    assert r.best["objective"] == max(h["objective"] for h in r.data["history"] if h["fidelity"]["epochs"] == 9)
+    short = hwnas.search(budget=13, fidelity_budget=10, **args)
+    assert short.data["fidelity_spent"] <= 10 and short.stop_reason.startswith("fidelity budget")
+    with pytest.raises(hwnas.HwnasError, match="takes no fidelity"):
+        hwnas.search(space=SPACE, profile=PROFILE, evaluator="meco", fidelity="epochs=1:9:3", budget=3, progress=False)

@@ -162,3 +162,37 @@ def test_trainer_pins_the_kernel_path(hwnas_bin, tmp_path):
     as_is = run({}, "as-is")
     assert len(as_is) == 4
     assert run({"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}, "pinned") == as_is
+
+
+def test_trainer_resumes_a_lower_fidelity_exactly(repo, tmp_path):
+    """A multi-fidelity promotion: 3 epochs saved, then resumed to 9, answers
+    what 9 epochs straight answer (the same schedule over --epochs, the same
+    batches): resuming loses nothing and changes nothing."""
+    from hwnas import Host
+    arch = "c16:k5/c16:k3/c24:k3/c32:k3"
+    network = Host().network("micronas-1d", arch, {"input_channels": "1", "length": "251", "classes": "3"})
+    requests = [
+        {"type": "evaluate", "id": 1, "arch": arch, "network": network, "fidelity": {"epochs": 9}},
+        {"type": "evaluate", "id": 2, "arch": arch, "network": network, "fidelity": {"epochs": 3}},
+    ]
+    cmd = [sys.executable, str(TRAINER), "--dataset", "arrowhead", "--epochs", "27", "--checkpoint-dir", str(tmp_path)]
+
+    def ask(messages):
+        lines = [json.dumps({"type": "hello", "protocol": 1})] + [json.dumps(m) for m in messages]
+        p = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr[-3000:]
+        return [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+
+    hello, straight, low = ask(requests)
+    assert hello["fidelity"] == ["epochs"]
+    assert low["metrics"]["epochs"] == 3 and os.path.isfile(low["checkpoint"])
+    _, resumed = ask([{"type": "evaluate", "id": 3, "arch": arch, "network": network, "fidelity": {"epochs": 9},
+                       "resume": low["checkpoint"]}])
+    assert resumed["metrics"]["resumed_from"] == 3 and resumed["metrics"]["epochs"] == 9
+    assert resumed["objective"] == straight["objective"] and resumed["metrics"]["val_loss"] == straight["metrics"]["val_loss"]
+    # Another candidate's checkpoint is refused, not trained on.
+    _, wrong = ask([{"type": "evaluate", "id": 4, "arch": "c8:k3/c16:k3/c24:k3/c32:k3", "fidelity": {"epochs": 9},
+                     "network": Host().network("micronas-1d", "c8:k3/c16:k3/c24:k3/c32:k3",
+                                               {"input_channels": "1", "length": "251", "classes": "3"}),
+                     "resume": low["checkpoint"]}])
+    assert "another candidate" in wrong["error"]

@@ -89,7 +89,7 @@ def _init_worker(dataset):
 
 def _train_one(arch, network, seed, epochs, batch_size):
     import train_torch
-    acc, metrics = train_torch.train({"arch": arch, "network": network}, _worker["data"],
+    acc, metrics, _ = train_torch.train({"arch": arch, "network": network}, _worker["data"],
                                      TrainArgs(epochs, batch_size, seed))
     curve = [metrics[f"val_accuracy_epoch{e + 1}"] for e in range(epochs)]
     return {"arch": arch, "seed": seed, "accuracy": acc, "train_seconds": metrics["train_seconds"], "curve": curve}

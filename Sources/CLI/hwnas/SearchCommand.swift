@@ -39,6 +39,12 @@ struct SearchCommand: ParsableCommand {
     var budget = 100
     @Option(help: "With --parallel N: rounds (ask N, evaluate them in one call, tell, ask again) or async (one evaluator instance per worker; a candidate is asked whenever a worker frees up, results told as they arrive).")
     var schedule: SearchSchedule = .rounds
+    @Option(help: "Multi-fidelity: NAME=MIN:MAX:ETA, e.g. epochs=1:27:3 (rungs 1, 3, 9, 27). Each candidate starts at MIN; the scheduler promotes the best 1/ETA of a rung to the next. Needs an evaluator that takes a fidelity (docs/evaluator-protocol.md); runs asynchronously.")
+    var fidelity: String?
+    @Option(help: "With --fidelity: asha (promote whenever a worker frees up) or successive-halving (one bracket at a time, rung by rung).")
+    var scheduler: FidelityScheduler?
+    @Option(name: .customLong("fidelity-budget"), help: "With --fidelity: the total fidelity the search may spend (e.g. 600 epochs; a resumed promotion costs the difference).")
+    var fidelityBudget: Double?
     @Option(help: "Random seed; the same seed gives the same result.")
     var seed: UInt64 = 1
     @Option(help: "Write the result JSON here.")
@@ -64,6 +70,12 @@ struct SearchCommand: ParsableCommand {
     func validate() throws {
         guard budget >= 1, budget <= 1_000_000_000 else { throw ValidationError("--budget must be in 1...1000000000, got \(budget)") }
         guard pluginTimeout >= 0, pluginTimeout.isFinite else { throw ValidationError("--plugin-timeout must be a number of seconds >= 0") }
+        if fidelity == nil && (scheduler != nil || fidelityBudget != nil) {
+            throw ValidationError("--scheduler and --fidelity-budget schedule a multi-fidelity search: give --fidelity NAME=MIN:MAX:ETA too")
+        }
+        if let fidelityBudget, !(fidelityBudget > 0 && fidelityBudget.isFinite) {
+            throw ValidationError("--fidelity-budget must be a positive number, got \(fidelityBudget)")
+        }
         if let exportBest, ExportFormat(path: exportBest) == nil {
             throw ValidationError("--export-best \(exportBest): give a .onnx, .json or .tflite file name")
         }
@@ -93,6 +105,9 @@ struct SearchCommand: ParsableCommand {
             config.seed = seed
             config.parallel = eval.parallel
             config.schedule = schedule
+            config.fidelity = try fidelity.map(FidelitySpec.init(parsing:))
+            config.scheduler = scheduler ?? .asha
+            config.fidelityBudget = fidelityBudget
             config.journalPath = journal
             config.reuseJournal = reuseJournal
             config.keepFailed = keepFailed
@@ -140,3 +155,4 @@ struct SearchCommand: ParsableCommand {
 }
 
 extension SearchSchedule: ExpressibleByArgument {}
+extension FidelityScheduler: ExpressibleByArgument {}

@@ -18,6 +18,11 @@ enum SearchOutputs {
         lines.append("evaluations: \(r.evaluations) (\(r.failed_evaluations) failed, \(r.replayed_evaluations) from journal); "
                      + "skipped \(r.infeasible_skipped) infeasible and \(r.duplicates_skipped) duplicate proposals; stop: \(r.stop_reason)")
         lines.append(String(format: "time: %.2f s (strategy %.3f s)", r.wall_seconds, r.strategy_seconds))
+        if let f = r.fidelity {
+            let rungs = Dictionary(grouping: r.history.compactMap { $0.fidelity?.values.first }, by: { $0 }).sorted { $0.key < $1.key }
+            lines.append("fidelity \(f), \(r.scheduler ?? ""): evaluations per rung " + rungs.map { "\(compactNumber($0.key)): \($0.value.count)" }.joined(separator: ", ")
+                         + "; spent \(compactNumber(r.fidelity_spent ?? 0))")
+        }
         if let w = r.workers {
             lines.append(String(format: "workers: %d asynchronous, busy %.0f%% of the time (%.1f s evaluating)", w.count, 100 * w.utilisation, w.busy_seconds))
         }

@@ -70,6 +70,15 @@ struct ConfigObject {
         return u
     }
 
+    /// A finite number.
+    func number(_ key: String) throws -> Double? {
+        guard let v = values[key] else { return nil }
+        guard let n = v as? NSNumber, !Self.isBool(n), n.doubleValue.isFinite else {
+            throw HwnasError("\(what): '\(key)' must be a number, got \(v)")
+        }
+        return n.doubleValue
+    }
+
     func bool(_ key: String) throws -> Bool {
         guard let v = values[key] else { return false }
         guard let n = v as? NSNumber, Self.isBool(n) else { throw HwnasError("\(what): '\(key)' must be true or false") }

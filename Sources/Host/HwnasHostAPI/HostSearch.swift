@@ -8,7 +8,7 @@ import HwnasTools
 enum HostSearch {
     static let keys = ["space", "space_options", "profile", "constraints", "objectives", "soft", "strategy", "strategy_options",
                        "evaluator", "evaluator_options", "evaluator_name", "evaluator_metrics", "budget", "seed", "parallel",
-                       "schedule", "journal", "reuse_journal", "keep_failed", "output", "plot"]
+                       "schedule", "fidelity", "scheduler", "fidelity_budget", "journal", "reuse_journal", "keep_failed", "output", "plot"]
 
     /// The caller's progress function, called with each event as JSON.
     final class Progress: @unchecked Sendable {
@@ -89,6 +89,21 @@ enum HostSearch {
                 throw HwnasError("search config: 'schedule' must be \(SearchSchedule.allCases.map(\.rawValue).joined(separator: " or ")), got '\(schedule)'")
             }
             config.schedule = s
+        }
+        config.fidelity = try c.string("fidelity").map(FidelitySpec.init(parsing:))
+        if let scheduler = try c.string("scheduler") {
+            guard let s = FidelityScheduler(rawValue: scheduler) else {
+                throw HwnasError("search config: 'scheduler' must be \(FidelityScheduler.allCases.map(\.rawValue).joined(separator: " or ")), got '\(scheduler)'")
+            }
+            config.scheduler = s
+        }
+        if let budget = try c.number("fidelity_budget") {
+            guard budget > 0, budget.isFinite else { throw HwnasError("search config: 'fidelity_budget' must be a positive number") }
+            config.fidelityBudget = budget
+        }
+        let schedulerGiven = try c.string("scheduler") != nil
+        guard config.fidelity != nil || (!schedulerGiven && config.fidelityBudget == nil) else {
+            throw HwnasError("search config: 'scheduler' and 'fidelity_budget' need 'fidelity' (NAME=MIN:MAX:ETA)")
         }
         config.journalPath = journal
         config.reuseJournal = try c.bool("reuse_journal")

@@ -12,12 +12,24 @@ public struct JournalEntry: Codable, Sendable {
     public var seconds: Double?
     /// Why a failed evaluation failed, when known.
     public var reason: String?
+    /// A multi-fidelity search's fidelity of this evaluation ({"epochs": 9}),
+    /// and the checkpoint token the evaluator reported for it.
+    public var fidelity: [String: Double]?
+    public var checkpoint: String?
 
     public init(arch: String, genotype: [Int32], status: String, metrics: [String: Double], costs: [String: Double],
-                seconds: Double?, reason: String?) {
+                seconds: Double?, reason: String?, fidelity: [String: Double]? = nil, checkpoint: String? = nil) {
         self.arch = arch; self.genotype = genotype; self.status = status; self.metrics = metrics; self.costs = costs
-        self.seconds = seconds; self.reason = reason
+        self.seconds = seconds; self.reason = reason; self.fidelity = fidelity; self.checkpoint = checkpoint
     }
+
+    /// What identifies one evaluation: the arch, with its fidelity when it has one.
+    public static func key(arch: String, fidelity: [String: Double]?) -> String {
+        guard let fidelity, !fidelity.isEmpty else { return arch }
+        return arch + " @" + fidelity.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    public var key: String { Self.key(arch: arch, fidelity: fidelity) }
 }
 
 /// What a journal's values mean.

@@ -19,6 +19,10 @@ public struct EvaluationRecord: Codable, Sendable {
     public var reward: Double?
     /// Why a failed evaluation failed, when the evaluator said (absent otherwise).
     public var reason: String?
+    /// A multi-fidelity search's fidelity of this evaluation, and the
+    /// checkpoint token the evaluator reported (absent otherwise).
+    public var fidelity: [String: Double]? = nil
+    public var checkpoint: String? = nil
 
     public init(step: Int, arch: String, genotype: [Int32], status: String, objective: Double?, objectives: [String: Double],
                 metrics: [String: Double], costs: [String: Double], replayed: Bool, reward: Double? = nil, reason: String? = nil) {
@@ -97,6 +101,10 @@ public struct SearchResult: Codable, Sendable {
     public var notes: [String]
     /// With --schedule async: the workers and how busy they were.
     public var workers: WorkerUse? = nil
+    /// A multi-fidelity search: its --fidelity, scheduler, and the fidelity spent.
+    public var fidelity: String? = nil
+    public var scheduler: String? = nil
+    public var fidelity_spent: Double? = nil
 
     public init(space: String, profile: String, profile_path: String, profile_fingerprint: String, strategy: String,
                 evaluator: String, objectives: [String], constraints: [String], soft_constraints: [String]? = nil, seed: UInt64, budget: Int, best: BestCandidate?,

@@ -16,7 +16,11 @@ struct WorkerJob {
     let canon: [Int32]
     let row: [Double]
     /// Its line in the journal when it is replayed from there.
-    let journalPosition: Int?
+    var journalPosition: Int? = nil
+    /// A multi-fidelity search's rung, its fidelity and the evaluator request.
+    var rung: Int? = nil
+    var fidelity: [String: Double]? = nil
+    var request: String? = nil
 }
 
 /// A worker's finished job, handed to the loop.
@@ -66,11 +70,60 @@ extension SearchRunner {
         let queue = CompletionQueue()
         let threads = workers.indices.map { DispatchQueue(label: "hwnas.search.worker\($0)") }
         func started() -> Int { tally.history.count + inFlight.count + replaying.count }
+        // Multi-fidelity: the rungs and each candidate's screening row.
+        var ladder = config.fidelity.map { FidelityLadder(spec: $0, scheduler: config.scheduler) }
+        var startedAs: [[Int32]: (asked: [Int32], row: [Double])] = [:]
+        var fidelitySpent = 0.0
+
+        /// A job to a free worker, or to a virtual one when the journal has its result.
+        func launch(_ job: WorkerJob) {
+            let w = idle.removeFirst()
+            let arch = config.space.canonical(job.canon)
+            if let e = journal?.lookup(arch, fidelity: job.fidelity), e.status == "ok" || config.keepFailed {
+                var replay = job
+                replay.journalPosition = journal?.position(arch, fidelity: job.fidelity)
+                let answer = EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan },
+                                              replayed: true, reason: e.status == "ok" ? nil : e.reason, checkpoint: e.checkpoint)
+                replaying.append(WorkerCompletion(worker: w, job: replay, answer: answer, callError: nil, seconds: 0))
+                return
+            }
+            inFlight[job.canon] = w
+            dispatch(job, to: w, evaluator: workers[w], on: threads[w], queue: queue)
+        }
+
+        /// The job of `g` at `rung`, its fidelity spent (false: over --fidelity-budget).
+        func rungJob(_ g: [Int32], rung: Int) -> WorkerJob? {
+            guard let spec = config.fidelity, let first = startedAs[g] else { return nil }
+            let resume = rung > 0 ? ladder?.checkpoints[g] : nil
+            // A resumed evaluation costs the difference; a restarted one all of it.
+            let cost = spec.rungs[rung] - (resume != nil ? spec.rungs[rung - 1] : 0)
+            if let limit = config.fidelityBudget, fidelitySpent + cost > limit * (1 + 1e-9) {
+                tally.stopReason = "fidelity budget \(compactNumber(limit)) \(spec.name) spent (\(compactNumber(fidelitySpent)))"
+                stopping = true
+                return nil
+            }
+            fidelitySpent += cost
+            return WorkerJob(asked: first.asked, canon: g, row: first.row, rung: rung, fidelity: [spec.name: spec.rungs[rung]],
+                             request: spec.request(rung: rung, resume: resume))
+        }
 
         while true {
             // Every free worker gets a candidate while the budget allows.
-            while !stopping, !idle.isEmpty, started() < config.budget {
-                let want = min(idle.count, config.budget - started())
+            fill: while !stopping, !idle.isEmpty, started() < config.budget {
+                if var l = ladder {
+                    let decision = l.decide()
+                    ladder = l
+                    switch decision {
+                    case .wait: break fill
+                    case .promote(let g, let rung):
+                        guard let job = rungJob(g, rung: rung) else { break fill }
+                        ladder?.sent(g, rung: rung)
+                        launch(job)
+                        continue fill
+                    case .start: break
+                    }
+                }
+                let want = ladder != nil ? 1 : min(idle.count, config.budget - started())
                 guard var round = try ask(strategy, &tally, want: want) else {
                     stopping = true
                     strategyBroken = !["strategy exhausted", "strategy proposed nothing"].contains(tally.stopReason)
@@ -91,19 +144,14 @@ extension SearchRunner {
                 }
                 tally.idle = 0
                 for i in round.toEvaluate {
-                    let w = idle.removeFirst()
-                    let arch = config.space.canonical(round.canon[i])
-                    if let e = journal?.lookup(arch), e.status == "ok" || config.keepFailed {
-                        let job = WorkerJob(asked: round.asked[i], canon: round.canon[i], row: round.rows[i],
-                                            journalPosition: journal?.position(arch))
-                        let answer = EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan },
-                                                      replayed: true, reason: e.status == "ok" ? nil : e.reason)
-                        replaying.append(WorkerCompletion(worker: w, job: job, answer: answer, callError: nil, seconds: 0))
+                    guard ladder != nil else {
+                        launch(WorkerJob(asked: round.asked[i], canon: round.canon[i], row: round.rows[i]))
                         continue
                     }
-                    let job = WorkerJob(asked: round.asked[i], canon: round.canon[i], row: round.rows[i], journalPosition: nil)
-                    inFlight[job.canon] = w
-                    dispatch(job, to: w, evaluator: workers[w], on: threads[w], queue: queue)
+                    startedAs[round.canon[i]] = (round.asked[i], round.rows[i])
+                    guard let job = rungJob(round.canon[i], rung: 0) else { break fill }
+                    ladder?.started(round.canon[i])
+                    launch(job)
                 }
             }
             // The next completion: a replay first (in journal order), else a worker's.
@@ -128,17 +176,41 @@ extension SearchRunner {
             var round = SearchRound(asked: [c.job.asked], canon: [c.job.canon], rows: [c.job.row],
                                     outcomes: [HWNAS_OUTCOME_INFEASIBLE],
                                     objectiveRows: [Array(repeating: .nan, count: objectives.count)], toEvaluate: [0])
-            record([0: c.answer], in: &round, &tally)
-            if !strategyBroken, let e = tell(strategy, round, &tally) { tally.stopReason = e; stopping = true; strategyBroken = true }
+            let top = c.job.rung == nil || c.job.rung == (config.fidelity?.rungs.count ?? 1) - 1
+            record([0: c.answer], in: &round, &tally, fidelity: c.job.fidelity, checkpoint: c.answer.checkpoint, bestEligible: top)
+            if let rung = c.job.rung {
+                let ok = round.outcomes[0] == HWNAS_OUTCOME_EVALUATED
+                ladder?.finished(c.job.canon, rung: rung, values: ok ? round.objectiveRows[0] : nil, checkpoint: c.answer.checkpoint)
+            }
+            // The strategy hears of each candidate once: its first (lowest-rung) result.
+            if (c.job.rung ?? 0) == 0, !strategyBroken, let e = tell(strategy, round, &tally) {
+                tally.stopReason = e; stopping = true; strategyBroken = true
+            }
             var p = progress(tally, start: start)
             p.workers = (busy: inFlight.count + replaying.count, total: workers.count)
             config.onEvent?(.round(p))
             if let e = journalError { tally.stopReason = "journal write failed: \(e)"; stopping = true }
             if config.shouldStop?() == true { tally.stopReason = "interrupted"; stopping = true }
         }
+        var fallbackNote: String?
+        if let spec = config.fidelity, tally.best == nil {
+            // Nothing reached the top rung: the best of the highest rung reached, said so.
+            let ok = tally.history.filter { $0.status == "ok" }
+            let highest = ok.compactMap { $0.fidelity?[spec.name] }.max()
+            if let highest, let b = ok.filter({ $0.fidelity?[spec.name] == highest }).max(by: { rank($0) < rank($1) }) {
+                tally.best = b
+                fallbackNote = "no candidate reached \(spec.name)=\(compactNumber(spec.max)): the best is the best at \(spec.name)=\(compactNumber(highest))"
+            }
+        }
         var r = result(tally, start: start)
         r.workers = WorkerUse(count: workers.count, busy_seconds: busySeconds,
                               utilisation: r.wall_seconds > 0 ? busySeconds / (Double(workers.count) * r.wall_seconds) : 0)
+        if let spec = config.fidelity {
+            r.fidelity = spec.description
+            r.scheduler = config.scheduler.rawValue
+            r.fidelity_spent = fidelitySpent
+            if let fallbackNote { r.notes.append("warning: " + fallbackNote) }
+        }
         return r
     }
 
@@ -155,14 +227,17 @@ extension SearchRunner {
             var answer: EvaluationAnswer
             var callError: String?
             do {
-                let batch = CandidateBatch(space: space, genotypes: [job.canon], networks: try network.get())
+                let batch = CandidateBatch(space: space, genotypes: [job.canon], networks: try network.get(),
+                                           requests: job.request.map { [$0] })
                 let out = try batch.with(minor: ev.descriptor.abiMinor) { b in try ev.evaluate(b, onResult: nil) }[0]
-                answer = EvaluationAnswer(ok: out.ok, metrics: out.metrics, replayed: false, reason: out.reason)
+                answer = EvaluationAnswer(ok: out.ok, metrics: out.metrics, replayed: false, reason: out.reason,
+                                          checkpoint: out.texts["checkpoint"])
             } catch {
                 callError = "\(error)"
                 answer = EvaluationAnswer(ok: false, metrics: Array(repeating: .nan, count: names.count), replayed: false, reason: "\(error)")
             }
-            runner.journalResult(job.canon, job.row, answer.ok, answer.metrics, reason: answer.reason)
+            runner.journalResult(job.canon, job.row, answer.ok, answer.metrics, reason: answer.reason, fidelity: job.fidelity,
+                                 checkpoint: answer.checkpoint)
             queue.push(WorkerCompletion(worker: w, job: job, answer: answer, callError: callError, seconds: Date().timeIntervalSince(t0)))
         }
     }

@@ -11,7 +11,7 @@ import Foundation
 public final class Journal: @unchecked Sendable {
     public let path: String
     public private(set) var entries: [String: JournalEntry] = [:]
-    /// Each arch's line among the entries (0 first): the completion order.
+    /// Each evaluation's line among the entries (0 first): the completion order.
     private var positions: [String: Int] = [:]
     private let file: AppendFile
     private let lock = NSLock()
@@ -43,8 +43,8 @@ public final class Journal: @unchecked Sendable {
         for line in lines.dropFirst(written == nil ? 0 : 1) {
             // A torn last line (killed mid-write) or foreign text is skipped, not fatal.
             if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) {
-                entries[e.arch] = e
-                positions[e.arch] = positions[e.arch] ?? positions.count
+                entries[e.key] = e
+                positions[e.key] = positions[e.key] ?? positions.count
             } else { skippedLines += 1 }
         }
         if lines.isEmpty { try write(Self.line(header)) }   // a new journal starts with its header
@@ -66,19 +66,19 @@ public final class Journal: @unchecked Sendable {
     public func append(_ e: JournalEntry) throws {
         lock.lock(); defer { lock.unlock() }
         try write(Self.line(e))
-        entries[e.arch] = e
-        positions[e.arch] = positions[e.arch] ?? positions.count
+        entries[e.key] = e
+        positions[e.key] = positions[e.key] ?? positions.count
     }
 
-    /// Where `arch` first finished among the journal's entries (its completion order).
-    public func position(_ arch: String) -> Int? {
+    /// Where `arch` (at `fidelity`) first finished among the journal's entries (its completion order).
+    public func position(_ arch: String, fidelity: [String: Double]? = nil) -> Int? {
         lock.lock(); defer { lock.unlock() }
-        return positions[arch]
+        return positions[JournalEntry.key(arch: arch, fidelity: fidelity)]
     }
 
-    /// The last entry written for `arch`.
-    public func lookup(_ arch: String) -> JournalEntry? {
+    /// The last entry written for `arch` (at `fidelity`, in a multi-fidelity search).
+    public func lookup(_ arch: String, fidelity: [String: Double]? = nil) -> JournalEntry? {
         lock.lock(); defer { lock.unlock() }
-        return entries[arch]
+        return entries[JournalEntry.key(arch: arch, fidelity: fidelity)]
     }
 }

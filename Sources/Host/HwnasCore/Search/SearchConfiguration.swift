@@ -28,6 +28,11 @@ public struct SearchConfiguration: Sendable {
     /// parallel), or one per worker with `schedule` async.
     public var parallel: Int = 1
     public var schedule: SearchSchedule = .rounds
+    /// Multi-fidelity: the rungs, who promotes, and the total fidelity
+    /// allowed (nil: only --budget bounds it). Runs on the asynchronous loop.
+    public var fidelity: FidelitySpec?
+    public var scheduler: FidelityScheduler = .asha
+    public var fidelityBudget: Double?
     public var journalPath: String?
     /// Replay a journal written for another search (space, evaluator, profile).
     public var reuseJournal = false

@@ -38,6 +38,8 @@ struct EvaluationAnswer {
     let replayed: Bool
     /// Why it failed, when known (the evaluator's reason, the journal's, the call's error).
     var reason: String? = nil
+    /// The evaluator's token to resume this candidate from (multi-fidelity).
+    var checkpoint: String? = nil
 }
 
 extension SearchRunner {
@@ -157,7 +159,10 @@ extension SearchRunner {
     }
 
     /// The round's evaluations join the history (and the de-duplication map).
-    func record(_ answers: [Int: EvaluationAnswer], in round: inout SearchRound, _ tally: inout SearchTally) {
+    /// A multi-fidelity evaluation carries its `fidelity` and `checkpoint`;
+    /// only `bestEligible` ones (the top rung) can be the best.
+    func record(_ answers: [Int: EvaluationAnswer], in round: inout SearchRound, _ tally: inout SearchTally,
+                fidelity: [String: Double]? = nil, checkpoint: String? = nil, bestEligible: Bool = true) {
         let objs = objectives
         for i in round.toEvaluate {
             let r = answers[i]!
@@ -172,16 +177,18 @@ extension SearchRunner {
             }
             if !ok { tally.failed += 1 }
             if r.replayed { tally.replayed += 1 }
-            let rec = EvaluationRecord(
+            var rec = EvaluationRecord(
                 step: tally.history.count + 1, arch: config.space.canonical(g), genotype: g, status: ok ? "ok" : "failed",
                 objective: ok ? objValues[0] : nil,
                 objectives: ok ? Dictionary(uniqueKeysWithValues: zip(objs.map(\.metric), objValues)) : [:],
                 metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, r.metrics).filter { $0.1.isFinite }),
                 costs: costs.named(round.rows[i]), replayed: r.replayed, reward: ok ? reward : nil,
                 reason: ok ? nil : failureReason(r, objValues: objValues, reward: reward))
+            rec.fidelity = fidelity
+            rec.checkpoint = checkpoint
             evaluated[g] = rec
             tally.history.append(rec)
-            if ok, tally.best.map({ rank($0) < rank(rec) }) ?? true { tally.best = rec }
+            if ok, bestEligible, tally.best.map({ rank($0) < rank(rec) }) ?? true { tally.best = rec }
         }
         tally.idle = round.toEvaluate.isEmpty ? tally.idle + round.asked.count : 0
     }

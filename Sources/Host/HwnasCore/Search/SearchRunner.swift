@@ -42,6 +42,9 @@ public final class SearchRunner: @unchecked Sendable {
         costs = try HardwareCosts(profile: config.profile, space: config.space, cspace: cspace, registry: registry, networks: networks)
         let ed: PluginDescriptorInfo
         if let given {
+            guard config.fidelity == nil else {
+                throw HwnasError("--fidelity needs an evaluator plugin that takes a fidelity; an evaluator function takes none")
+            }
             guard config.schedule == .rounds || config.parallel == 1 else {
                 throw HwnasError("--schedule async runs one evaluator plugin instance per worker; an evaluator function runs in rounds")
             }
@@ -53,13 +56,17 @@ public final class SearchRunner: @unchecked Sendable {
             ed = d
             // Asynchronous: one instance per worker, each scoring one candidate at a time.
             var options = config.evaluatorOptions
-            if config.schedule == .async, options["parallel"] != nil { options["parallel"] = "1" }
+            if config.schedule == .async || config.fidelity != nil, options["parallel"] != nil { options["parallel"] = "1" }
             let space = config.space, runner = config.runner, cspace = cspace
             makeWorker = { [options] in
                 if let runner { return try runner.evaluator(d, space: space, options: options, registry: registry) }
                 return try LoadedEvaluator(d, library: elib, space: cspace, options: options)
             }
             evaluator = try makeWorker!()
+            if let spec = config.fidelity, !evaluator.takesFidelity {
+                throw HwnasError("--fidelity \(spec): evaluator '\(ed.id)' takes no fidelity (it does not read ABI 1.2 requests); "
+                    + "use one that does, e.g. --evaluator command with a program whose hello lists \"fidelity\": [\"\(spec.name)\"]")
+            }
         }
         // Say what the objective is: a proxy score must not pass for an accuracy.
         if !ed.description.isEmpty { notes.append("evaluator \(ed.id): \(ed.description)") }
@@ -154,7 +161,7 @@ public final class SearchRunner: @unchecked Sendable {
             ?? LoadedStrategy(sd, library: slib, context: StrategyContext(
                 space: cspace, objectives: values.objectives, metricNames: values.metricNames, seed: values.seed, budget: values.budget,
                 queryCosts: queryCosts, isEvaluated: isEvaluated), options: config.strategyOptions)
-        if config.schedule == .async && config.parallel > 1, let makeWorker {
+        if (config.schedule == .async && config.parallel > 1) || config.fidelity != nil, let makeWorker {
             let workers = try [evaluator] + (1..<config.parallel).map { _ in try makeWorker() }
             return try asyncLoop(strategy, workers: workers, start: start)
         }
@@ -192,17 +199,18 @@ public final class SearchRunner: @unchecked Sendable {
 
     /// Records one evaluation (from the evaluator's threads too); a result
     /// already recorded as ok is not written twice, a failed one is replaced.
-    func journalResult(_ g: [Int32], _ costRow: [Double], _ ok: Bool, _ metrics: [Double], reason: String? = nil) {
+    func journalResult(_ g: [Int32], _ costRow: [Double], _ ok: Bool, _ metrics: [Double], reason: String? = nil,
+                       fidelity: [String: Double]? = nil, checkpoint: String? = nil) {
         guard let journal else { return }
         journalLock.lock(); defer { journalLock.unlock() }
         let arch = config.space.canonical(g)
         let why = ok ? nil : reason ?? Self.noValue
-        if let prior = journal.lookup(arch), prior.status == "ok" || (!ok && prior.reason == why) { return }
+        if let prior = journal.lookup(arch, fidelity: fidelity), prior.status == "ok" || (!ok && prior.reason == why) { return }
         do {
             try journal.append(JournalEntry(arch: arch, genotype: g, status: ok ? "ok" : "failed",
                                             metrics: Dictionary(uniqueKeysWithValues: zip(evaluator.metricNames, metrics).filter { $0.1.isFinite }),
                                             costs: costs.named(costRow), seconds: nil,
-                                            reason: why))
+                                            reason: why, fidelity: fidelity, checkpoint: checkpoint))
         } catch {
             if journalError == nil { journalError = "\(error)" }
         }
