@@ -60,6 +60,26 @@ import Glibc
         #expect(r.out.contains("evaluations per rung 1: 9, 3: 3, 9: 1"), "\(r.out)")
     }
 
+    @Test func hyperbandRunsBracketsStartingHigher() async throws {
+        // epochs=1:9:3: brackets of 9 at 1 epoch (-> 3 -> 1), 6 at 3 epochs (-> 2), 3 at 9 epochs.
+        let dir = TestSupport.tempDir("mf-hb")
+        let out = "\(dir)/out.json"
+        let r = try await TestSupport.hwnasRun(args(scheduler: "hyperband", budget: 24, log: "\(dir)/log", out: out))
+        #expect(r.status == 0, "\(r.err)")
+        let h = try rows(out)
+        #expect(h.count == 24)
+        #expect(Array(h.prefix(13)).filter { $0.epochs == 1 }.count == 9 && h.filter { $0.epochs == 1 }.count == 9)
+        #expect(h.filter { $0.epochs == 3 }.count == 9 && h.filter { $0.epochs == 9 }.count == 6)
+        // The second bracket's candidates start at 3 epochs from scratch; its best 2 go on to 9.
+        let second = Array(h[13..<21])
+        let starters = second.filter { $0.epochs == 3 }
+        #expect(starters.count == 6 && starters.allSatisfy { $0.resumedFrom == 0 })
+        let promoted = Set(second.filter { $0.epochs == 9 }.map(\.arch))
+        #expect(promoted == Set(starters.sorted { $0.objective > $1.objective }.prefix(2).map(\.arch)))
+        // The third starts at the top: 3 candidates, 9 epochs each, no promotion.
+        #expect(h[21...].allSatisfy { $0.epochs == 9 && $0.resumedFrom == 0 })
+    }
+
     @Test func ashaPromotesWithoutWaitingForTheRung() async throws {
         let dir = TestSupport.tempDir("mf-asha")
         let out = "\(dir)/out.json"

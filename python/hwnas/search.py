@@ -346,7 +346,7 @@ def search(space, profile, evaluator, *, plugin_path=None, home=None, **kwargs):
       a callable runs them on that many threads), schedule ("rounds", or
       "async" for a plugin evaluator: one instance per worker, results told
       as they arrive), fidelity ("epochs=1:27:3") with scheduler ("asha",
-      "successive-halving") and fidelity_budget for a multi-fidelity search
+      "successive-halving", "hyperband") and fidelity_budget for a multi-fidelity search
       (a plugin evaluator that takes a fidelity), journal (resume file),
       reuse_journal, keep_failed, output (the result JSON), plot (an .svg),
       space_options, progress (True: a line a second on stderr; a callable

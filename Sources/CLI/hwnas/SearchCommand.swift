@@ -41,7 +41,7 @@ struct SearchCommand: ParsableCommand {
     var schedule: SearchSchedule = .rounds
     @Option(help: "Multi-fidelity: NAME=MIN:MAX:ETA, e.g. epochs=1:27:3 (rungs 1, 3, 9, 27). Each candidate starts at MIN; the scheduler promotes the best 1/ETA of a rung to the next. Needs an evaluator that takes a fidelity (docs/evaluator-protocol.md); runs asynchronously.")
     var fidelity: String?
-    @Option(help: "With --fidelity: asha (promote whenever a worker frees up) or successive-halving (one bracket at a time, rung by rung).")
+    @Option(help: "With --fidelity: asha (promote whenever a worker frees up), successive-halving (one bracket at a time, rung by rung) or hyperband (successive-halving brackets starting at ever higher rungs).")
     var scheduler: FidelityScheduler?
     @Option(name: .customLong("fidelity-budget"), help: "With --fidelity: the total fidelity the search may spend (e.g. 600 epochs; a resumed promotion costs the difference).")
     var fidelityBudget: Double?

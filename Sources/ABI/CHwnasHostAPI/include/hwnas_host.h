@@ -173,7 +173,7 @@ typedef int32_t (*hwnas_host_progress_fn)(void *user_data, const char *event_jso
  *   space, space_options {}, profile, constraints [], objectives [],
  *   soft [], strategy, strategy_options {}, evaluator (a plugin id) and
  *   evaluator_options {}, budget, seed, parallel, schedule ("rounds" or "async"),
- *   fidelity ("epochs=1:27:3"), scheduler ("asha" or "successive-halving"),
+ *   fidelity ("epochs=1:27:3"), scheduler ("asha", "successive-halving", "hyperband"),
  *   fidelity_budget, journal, reuse_journal,
  *   keep_failed, output (the result file), plot (an .svg).
  * With `evaluate` (may be NULL) the function scores instead of a plugin:

@@ -110,6 +110,7 @@ extension SearchRunner {
         while true {
             // Every free worker gets a candidate while the budget allows.
             fill: while !stopping, !idle.isEmpty, started() < config.budget {
+                var startRung = 0
                 if var l = ladder {
                     let decision = l.decide()
                     ladder = l
@@ -120,7 +121,7 @@ extension SearchRunner {
                         ladder?.sent(g, rung: rung)
                         launch(job)
                         continue fill
-                    case .start: break
+                    case .start(let rung): startRung = rung
                     }
                 }
                 let want = ladder != nil ? 1 : min(idle.count, config.budget - started())
@@ -149,8 +150,8 @@ extension SearchRunner {
                         continue
                     }
                     startedAs[round.canon[i]] = (round.asked[i], round.rows[i])
-                    guard let job = rungJob(round.canon[i], rung: 0) else { break fill }
-                    ladder?.started(round.canon[i])
+                    guard let job = rungJob(round.canon[i], rung: startRung) else { break fill }
+                    ladder?.started(round.canon[i], rung: startRung)
                     launch(job)
                 }
             }
@@ -182,8 +183,9 @@ extension SearchRunner {
                 let ok = round.outcomes[0] == HWNAS_OUTCOME_EVALUATED
                 ladder?.finished(c.job.canon, rung: rung, values: ok ? round.objectiveRows[0] : nil, checkpoint: c.answer.checkpoint)
             }
-            // The strategy hears of each candidate once: its first (lowest-rung) result.
-            if (c.job.rung ?? 0) == 0, !strategyBroken, let e = tell(strategy, round, &tally) {
+            // The strategy hears of each candidate once: its first result.
+            let first = c.job.rung.map { $0 == ladder?.startRung[c.job.canon] } ?? true
+            if first, !strategyBroken, let e = tell(strategy, round, &tally) {
                 tally.stopReason = e; stopping = true; strategyBroken = true
             }
             var p = progress(tally, start: start)

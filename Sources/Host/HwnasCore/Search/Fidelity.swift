@@ -2,7 +2,9 @@
 // 9, 27: min x eta^k, then max) and a scheduler decides, whenever a worker
 // is free, whether to promote a candidate to its next rung or to start a new
 // one at the lowest (ASHA: Li et al. 2020), or waits for a rung to complete
-// (successive halving: one bracket at a time, Jamieson & Talwalkar 2016).
+// (successive halving: one bracket at a time, Jamieson & Talwalkar 2016;
+// Hyperband: brackets that start at ever higher rungs with fewer candidates,
+// hedging against a low fidelity that ranks badly, Li et al. 2018).
 // Promotion takes the top 1/eta of a rung's finished candidates by the first
 // objective, or by non-dominated sorting with several objectives.
 
@@ -47,12 +49,14 @@ public struct FidelitySpec: Sendable, CustomStringConvertible, Equatable {
 public enum FidelityScheduler: String, Sendable, CaseIterable {
     case asha
     case successiveHalving = "successive-halving"
+    case hyperband
 }
 
 /// What a free worker does next.
 enum FidelityDecision: Equatable {
     case promote([Int32], toRung: Int)
-    case start
+    /// A new candidate from the strategy, evaluated first at this rung.
+    case start(rung: Int)
     case wait
 }
 
@@ -69,16 +73,30 @@ struct FidelityLadder {
     private(set) var sentTo: [[Int32]: Int] = [:]
     /// The checkpoint each candidate's latest evaluation reported.
     private(set) var checkpoints: [[Int32]: String] = [:]
-    /// Successive halving: the bracket's size at rung 0 and its first candidate.
+    /// Successive halving / Hyperband: the current bracket's first candidate
+    /// (in `order`) and its number (Hyperband's brackets cycle through
+    /// starting rungs 0, 1, ..., top - 1... ).
     private var bracketStart = 0
+    private var bracketNumber = 0
+    /// Where each candidate started (Hyperband brackets start higher).
+    private(set) var startRung: [[Int32]: Int] = [:]
 
     init(spec: FidelitySpec, scheduler: FidelityScheduler) { self.spec = spec; self.scheduler = scheduler }
 
     var top: Int { spec.rungs.count - 1 }
-    /// Successive halving's bracket size: eta^(rungs - 1) at the lowest rung.
-    var bracketSize: Int { Int(pow(spec.eta, Double(top)).rounded()) }
 
-    mutating func started(_ g: [Int32]) { order.append(g); sentTo[g] = 0 }
+    /// The current bracket's (starting rung, size): successive halving always
+    /// starts at rung 0 with eta^top candidates; Hyperband's bracket s (s =
+    /// top, top - 1, ..., 0, then again) starts at rung top - s with
+    /// ceil((top + 1) / (s + 1)) x eta^s.
+    var bracket: (rung: Int, size: Int) {
+        guard scheduler == .hyperband else { return (0, Int(pow(spec.eta, Double(top)).rounded())) }
+        let s = top - bracketNumber % (top + 1)
+        let size = Int((Double(top + 1) / Double(s + 1)).rounded(.up) * pow(spec.eta, Double(s)))
+        return (top - s, max(1, size))
+    }
+
+    mutating func started(_ g: [Int32], rung: Int) { order.append(g); sentTo[g] = rung; startRung[g] = rung }
     mutating func sent(_ g: [Int32], rung: Int) { sentTo[g] = rung }
 
     mutating func finished(_ g: [Int32], rung: Int, values: [Double]?, checkpoint: String?) {
@@ -96,19 +114,21 @@ struct FidelityLadder {
             for k in stride(from: top - 1, through: 0, by: -1) {
                 if let g = promotable(from: k, among: order) { return .promote(g, toRung: k + 1) }
             }
-            return .start
-        case .successiveHalving:
-            let bracket = Array(order[bracketStart...])
-            if bracket.count < bracketSize { return .start }
-            for k in 0..<top {
-                let atK = bracket.filter { (sentTo[$0] ?? 0) >= k }
+            return .start(rung: 0)
+        case .successiveHalving, .hyperband:
+            let (first, size) = bracket
+            let members = Array(order[bracketStart...])
+            if members.count < size { return .start(rung: first) }
+            for k in first..<top {
+                let atK = members.filter { (sentTo[$0] ?? 0) >= k }
                 // A rung is decided once all its evaluations are in.
                 if atK.contains(where: { results[$0]?[k] == nil }) { return .wait }
-                if let g = promotable(from: k, among: bracket) { return .promote(g, toRung: k + 1) }
+                if let g = promotable(from: k, among: members) { return .promote(g, toRung: k + 1) }
             }
-            if bracket.contains(where: inFlight) { return .wait }
+            if members.contains(where: inFlight) { return .wait }
             bracketStart = order.count
-            return .start
+            bracketNumber += 1
+            return .start(rung: bracket.rung)
         }
     }
 
