@@ -64,6 +64,37 @@ import Testing
         #expect(lines(log).count == 20)
     }
 
+    @Test(arguments: ["random", "regularized-evolution", "local-search", "nsga2", "predictor", "differential-evolution"])
+    func everyStrategyRunsAsynchronously(_ strategy: String) async throws {
+        let dir = TestSupport.tempDir("async-\(strategy)")
+        let out = "\(dir)/out.json"
+        let r = try await TestSupport.hwnasRun(["search", "--space", "nb201", "--strategy", strategy, "--seed", "2", "--budget", "12",
+                                                "--parallel", "3", "--schedule", "async", "--evaluator", "command",
+                                                "--evaluator-option", "command=python3 \(TestPaths.fakeTrainer) --varied-delay 0.01",
+                                                "--evaluator-option", "stderr=null", "--output", out, "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        let history = try #require(try TestSupport.readJSON(out)["history"] as? [[String: Any]])
+        let archs = history.map { $0["arch"] as! String }
+        #expect(archs.count == 12 && Set(archs).count == 12)
+    }
+
+    @Test func isolatedWorkersRunAsynchronously() async throws {
+        let dir = TestSupport.tempDir("async-isolate")
+        let out = "\(dir)/out.json"
+        let r = try await TestSupport.hwnasRun(["search", "--space", "nb201", "--strategy", "random", "--budget", "8",
+                                                "--parallel", "2", "--schedule", "async", "--isolate", "--profile", "stm32f746",
+                                                "--constraint", "peak_sram_kb<=200", "--evaluator", "command",
+                                                "--evaluator-option", "command=python3 \(TestPaths.fakeTrainer) --varied-delay 0.01",
+                                                "--evaluator-option", "stderr=null", "--output", out, "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        let result = try TestSupport.readJSON(out)
+        #expect(result["evaluations"] as? Int == 8 && result["failed_evaluations"] as? Int == 0)
+        // Screened as in rounds: every evaluated network within the constraint.
+        let history = try #require(result["history"] as? [[String: Any]])
+        let sram = history.compactMap { ($0["costs"] as? [String: Double])?["peak_sram_kb"] }
+        #expect(sram.count == 8 && sram.allSatisfy { $0 <= 200 })
+    }
+
     @Test func anUnknownScheduleIsRefused() async throws {
         let r = try await TestSupport.hwnasRun(["search", "--schedule", "sometimes", "--budget", "2", "--quiet"])
         #expect(r.status != 0 && r.err.contains("sometimes"), "\(r.err)")
