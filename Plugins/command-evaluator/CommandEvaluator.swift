@@ -35,17 +35,18 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
         guard n > 0 else { return [] }
         let firstID = nextID
         nextID += n
+        // The host's request fields per candidate (ABI 1.2: fidelity, resume).
+        let extras: [[String: Any]] = (0..<n).map { i in
+            guard let r = batch.request(i), case .success(let o) = EvaluatorProtocol.parseObject(r) else { return [:] }
+            return o
+        }
         let lines = (0..<n).map { i in
             EvaluatorProtocol.requestLine(id: firstID + i, arch: batch.archStrings[i], genotype: batch.genotypes[i],
-                                          space: config.space, network: batch.networks[i], extra: batch.request(i))
+                                          space: config.space, network: batch.networks[i], extra: extras[i])
         }
         let archs = batch.archStrings
         // The fidelities each request asks for (a worker's hello must list them).
-        let fidelities: [[String]] = (0..<n).map { i in
-            guard let r = batch.request(i), case .success(let o) = EvaluatorProtocol.parseObject(r),
-                  let f = o["fidelity"] as? [String: Any] else { return [] }
-            return f.keys.sorted()
-        }
+        let fidelities: [[String]] = extras.map { ($0["fidelity"] as? [String: Any])?.keys.sorted() ?? [] }
         let shared = BatchState(count: n, metricCount: metricNames.count)
         // Lanes are plain threads, not GCD: they block for minutes in waits
         // and GCD's pool is sized to the (small) number of cores. The host's

@@ -74,7 +74,7 @@ enum EvaluatorProtocol {
     /// `extra`: the host's request fields for this candidate (ABI 1.2's
     /// "fidelity" and "resume"), added to the line as they are.
     static func requestLine(id: Int, arch: String, genotype: [Int32], space: SearchSpaceView, network: NetworkView?,
-                            extra: String? = nil) -> String {
+                            extra: [String: Any] = [:]) -> String {
         let choices: [String] = genotype.enumerated().map { d, c in
             d < space.choiceNames.count && Int(c) < space.choiceNames[d].count ? space.choiceNames[d][Int(c)] : "\(c)"
         }
@@ -83,9 +83,7 @@ enum EvaluatorProtocol {
             "genotype": genotype.map { Int($0) }, "choices": choices,
             "network": network.map(networkObject) ?? NSNull(),
         ]
-        if let extra, case .success(let fields) = parseObject(extra) {
-            for key in ["fidelity", "resume"] { if let v = fields[key] { line[key] = v } }
-        }
+        for key in ["fidelity", "resume"] { if let v = extra[key] { line[key] = v } }
         return encode(line)
     }
 

@@ -30,14 +30,19 @@ def _native_lib():
         return _lib
 
 
-def _options(d):
-    if d is None:
-        return None
+def _option_dict(d):
+    """Options as the host takes them: string keys and values (booleans as
+    true/false, numbers as their text), none with a NUL byte."""
     out = {str(k): (v if isinstance(v, str) else json.dumps(v) if isinstance(v, bool) else str(v)) for k, v in d.items()}
     for k, v in out.items():
         _no_nul(f"option {k[:40]!r}", k)
         _no_nul(f"option {k[:40]!r}", v)
-    return json.dumps(out).encode()
+    return out
+
+
+def _options(d):
+    """The options as the JSON bytes a host API call takes (None: none)."""
+    return None if d is None else json.dumps(_option_dict(d)).encode()
 
 
 def _no_nul(name, s):
@@ -272,9 +277,9 @@ class Strategy(_Handle):
         budget = _integer("budget", budget, 1, 2**32 - 1)
         config = {"strategy": _no_nul("id", str(id)), "space": _no_nul("space", str(space)), "seed": seed, "budget": budget}
         if space_options:
-            config["space_options"] = json.loads(_options(space_options))
+            config["space_options"] = _option_dict(space_options)
         if options:
-            config["strategy_options"] = json.loads(_options(options))
+            config["strategy_options"] = _option_dict(options)
         if profile is not None:
             config["profile"] = _no_nul("profile", str(profile))
         for key, value in (("constraints", constraints), ("objectives", objectives)):

@@ -22,7 +22,7 @@ from numbers import Real
 
 import numpy as np
 
-from .host import Host, HwnasError, _integer, _no_nul, _options, _string_list
+from .host import Host, HwnasError, _integer, _no_nul, _option_dict, _string_list
 
 #: The strategy a search uses when none is named (as `hwnas search`).
 DEFAULT_STRATEGY = "regularized-evolution"
@@ -126,18 +126,14 @@ class SearchResult:
 
 
 def _number(v):
-    if v is None:
-        return math.nan
-    if isinstance(v, str):          # non-finite numbers are written as "nan", "inf"
-        return float(v)
-    return float(v)
+    """A JSON value as a float: absent is NaN, non-finite ones are written as "nan", "inf"."""
+    return math.nan if v is None else float(v)
 
 
 class _Evaluation:
     """Runs the Python evaluator over one round's candidates, `parallel` at a time."""
 
-    def __init__(self, host, space, space_options, function, metrics, parallel):
-        self.host, self.space, self.space_options = host, space, space_options
+    def __init__(self, function, metrics, parallel):
         self.function, self.metrics = function, metrics
         self.pool = ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else None
         self.interrupted = False
@@ -163,20 +159,23 @@ class _Evaluation:
         try:
             return self.values(self.function(candidate)), ""
         except Exception as e:
-            return [math.nan] * len(self.metrics), f"{type(e).__name__}: {e}"
+            return self.failed(f"{type(e).__name__}: {e}")
+
+    def failed(self, reason):
+        return [math.nan] * len(self.metrics), reason
 
     def run(self, candidates):
         if self.pool is None:
             out = []
             for c in candidates:
                 if self.interrupted:
-                    out.append(([math.nan] * len(self.metrics), "interrupted"))
+                    out.append(self.failed("interrupted"))
                     continue
                 try:
                     out.append(self.one(c))
                 except KeyboardInterrupt:
                     self.interrupted = True
-                    out.append(([math.nan] * len(self.metrics), "interrupted"))
+                    out.append(self.failed("interrupted"))
             return out
         futures = [self.pool.submit(self.one, c) for c in candidates]
         try:
@@ -185,8 +184,7 @@ class _Evaluation:
             self.interrupted = True
             for f in futures:
                 f.cancel()
-        return [f.result() if f.done() and not f.cancelled() else ([math.nan] * len(self.metrics), "interrupted")
-                for f in futures]
+        return [f.result() if f.done() and not f.cancelled() else self.failed("interrupted") for f in futures]
 
     def close(self):
         if self.pool is not None:
@@ -237,7 +235,7 @@ def run(host, space, profile, evaluator, constraints=None, objectives=None, soft
             config[key] = _string_list(key, value)
     for key, value in (("space_options", space_options), ("strategy_options", strategy_options)):
         if value:
-            config[key] = json.loads(_options(value))
+            config[key] = _option_dict(value)
     if fidelity_budget is not None:
         config["fidelity_budget"] = float(fidelity_budget)
     for key, value in (("journal", journal), ("output", output), ("plot", plot), ("schedule", schedule),
@@ -253,13 +251,13 @@ def run(host, space, profile, evaluator, constraints=None, objectives=None, soft
         metrics = _string_list("metrics", metrics) if metrics is not None else _metrics_for(host, profile, space, space_options, objectives)
         config["evaluator_metrics"] = metrics
         config["evaluator_name"] = "python:" + getattr(evaluator, "__module__", "?") + "." + getattr(evaluator, "__qualname__", type(evaluator).__name__)
-        evaluation = _Evaluation(host, space, space_options, evaluator, metrics, config["parallel"])
+        evaluation = _Evaluation(evaluator, metrics, config["parallel"])
     elif isinstance(evaluator, str):
         if metrics is not None:
             raise HwnasError("metrics names a Python evaluator's metrics; a plugin evaluator reports its own")
         config["evaluator"] = _no_nul("evaluator", evaluator)
         if evaluator_options:
-            config["evaluator_options"] = json.loads(_options(evaluator_options))
+            config["evaluator_options"] = _option_dict(evaluator_options)
     else:
         raise HwnasError(f"evaluator must be a plugin id or a callable, got {type(evaluator).__name__}")
 

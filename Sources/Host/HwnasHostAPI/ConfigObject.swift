@@ -70,6 +70,15 @@ struct ConfigObject {
         return u
     }
 
+    /// One of an enum's raw values ("rounds", "async"), or an error listing them.
+    func choice<E: RawRepresentable & CaseIterable>(_ key: String, of _: E.Type) throws -> E? where E.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = E(rawValue: text) else {
+            throw HwnasError("\(what): '\(key)' must be \(E.allCases.map(\.rawValue).joined(separator: " or ")), got '\(text)'")
+        }
+        return value
+    }
+
     /// A finite number.
     func number(_ key: String) throws -> Double? {
         guard let v = values[key] else { return nil }

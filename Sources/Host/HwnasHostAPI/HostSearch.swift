@@ -84,25 +84,15 @@ enum HostSearch {
         config.budget = Int(try c.integer("budget", in: 1...1_000_000_000) ?? 100)
         config.seed = try c.seed("seed") ?? 1
         config.parallel = parallel
-        if let schedule = try c.string("schedule") {
-            guard let s = SearchSchedule(rawValue: schedule) else {
-                throw HwnasError("search config: 'schedule' must be \(SearchSchedule.allCases.map(\.rawValue).joined(separator: " or ")), got '\(schedule)'")
-            }
-            config.schedule = s
-        }
+        config.schedule = try c.choice("schedule", of: SearchSchedule.self) ?? .rounds
         config.fidelity = try c.string("fidelity").map(FidelitySpec.init(parsing:))
-        if let scheduler = try c.string("scheduler") {
-            guard let s = FidelityScheduler(rawValue: scheduler) else {
-                throw HwnasError("search config: 'scheduler' must be \(FidelityScheduler.allCases.map(\.rawValue).joined(separator: " or ")), got '\(scheduler)'")
-            }
-            config.scheduler = s
-        }
+        let scheduler = try c.choice("scheduler", of: FidelityScheduler.self)
+        config.scheduler = scheduler ?? .asha
         if let budget = try c.number("fidelity_budget") {
             guard budget > 0, budget.isFinite else { throw HwnasError("search config: 'fidelity_budget' must be a positive number") }
             config.fidelityBudget = budget
         }
-        let schedulerGiven = try c.string("scheduler") != nil
-        guard config.fidelity != nil || (!schedulerGiven && config.fidelityBudget == nil) else {
+        guard config.fidelity != nil || (scheduler == nil && config.fidelityBudget == nil) else {
             throw HwnasError("search config: 'scheduler' and 'fidelity_budget' need 'fidelity' (NAME=MIN:MAX:ETA)")
         }
         config.journalPath = journal

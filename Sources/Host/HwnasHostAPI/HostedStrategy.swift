@@ -13,8 +13,7 @@ public final class HostedStrategy: @unchecked Sendable {
     public let space: SearchSpace
     private var strategy: LoadedStrategy?
     private let costs: HardwareCosts?
-    private let constraints: [Constraint]
-    private let constraintIndex: [Int]
+    private let gate: ConstraintGate
     public let objectives: [Objective]
     /// Per objective: the profile metric it is filled from when a tell
     /// gives only the others' values (nil: the caller's).
@@ -32,7 +31,7 @@ public final class HostedStrategy: @unchecked Sendable {
     private var toldCount = 0
     /// Stop asking the strategy after this many proposals in a row were
     /// screened out (the search loop's limit).
-    static let maxIdleProposals = 200_000
+    static let maxIdleProposals = SearchConfiguration.defaultMaxIdleProposals
     /// Why ask answered exhausted, when it was the screening.
     public private(set) var stopReason: String?
     let objectiveNames: [UnsafeMutablePointer<CChar>]
@@ -42,17 +41,12 @@ public final class HostedStrategy: @unchecked Sendable {
         self.space = space
         self.costs = costs
         self.budget = max(budget, 1)
-        self.constraints = constraints
         if !constraints.isEmpty && costs == nil {
             throw HwnasError("constraints \(constraints.map(\.description).joined(separator: ", ")) need a profile to price proposals")
         }
         let metricNames = costs?.metricNames ?? []
-        constraintIndex = try constraints.map { c in
-            guard let i = metricNames.firstIndex(of: c.metric) else {
-                throw HwnasError("constraint \(c): the profile reports no metric '\(c.metric)' (it reports: \(metricNames.joined(separator: ", ")))")
-            }
-            return i
-        }
+        let gate = try ConstraintGate(constraints, metricNames: metricNames, profile: costs?.profile.name ?? "")
+        self.gate = gate
         let objectives = objectives.isEmpty ? [Objective(metric: "objective", maximize: true)] : objectives
         guard Set(objectives.map(\.metric)).count == objectives.count else {
             throw HwnasError("objectives \(objectives.map(\.description)) name a metric twice")
@@ -60,16 +54,13 @@ public final class HostedStrategy: @unchecked Sendable {
         self.objectives = objectives
         profileSource = objectives.map { metricNames.firstIndex(of: $0.metric) }
         objectiveNames = objectives.map { strdup($0.description)! }
-        let feasible: ([Double]) -> Bool = { [constraintIndex] row in
-            zip(constraints, constraintIndex).allSatisfy { $0.isSatisfied(by: row[$1]) }
-        }
         let context = StrategyContext(
             space: CSearchSpace(space), objectives: objectives.map(\.metric), metricNames: metricNames, seed: seed,
             budget: max(budget, 1),
             queryCosts: { gs in
                 guard let costs else { return (gs.map { _ in 1 }, []) }
                 guard let rows = try? costs.costs(gs) else { return nil }
-                return (rows.map { feasible($0) ? 1 : 0 }, rows.flatMap { $0 })
+                return (rows.map { gate.feasible($0) ? 1 : 0 }, rows.flatMap { $0 })
             },
             isEvaluated: { [unowned self] g in self.told[space.canonicalize(g)] != nil })
         let (d, lib) = try registry.lookup(.strategy, id)
@@ -83,10 +74,6 @@ public final class HostedStrategy: @unchecked Sendable {
 
     /// How many values a tell gives per genotype when the profile fills its metrics.
     public var userObjectiveCount: Int { profileSource.filter { $0 == nil }.count }
-
-    private func feasible(_ row: [Double]) -> Bool {
-        zip(constraints, constraintIndex).allSatisfy { $0.isSatisfied(by: row[$1]) }
-    }
 
     /// Up to `max` screened genotypes; nil when the strategy has nothing
     /// left, the budget is spent (told plus asked and not yet told) or
@@ -112,7 +99,7 @@ public final class HostedStrategy: @unchecked Sendable {
                     screened.append((g, HWNAS_OUTCOME_DUPLICATE, prior, row))
                 } else if outstandingCanonical[canon[i], default: 0] > 0 {
                     screened.append((g, HWNAS_OUTCOME_DUPLICATE, none, row))
-                } else if rows != nil && !feasible(row) {
+                } else if rows != nil && !gate.feasible(row) {
                     screened.append((g, HWNAS_OUTCOME_INFEASIBLE, none, row))
                 } else {
                     out.append(g)

@@ -17,11 +17,13 @@ private struct ResultSink: @unchecked Sendable {
     }
     func send(_ index: Int, _ r: EvaluationResult) {
         // Texts first: the host attaches them to the metrics that follow.
-        if let textCallback {
-            for (k, v) in r.texts.sorted(by: { $0.key < $1.key }) { textCallback(ctx, UInt32(index), k, v) }
-        }
+        sendTexts(index, r)
         guard let callback else { return }
         r.metrics.withUnsafeBufferPointer { callback(ctx, UInt32(index), r.status.rawValue, $0.baseAddress) }
+    }
+    func sendTexts(_ index: Int, _ r: EvaluationResult) {
+        guard let textCallback else { return }
+        for (k, v) in r.texts.sorted(by: { $0.key < $1.key }) { textCallback(ctx, UInt32(index), k, v) }
     }
 }
 
@@ -71,9 +73,7 @@ extension PluginExport {
                     guard results.count == Int(batch.pointee.count) else { throw PluginError("evaluator returned \(results.count) results for \(batch.pointee.count) candidates") }
                     for (i, r) in results.enumerated() {
                         // Text results of a candidate not reported on the way.
-                        if !reported.contains(i), let text = sink.textCallback {
-                            for (k, v) in r.texts.sorted(by: { $0.key < $1.key }) { text(sink.ctx, UInt32(i), k, v) }
-                        }
+                        if !reported.contains(i) { sink.sendTexts(i, r) }
                         statusOut[i] = r.status.rawValue
                         for j in 0..<m { metricsOut[i * m + j] = j < r.metrics.count ? r.metrics[j] : .nan }
                     }

@@ -79,11 +79,9 @@ extension SearchRunner {
         func launch(_ job: WorkerJob) {
             let w = idle.removeFirst()
             let arch = config.space.canonical(job.canon)
-            if let e = journal?.lookup(arch, fidelity: job.fidelity), e.status == "ok" || config.keepFailed {
+            if let answer = journalAnswer(arch, fidelity: job.fidelity) {
                 var replay = job
                 replay.journalPosition = journal?.position(arch, fidelity: job.fidelity)
-                let answer = EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan },
-                                              replayed: true, reason: e.status == "ok" ? nil : e.reason, checkpoint: e.checkpoint)
                 replaying.append(WorkerCompletion(worker: w, job: replay, answer: answer, callError: nil, seconds: 0))
                 return
             }
@@ -167,10 +165,7 @@ extension SearchRunner {
             idle.append(c.worker)
             idle.sort()
             if let why = c.callError {
-                if why != tally.lastEvaluatorError { config.onEvent?(.evaluatorError(why)) }
-                tally.lastEvaluatorError = why
-                tally.consecutiveEvaluatorErrors += 1
-                if tally.consecutiveEvaluatorErrors >= 5 { tally.stopReason = "evaluator failed 5 times in a row: \(why)"; stopping = true }
+                if noteCallFailure(why, &tally) { stopping = true }
             } else if !c.answer.replayed {
                 tally.consecutiveEvaluatorErrors = 0
             }
@@ -191,8 +186,7 @@ extension SearchRunner {
             var p = progress(tally, start: start)
             p.workers = (busy: inFlight.count + replaying.count, total: workers.count)
             config.onEvent?(.round(p))
-            if let e = journalError { tally.stopReason = "journal write failed: \(e)"; stopping = true }
-            if config.shouldStop?() == true { tally.stopReason = "interrupted"; stopping = true }
+            if stopsAfterRound(&tally) { stopping = true }
         }
         var fallbackNote: String?
         if let spec = config.fidelity, tally.best == nil {

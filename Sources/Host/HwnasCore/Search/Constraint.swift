@@ -44,6 +44,31 @@ public struct Constraint: Sendable, CustomStringConvertible, Equatable {
     static func format(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
 }
 
+/// Constraints bound to a profile's cost metrics: which column each reads,
+/// and whether a row of costs satisfies them all (the search loop's and the
+/// host API's screening).
+public struct ConstraintGate: Sendable {
+    public let constraints: [Constraint]
+    /// The cost-metric column of each constraint.
+    public let columns: [Int]
+
+    /// Fails, naming the profile and its metrics, when a constraint's metric
+    /// is not one of `metricNames`.
+    public init(_ constraints: [Constraint], metricNames: [String], profile: String) throws {
+        self.constraints = constraints
+        columns = try constraints.map { c in
+            guard let i = metricNames.firstIndex(of: c.metric) else {
+                throw HwnasError("constraint \(c): profile '\(profile)' reports no metric '\(c.metric)' (it reports: \(metricNames.joined(separator: ", ")))")
+            }
+            return i
+        }
+    }
+
+    public func feasible(_ row: [Double]) -> Bool {
+        zip(constraints, columns).allSatisfy { $0.isSatisfied(by: row[$1]) }
+    }
+}
+
 /// "accuracy:max", "latency_ms:min".
 public struct Objective: Sendable, CustomStringConvertible, Equatable {
     public let metric: String

@@ -42,10 +42,7 @@ public final class Journal: @unchecked Sendable {
         }
         for line in lines.dropFirst(written == nil ? 0 : 1) {
             // A torn last line (killed mid-write) or foreign text is skipped, not fatal.
-            if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) {
-                entries[e.key] = e
-                positions[e.key] = positions[e.key] ?? positions.count
-            } else { skippedLines += 1 }
+            if let e = try? decoder.decode(JournalEntry.self, from: Data(line.utf8)) { remember(e) } else { skippedLines += 1 }
         }
         if lines.isEmpty { try write(Self.line(header)) }   // a new journal starts with its header
     }
@@ -66,6 +63,11 @@ public final class Journal: @unchecked Sendable {
     public func append(_ e: JournalEntry) throws {
         lock.lock(); defer { lock.unlock() }
         try write(Self.line(e))
+        remember(e)
+    }
+
+    /// The latest entry per evaluation; its position is where it first finished.
+    private func remember(_ e: JournalEntry) {
         entries[e.key] = e
         positions[e.key] = positions[e.key] ?? positions.count
     }

@@ -50,7 +50,8 @@ public struct SearchConfiguration: Sendable {
     /// (stop reason "interrupted"): a host API caller's Ctrl-C.
     public var shouldStop: (@Sendable () -> Bool)?
     /// Stop after this many proposals in a row that led to no evaluation.
-    public var maxIdleProposals: Int = 200_000
+    public var maxIdleProposals: Int = Self.defaultMaxIdleProposals
+    public static let defaultMaxIdleProposals = 200_000
 
     public init(space: SearchSpace, profile: HardwareProfile, strategy: String, evaluator: String) {
         self.space = space; self.profile = profile; self.strategy = strategy; self.evaluator = evaluator

@@ -54,8 +54,7 @@ extension SearchRunner {
             config.onEvent?(.round(progress(tally, start: start)))
             if let e = tellError { tally.stopReason = e; break }
             if tally.stopReason.hasPrefix("evaluator failed") { break }
-            if let e = journalError { tally.stopReason = "journal write failed: \(e)"; break }
-            if config.shouldStop?() == true { tally.stopReason = "interrupted"; break }
+            if stopsAfterRound(&tally) { break }
             if tally.idle >= config.maxIdleProposals {
                 tally.stopReason = "\(tally.idle) proposals in a row were infeasible or repeated"
                 break
@@ -117,10 +116,7 @@ extension SearchRunner {
         var answers: [Int: EvaluationAnswer] = [:]
         var fresh: [Int] = []
         for i in round.toEvaluate {
-            if let e = journal?.lookup(config.space.canonical(round.canon[i])), e.status == "ok" || config.keepFailed {
-                answers[i] = EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan }, replayed: true,
-                                              reason: e.status == "ok" ? nil : e.reason)
-            } else { fresh.append(i) }
+            if let replay = journalAnswer(config.space.canonical(round.canon[i])) { answers[i] = replay } else { fresh.append(i) }
         }
         guard !fresh.isEmpty else { return answers }
         let canon = round.canon, rows = round.rows
@@ -145,17 +141,41 @@ extension SearchRunner {
             // The whole call failed: each candidate is recorded as failed and
             // the search goes on (the same error repeated is reported once).
             let why = "\(error)"
-            if why != tally.lastEvaluatorError { config.onEvent?(.evaluatorError(why)) }
-            tally.lastEvaluatorError = why
-            tally.consecutiveEvaluatorErrors += 1
+            _ = noteCallFailure(why, &tally)
             let none = Array(repeating: Double.nan, count: evaluator.metricNames.count)
             for i in fresh {
                 answers[i] = EvaluationAnswer(ok: false, metrics: none, replayed: false, reason: why)
                 journalResult(canon[i], rows[i], false, none, reason: why)
             }
-            if tally.consecutiveEvaluatorErrors >= 5 { tally.stopReason = "evaluator failed 5 times in a row: \(why)" }
         }
         return answers
+    }
+
+    /// Whether the search ends after this round for a reason outside the
+    /// loop (a failed journal write, the caller's stop), with the reason set.
+    func stopsAfterRound(_ tally: inout SearchTally) -> Bool {
+        if let e = journalError { tally.stopReason = "journal write failed: \(e)"; return true }
+        if config.shouldStop?() == true { tally.stopReason = "interrupted"; return true }
+        return false
+    }
+
+    /// The journal's answer for `arch` (at `fidelity`) when it is to be
+    /// replayed: a success, or a failure under --keep-failed.
+    func journalAnswer(_ arch: String, fidelity: [String: Double]? = nil) -> EvaluationAnswer? {
+        guard let e = journal?.lookup(arch, fidelity: fidelity), e.status == "ok" || config.keepFailed else { return nil }
+        return EvaluationAnswer(ok: e.status == "ok", metrics: evaluator.metricNames.map { e.metrics[$0] ?? .nan }, replayed: true,
+                                reason: e.status == "ok" ? nil : e.reason, checkpoint: e.checkpoint)
+    }
+
+    /// A whole evaluator call failed: reported once per distinct error; true
+    /// (with the stop reason set) at the fifth failed call in a row.
+    func noteCallFailure(_ why: String, _ tally: inout SearchTally) -> Bool {
+        if why != tally.lastEvaluatorError { config.onEvent?(.evaluatorError(why)) }
+        tally.lastEvaluatorError = why
+        tally.consecutiveEvaluatorErrors += 1
+        guard tally.consecutiveEvaluatorErrors >= 5 else { return false }
+        tally.stopReason = "evaluator failed 5 times in a row: \(why)"
+        return true
     }
 
     /// The round's evaluations join the history (and the de-duplication map).

@@ -22,7 +22,7 @@ public final class SearchRunner: @unchecked Sendable {
     let softSources: [(fromEvaluator: Bool, index: Int)]
     /// The cost metrics' names as C strings (the strategy's context and every tell).
     let metricCNames: CStringArray
-    let constraintIndex: [Int]
+    let gate: ConstraintGate
     var evaluated: [[Int32]: EvaluationRecord] = [:]
     var journal: Journal?
     /// The profile file's content fingerprint (journal header and result).
@@ -71,12 +71,7 @@ public final class SearchRunner: @unchecked Sendable {
         // Say what the objective is: a proxy score must not pass for an accuracy.
         if !ed.description.isEmpty { notes.append("evaluator \(ed.id): \(ed.description)") }
         let costs = self.costs, evaluator = self.evaluator
-        constraintIndex = try config.constraints.map { c in
-            guard let i = costs.metricNames.firstIndex(of: c.metric) else {
-                throw HwnasError("constraint \(c): profile '\(config.profile.name)' reports no metric '\(c.metric)' (it reports: \(costs.metricNames.joined(separator: ", ")))")
-            }
-            return i
-        }
+        gate = try ConstraintGate(config.constraints, metricNames: costs.metricNames, profile: config.profile.name)
         let objectives = config.objectives.isEmpty ? [Objective(metric: evaluator.metricNames[0], maximize: true)] : config.objectives
         self.objectives = objectives
         metricCNames = CStringArray(costs.metricNames)
@@ -112,9 +107,7 @@ public final class SearchRunner: @unchecked Sendable {
                              profile: config.profile.name, profileFingerprint: profileFingerprint)
     }
 
-    public func feasible(_ row: [Double]) -> Bool {
-        zip(config.constraints, constraintIndex).allSatisfy { $0.isSatisfied(by: row[$1]) }
-    }
+    public func feasible(_ row: [Double]) -> Bool { gate.feasible(row) }
 
     /// Fails early, with the reason, when no architecture can satisfy the
     /// constraints: exhaustively for spaces up to 100k, else on a sample.
@@ -132,7 +125,7 @@ public final class SearchRunner: @unchecked Sendable {
             if exhaustive { notes.append("\(nFeasible) of \(genotypes.count) architectures satisfy the constraints") }
             return
         }
-        let detail = zip(config.constraints, constraintIndex).map { c, i -> String in
+        let detail = zip(gate.constraints, gate.columns).map { c, i -> String in
             let vals = rows.map { $0[i] }.filter(\.isFinite)
             guard let lo = vals.min(), let hi = vals.max() else { return "\(c.metric): no known values" }
             return "\(c.metric) ranges \(compactNumber(lo))..\(compactNumber(hi))"
