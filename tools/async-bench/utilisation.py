@@ -6,7 +6,7 @@ candidate sleeps base x 1..5 by its arch's hash and reports the seconds).
 
 utilisation = (seconds the stub spent on candidates, summed) / (N x wall)
 
-    python3 tools/async-bench/utilisation.py [--workers 2,4,8] [--per-worker 8] [--base 0.1]
+    python3 tools/async-bench/utilisation.py [--workers 2,4,8] [--per-worker 20] [--base 0.5]
 
 Prints a table: workers, schedule, wall seconds, utilisation, and the
 async/rounds wall-time ratio."""
@@ -37,8 +37,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hwnas", default=os.path.join(ROOT, ".build", "release", "hwnas"))
     ap.add_argument("--workers", default="2,4,8")
-    ap.add_argument("--per-worker", type=int, default=8, help="candidates per worker (budget = workers x this)")
-    ap.add_argument("--base", type=float, default=0.1, help="the fastest candidate's seconds (the slowest: 5x)")
+    ap.add_argument("--per-worker", type=int, default=20, help="candidates per worker (budget = workers x this)")
+    ap.add_argument("--base", type=float, default=0.5, help="the fastest candidate's seconds (the slowest: 5x)")
     args = ap.parse_args()
     print("| workers | schedule | wall s | utilisation | async / rounds wall |")
     print("|---|---|---|---|---|")
