@@ -13,10 +13,14 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
     /// Requests carry "fidelity" and "resume" to the program (a worker that
     /// does not list the fidelity in its hello fails the call, in one line).
     var takesFidelity: Bool { true }
+    /// Calls from several threads share the pool (and its programs, e.g. one
+    /// Ray bridge for every asynchronous worker of the search).
+    var concurrentCalls: Bool { true }
     let config: CommandConfig
     var metricNames: [String] { config.metricNames }
     private let pool: WorkerPool
     private let logger: HostLogger
+    private let idLock = NSLock()
     private var nextID = 1
 
     init(options: PluginOptions, space: SearchSpaceView, logger: HostLogger, argv: [String]? = nil) throws {
@@ -33,8 +37,10 @@ final class CommandEvaluator: CandidateEvaluator, @unchecked Sendable {
     func evaluate(_ batch: CandidateBatch, report: @Sendable (Int, EvaluationResult) -> Void) throws -> [EvaluationResult] {
         let n = batch.count
         guard n > 0 else { return [] }
+        idLock.lock()
         let firstID = nextID
         nextID += n
+        idLock.unlock()
         // The host's request fields per candidate (ABI 1.2: fidelity, resume).
         let extras: [[String: Any]] = (0..<n).map { i in
             guard let r = batch.request(i), case .success(let o) = EvaluatorProtocol.parseObject(r) else { return [:] }

@@ -1,4 +1,5 @@
-// `hwnas search --schedule async`: one evaluator instance per worker, a
+// `hwnas search --schedule async`: one evaluator instance per worker (or one
+// shared, when it takes concurrent calls), a
 // candidate asked whenever a worker frees up, results told in completion
 // order. With the fake trainer sleeping 1-5x by candidate, completion order
 // differs from the order candidates went out; every candidate is evaluated
@@ -93,6 +94,31 @@ import Testing
         let history = try #require(result["history"] as? [[String: Any]])
         let sram = history.compactMap { ($0["costs"] as? [String: Double])?["peak_sram_kb"] }
         #expect(sram.count == 8 && sram.allSatisfy { $0 <= 200 })
+    }
+
+    /// The command evaluator takes concurrent calls: every worker shares its
+    /// one instance, so `workers=1` and a program that takes 3 requests at
+    /// once (as the Ray bridge does) is one process serving all 3 workers.
+    @Test func workersShareOneConcurrentEvaluator() async throws {
+        let dir = TestSupport.tempDir("async-shared")
+        let out = "\(dir)/out.json", pids = "\(dir)/pids"
+        try FileManager.default.createDirectory(atPath: pids, withIntermediateDirectories: true)
+        let r = try await TestSupport.hwnasRun(["search", "--space", "nb201", "--strategy", "random", "--seed", "3", "--budget", "12",
+                                                "--parallel", "3", "--schedule", "async", "--evaluator", "command",
+                                                "--evaluator-option",
+                                                "command=python3 \(TestPaths.fakeTrainer) --varied-delay 0.1 --max-in-flight 3 --pid-dir \(pids)",
+                                                "--evaluator-option", "workers=1", "--evaluator-option", "extra_metrics=seconds",
+                                                "--evaluator-option", "stderr=null", "--output", out, "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        let result = try TestSupport.readJSON(out)
+        #expect(result["evaluations"] as? Int == 12 && result["failed_evaluations"] as? Int == 0)
+        let started = try FileManager.default.contentsOfDirectory(atPath: pids)
+        #expect(started.count == 1, "\(started.count) trainer processes for workers=1: the workers did not share the instance")
+        // The one process ran them at once: their seconds add up to more than the wall.
+        let history = try #require(result["history"] as? [[String: Any]])
+        let busy = history.compactMap { ($0["metrics"] as? [String: Double])?["seconds"] }.reduce(0, +)
+        let wall = try #require(result["wall_seconds"] as? Double)
+        #expect(busy > 1.5 * wall, "busy \(busy) s in \(wall) s: the candidates ran one at a time")
     }
 
     @Test func anUnknownScheduleIsRefused() async throws {

@@ -86,7 +86,8 @@ extension PluginExport {
                 UnsafeMutablePointer(mutating: me).deallocate()
             },
             capabilities: { me in
-                EvaluatorBox.from(me!.pointee.plugin_data).value.evaluator.takesFidelity ? HWNAS_EVALUATOR_TAKES_FIDELITY : 0
+                let e = EvaluatorBox.from(me!.pointee.plugin_data).value.evaluator
+                return (e.takesFidelity ? HWNAS_EVALUATOR_TAKES_FIDELITY : 0) | (e.concurrentCalls ? HWNAS_EVALUATOR_CONCURRENT_CALLS : 0)
             }))
         out.pointee = e
         return HWNAS_OK

@@ -80,23 +80,43 @@ func owner<T, O: AnyObject>(of p: UnsafePointer<T>?, as: O.Type) -> O {
     return Unmanaged<O>.fromOpaque(raw).takeUnretainedValue()
 }
 
-/// Holds the instance behind a C struct's plugin_data, plus its last error.
+/// Holds the instance behind a C struct's plugin_data, plus its last error:
+/// per thread (an evaluator may take concurrent calls), and the latest of any
+/// thread for a caller that reads it from another thread than the call's.
 final class InstanceBox<T> {
     let value: T
-    var lastError: UnsafeMutablePointer<CChar>?
+    private let errorLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var errors: [pthread_t: UnsafeMutablePointer<CChar>] = [:]
+    private var latestError: pthread_t?
     let logger: HostLogger
-    init(_ value: T, logger: HostLogger) { self.value = value; self.logger = logger }
-    deinit { free(lastError) }
+    init(_ value: T, logger: HostLogger) {
+        self.value = value; self.logger = logger
+        pthread_mutex_init(errorLock, nil)
+    }
+    deinit {
+        errors.values.forEach { free($0) }
+        pthread_mutex_destroy(errorLock)
+        errorLock.deallocate()
+    }
 
     /// Run `body`, turning a thrown error into a status code plus last_error.
     func guarded(_ body: () throws -> Void) -> hwnas_status {
         do { try body(); return HWNAS_OK } catch {
             setError("\(error)")
-            return (error as? PluginError) != nil ? HWNAS_ERR_FAILED : HWNAS_ERR_FAILED
+            return HWNAS_ERR_FAILED
         }
     }
-    func setError(_ s: String) { free(lastError); lastError = strdup(s) }
-    var errorPointer: UnsafePointer<CChar>? { lastError.map { UnsafePointer($0) } }
+    func setError(_ s: String) {
+        let me = pthread_self()
+        pthread_mutex_lock(errorLock); defer { pthread_mutex_unlock(errorLock) }
+        free(errors[me])
+        errors[me] = strdup(s)
+        latestError = me
+    }
+    var errorPointer: UnsafePointer<CChar>? {
+        pthread_mutex_lock(errorLock); defer { pthread_mutex_unlock(errorLock) }
+        return (errors[pthread_self()] ?? latestError.flatMap { errors[$0] }).map { UnsafePointer($0) }
+    }
 
     static func from(_ data: UnsafeMutableRawPointer?) -> InstanceBox<T> {
         Unmanaged<InstanceBox<T>>.fromOpaque(data!).takeUnretainedValue()

@@ -123,10 +123,15 @@ public protocol CandidateEvaluator: AnyObject {
     /// True when it reads the batch's per-candidate requests ("fidelity",
     /// "resume"; ABI 1.2): a multi-fidelity search needs it.
     var takesFidelity: Bool { get }
+    /// True when `evaluate` may run on several threads at once (each call
+    /// with its own batch): the host's asynchronous loop then shares this
+    /// one instance among its workers (HWNAS_EVALUATOR_CONCURRENT_CALLS).
+    var concurrentCalls: Bool { get }
 }
 
 extension CandidateEvaluator {
     public var takesFidelity: Bool { false }
+    public var concurrentCalls: Bool { false }
 }
 
 public struct EvaluatorKind: @unchecked Sendable {

@@ -26,6 +26,8 @@ public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked 
     private var capabilities: UInt32 = 0
     /// Reads each candidate's "fidelity" (and "resume") request (ABI 1.2).
     public var takesFidelity: Bool { capabilities & HWNAS_EVALUATOR_TAKES_FIDELITY != 0 }
+    /// evaluate may run on several threads at once (one instance for every asynchronous worker).
+    public var concurrentCalls: Bool { capabilities & HWNAS_EVALUATOR_CONCURRENT_CALLS != 0 }
 
     public struct Outcome {
         public let ok: Bool; public let status: Int32; public let metrics: [Double]
@@ -78,9 +80,14 @@ public final class LoadedEvaluator: PluginInstance<hwnas_evaluator>, @unchecked 
                 guard Int(index) < s.n else { s.bad(index); return }
                 s.text(Int(index), String(cString: key), String(cString: value))
             })
-        let st = PluginCall.run(evaluateLabel) { raw.pointee.evaluate!(raw, &req, &status, &metrics) }
+        // The error is read on the calling thread, right away: another
+        // thread's call may fail meanwhile (HWNAS_EVALUATOR_CONCURRENT_CALLS).
+        let (st, error) = PluginCall.run(evaluateLabel) { () -> (hwnas_status, String?) in
+            let st = raw.pointee.evaluate!(raw, &req, &status, &metrics)
+            return (st, st == HWNAS_OK ? nil : lastErrorText(raw.pointee.last_error?(raw)))
+        }
         guard st == HWNAS_OK else {
-            throw HwnasError("evaluator '\(descriptor.id)': \(lastErrorText(raw.pointee.last_error?(raw)))")
+            throw HwnasError("evaluator '\(descriptor.id)': \(error ?? "")")
         }
         if let i = sink.badIndex {
             throw HwnasError("evaluator '\(descriptor.id)' reported a result for candidate \(i) of a batch of \(n) (a plugin bug); the batch's results are not trusted")

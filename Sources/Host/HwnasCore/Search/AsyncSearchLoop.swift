@@ -1,5 +1,5 @@
 // The asynchronous search loop (`--schedule async`): one evaluator instance
-// per worker; whenever a worker frees up the strategy is asked for another
+// per worker (or one for all, when it takes concurrent calls); whenever a worker frees up the strategy is asked for another
 // candidate, and each result is recorded, journaled and told as it arrives,
 // in completion order. No worker waits for the slowest of a round.
 //
@@ -240,7 +240,8 @@ extension SearchRunner {
 }
 
 /// Hands non-Sendable references to a worker's thread; the loop guarantees
-/// that one evaluator instance is used by one thread at a time.
+/// that one evaluator instance is used by one thread at a time, unless it
+/// declared that it takes concurrent calls.
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }

@@ -14,6 +14,9 @@ public protocol SearchEvaluator: AnyObject {
     var metricNames: [String] { get }
     /// Reads each candidate's "fidelity" and "resume" request (ABI 1.2).
     var takesFidelity: Bool { get }
+    /// evaluate may run on several threads at once: the asynchronous loop
+    /// shares this instance among its workers.
+    var concurrentCalls: Bool { get }
     func evaluate(_ batch: UnsafePointer<hwnas_candidate_batch>,
                   onResult: ((Int, LoadedEvaluator.Outcome) -> Void)?) throws -> [LoadedEvaluator.Outcome]
 }
@@ -23,6 +26,7 @@ extension LoadedEvaluator: SearchEvaluator {}
 
 extension SearchEvaluator {
     public var takesFidelity: Bool { false }
+    public var concurrentCalls: Bool { false }
 }
 
 extension SearchStrategy {

@@ -54,15 +54,18 @@ public final class SearchRunner: @unchecked Sendable {
         } else {
             let (d, elib) = try registry.lookup(.evaluator, config.evaluator)
             ed = d
-            // Asynchronous: one instance per worker, each scoring one candidate at a time.
-            var options = config.evaluatorOptions
-            if config.schedule == .async || config.fidelity != nil, options["parallel"] != nil { options["parallel"] = "1" }
+            // Asynchronous: one instance shared by every worker when it takes
+            // concurrent calls (the options' parallel is then what it runs at
+            // once), else one more per worker, each scoring one candidate at a time.
+            var workerOptions = config.evaluatorOptions
+            if config.schedule == .async || config.fidelity != nil, workerOptions["parallel"] != nil { workerOptions["parallel"] = "1" }
             let space = config.space, runner = config.runner, cspace = cspace
-            makeWorker = { [options] in
+            let make = { (options: [String: String]) throws -> SearchEvaluator in
                 if let runner { return try runner.evaluator(d, space: space, options: options, registry: registry) }
                 return try LoadedEvaluator(d, library: elib, space: cspace, options: options)
             }
-            evaluator = try makeWorker!()
+            makeWorker = { [workerOptions] in try make(workerOptions) }
+            evaluator = try make(config.evaluatorOptions)
             if let spec = config.fidelity, !evaluator.takesFidelity {
                 throw HwnasError("--fidelity \(spec): evaluator '\(ed.id)' takes no fidelity (it does not read ABI 1.2 requests); "
                     + "use one that does, e.g. --evaluator command with a program whose hello lists \"fidelity\": [\"\(spec.name)\"]")
@@ -155,7 +158,8 @@ public final class SearchRunner: @unchecked Sendable {
                 space: cspace, objectives: values.objectives, metricNames: values.metricNames, seed: values.seed, budget: values.budget,
                 queryCosts: queryCosts, isEvaluated: isEvaluated), options: config.strategyOptions)
         if (config.schedule == .async && config.parallel > 1) || config.fidelity != nil, let makeWorker {
-            let workers = try [evaluator] + (1..<config.parallel).map { _ in try makeWorker() }
+            let workers = evaluator.concurrentCalls ? Array(repeating: evaluator, count: config.parallel)
+                : try [evaluator] + (1..<config.parallel).map { _ in try makeWorker() }
             return try asyncLoop(strategy, workers: workers, start: start)
         }
         return try loop(strategy, start: start)

@@ -43,6 +43,14 @@ typedef struct hwnas_evaluation_request {
 /* Reads each candidate's "fidelity" (and "resume") from batch->requests and
  * answers the metric at that fidelity. */
 #define HWNAS_EVALUATOR_TAKES_FIDELITY 1u
+/* evaluate (and last_error) may be called on one instance from several host
+ * threads at once, each call with its own request and outputs; last_error
+ * then answers the calling thread's last failed call. The host's
+ * asynchronous loop shares one such instance among all its workers (instead
+ * of one instance per worker), and `parallel` in its options is the number
+ * of candidates in flight across calls: e.g. one process that fans out to a
+ * cluster serves every worker. */
+#define HWNAS_EVALUATOR_CONCURRENT_CALLS 2u
 
 /* Computes objective values. Metric 0 is the evaluator's primary objective
  * (e.g. "accuracy"); more metrics may follow. An evaluator may run the
@@ -55,13 +63,15 @@ typedef struct hwnas_evaluator {
     uint32_t (*metric_count)(const struct hwnas_evaluator *self);
     /* [instance-serial] Owned by the instance; NULL when index >= metric_count. */
     const char *(*metric_name)(const struct hwnas_evaluator *self, uint32_t index);
-    /* [instance-serial] Writes status_out[count] (HWNAS_EVAL_*) and
+    /* [instance-serial; thread-safe with HWNAS_EVALUATOR_CONCURRENT_CALLS]
+     * Writes status_out[count] (HWNAS_EVAL_*) and
      * metrics_out[count][metric_count] (NaN where unknown). A per-candidate
      * failure is not a call failure. */
     hwnas_status (*evaluate)(const struct hwnas_evaluator *self,
                              const hwnas_evaluation_request *request,
                              int32_t *status_out, double *metrics_out);
-    /* [instance-serial] Text of the last error, valid until the next call. */
+    /* [instance-serial; thread-safe with HWNAS_EVALUATOR_CONCURRENT_CALLS]
+     * Text of the last error, valid until the next call (on this thread). */
     const char *(*last_error)(const struct hwnas_evaluator *self);
     /* [instance-serial] Release the instance. */
     void (*destroy)(const struct hwnas_evaluator *self);
