@@ -90,10 +90,10 @@ import Testing
         let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/tflm/arena_table.py",
                                                      "--hwnas", TestSupport.hwnas, "--seeds", "1,2,3", "--json",
                                                      "--work", TestSupport.tempDir("tflm-arena")]
-                                    + ["ic", "kws", "vww"].flatMap { ["--model", "\(models)/\($0).onnx"] })
+                                    + ["ic", "kws", "vww", "ad"].flatMap { ["--model", "\(models)/\($0).onnx"] })
         #expect(r.status == 0, "\(r.err)")
         let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(rows.count == 18, "\(r.out)\n\(r.err)")
+        #expect(rows.count == 19, "\(r.out)\n\(r.err)")
         for row in rows {
             let name = row["network"] as? String ?? "?"
             let ratio = try #require(row["ratio_tflm"] as? Double), flash = try #require(row["flash_ratio"] as? Double)
@@ -113,11 +113,46 @@ import Testing
                                                      "--hwnas", TestSupport.hwnas, "--models", models, "--check", "--json"])
         #expect(r.status == 0, "\(r.err)")
         let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(rows.count == 15, "\(r.out)\n\(r.err)")
+        #expect(rows.count == 18, "\(r.out)\n\(r.err)")
         for row in rows {
             let error = try #require(row["error"] as? Double), role = row["role"] as? String
             let name = "\(row["profile"] ?? "?") \(row["model"] ?? "?")"
             #expect(abs(error) <= (role == "calibration" ? 0.01 : 0.20), "\(name) (\(role ?? "")): \(error) (\(row))")
         }
+        #expect(rows.filter { $0["model"] as? String == "ad" }.count == 3, "AD is priced on the three X-CUBE-AI boards")
+        // The dense constant, fit on the other boards' AD, predicts each board's AD.
+        let fit = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/calibrate.py",
+                                                       "--hwnas", TestSupport.hwnas, "--models", models, "--fit-linear", "--json"])
+        #expect(fit.status == 0, "\(fit.err)")
+        let held = fit.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(held.count == 3, "\(fit.out)")
+        for row in held {
+            let error = try #require(row["error"] as? Double)
+            #expect(abs(error) <= 0.10, "AD on \(row["profile"] ?? "?") with the other boards' dense constant: \(error)")
+        }
+    }
+
+    /// An MLP ([batch, features] input: MLPerf Tiny's anomaly-detection
+    /// autoencoder) imports with its batch norms folded into the dense layers
+    /// (the deployed parameter count), exports to an ONNX model with the same
+    /// [1, 640] input that ONNX Runtime runs as hwnas's executor does.
+    @Test func denseAutoencoderImportsAndExports() async throws {
+        let models = try await Self.mlperfTinyModels()
+        let cost = try await TestSupport.hwnasRun(["cost", "--model", "\(models)/ad.onnx", "--profile", "nucleo-h7a3zi-q"])
+        #expect(cost.status == 0, "\(cost.err)")
+        let metrics = try #require((try JSONSerialization.jsonObject(with: Data(cost.out.utf8)) as? [String: Any])?["metrics"] as? [String: Double])
+        #expect(metrics["params"] == 265_864 && metrics["macs"] == 264_192, "\(metrics)")
+        let dir = TestSupport.tempDir("ad-export")
+        let export = try await TestSupport.hwnasRun(["export", "--model", "\(models)/ad.onnx", "--format", "onnx",
+                                                     "--output", "\(dir)/ad.onnx", "--test-data", "\(dir)/data"])
+        #expect(export.status == 0, "\(export.err)")
+        let cases = "\(dir)/cases.json"
+        try Data(#"[{"model": "\#(dir)/ad.onnx", "test_data": "\#(dir)/data", "params": 265864}]"#.utf8).write(to: URL(fileURLWithPath: cases))
+        let check = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/Tests/fixtures/onnx_check.py", cases])
+        #expect(check.status == 0 && check.out.contains(#""ok": true"#) && check.out.contains(#""shape_ok": true"#), "\(check.out)\n\(check.err)")
+        let json = try await TestSupport.hwnasRun(["export", "--model", "\(models)/ad.onnx", "--format", "json", "--output", "\(dir)/ad.json"])
+        #expect(json.status == 0, "\(json.err)")
+        let ir = try TestSupport.readJSON("\(dir)/ad.json")
+        #expect(ir["spatial_dims"] as? Int == 0)
     }
 }

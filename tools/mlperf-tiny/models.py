@@ -11,11 +11,14 @@ latencies calibrate its MCU profiles (docs/operators-and-mcu.md).
         2); four depthwise-separable blocks of 64; average pool; dense 12
   vww   MobileNetV1 width 0.25 visual wake words, 96x96x3: conv 8/2; 13
         depthwise-separable blocks (16 .. 256 channels); average pool; dense 2
+  ad    the anomaly-detection autoencoder on 640 log-mel features (a
+        [batch, 640] input): dense 128 x4, dense 8, dense 128 x4, each with
+        batch norm and ReLU, then dense 640
 The final softmax is left out (hwnas refuses Softmax; it is a few dozen
 operations). Batch norms are kept (hwnas folds them); weights are random:
 costs need shapes, not trained values.
 
-usage: models.py OUTDIR [ic kws vww]   writes OUTDIR/<name>.onnx
+usage: models.py OUTDIR [ic kws vww ad]   writes OUTDIR/<name>.onnx
 """
 import os
 import sys
@@ -64,7 +67,14 @@ def mobilenet_v1_025():
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 2))
 
 
-MODELS = {"ic": (resnet8, (1, 3, 32, 32)), "kws": (ds_cnn, (1, 1, 49, 10)), "vww": (mobilenet_v1_025, (1, 3, 96, 96))}
+def autoencoder():
+    sizes = [640, 128, 128, 128, 128, 8, 128, 128, 128, 128]
+    layers = [m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU())]
+    return nn.Sequential(*layers, nn.Linear(128, 640))
+
+
+MODELS = {"ic": (resnet8, (1, 3, 32, 32)), "kws": (ds_cnn, (1, 1, 49, 10)), "vww": (mobilenet_v1_025, (1, 3, 96, 96)),
+          "ad": (autoencoder, (1, 640))}
 
 
 def main():

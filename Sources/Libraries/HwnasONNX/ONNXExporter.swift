@@ -90,11 +90,15 @@ struct GraphWriter {
     init(network: Network) {
         self.network = network
         names[0] = ONNXExporter.inputName
+        // A [batch, features] network (an imported MLP) starts flat.
+        if network.spatialDims == 0 { flat.insert(0) }
     }
 
     var oneD: Bool { network.spatialDims == 1 }
 
-    func spatialShape(_ t: TensorShape) -> [Int] { oneD ? [1, t.c, t.w] : [1, t.c, t.h, t.w] }
+    func spatialShape(_ t: TensorShape) -> [Int] {
+        network.spatialDims == 0 ? [1, t.c] : oneD ? [1, t.c, t.w] : [1, t.c, t.h, t.w]
+    }
 
     /// Nodes are named "L<layer>.<what>_<n>": a runtime's profile (ONNX
     /// Runtime keeps the name on fused nodes) maps back to IR layers.

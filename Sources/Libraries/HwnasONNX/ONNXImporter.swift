@@ -126,8 +126,8 @@ struct GraphReader {
             throw ONNXError("\(name): the graph has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))); hwnas reads models with one input")
         }
         let dims = input.type.tensorType.shape.dim
-        guard dims.count == 3 || dims.count == 4 else {
-            throw ONNXError("\(name): input '\(input.name)' has rank \(dims.count); expected [batch, channels, height, width] or [batch, channels, length]")
+        guard (2...4).contains(dims.count) else {
+            throw ONNXError("\(name): input '\(input.name)' has rank \(dims.count); expected [batch, channels, height, width], [batch, channels, length] or [batch, features]")
         }
         var shape: [Int] = []
         for (i, d) in dims.enumerated() {
@@ -150,9 +150,11 @@ struct GraphReader {
         guard CheckedSize.product(Array(shape.dropFirst()), atMost: ONNXLimits.maxElements) != nil else {
             throw ONNXError("\(name): input '\(input.name)' \(shape) holds more than 2^40 elements")
         }
-        spatialDims = dims.count == 3 ? 1 : 2
-        tensors = [TensorShape(c: shape[1], h: dims.count == 3 ? 1 : shape[2], w: shape.last!)]
-        values[input.name] = GraphValue(tensor: 0, flat: false)
+        // [batch, features] (an MLP): a flat input of c features, no feature map.
+        spatialDims = dims.count - 2
+        tensors = [dims.count == 2 ? TensorShape(c: shape[1], h: 1, w: 1)
+                   : TensorShape(c: shape[1], h: dims.count == 3 ? 1 : shape[2], w: shape.last!)]
+        values[input.name] = GraphValue(tensor: 0, flat: dims.count == 2)
     }
 
     // MARK: walking the nodes
@@ -226,8 +228,14 @@ struct GraphReader {
         }
     }
 
+    /// Ops that need a feature map, which a [batch, features] model has not.
+    static let featureMapOps: Set<String> = ["Conv", "AveragePool", "MaxPool", "GlobalAveragePool", "ReduceMean"]
+
     mutating func node(_ k: Int) throws {
         let n = graph.node[k]
+        if spatialDims == 0, Self.featureMapOps.contains(n.opType) {
+            throw fail(k, "the input is [batch, features] (no feature map): \(n.opType) needs [batch, channels, length] or [batch, channels, height, width]")
+        }
         switch n.opType {
         case "Constant":
             return
@@ -308,6 +316,13 @@ struct GraphReader {
            layers[j].attrs.activation == .none, !layers[j].flags.contains(.residual) {
             layers[j].attrs.batchNorm = true
             if layers[j].op == "conv2d_nobias" { layers[j].op = "conv2d" }
+            alias(k, v)
+            return
+        }
+        // After a Gemm / MatMul: folded into its weights and bias, as a
+        // converter deploys it (a linear layer always has its bias).
+        if let j = joinable(k, n.input[0], v), layers[j].op == "linear", layers[j].attrs.activation == .none,
+           !layers[j].flags.contains(.residual) {
             alias(k, v)
             return
         }
@@ -450,6 +465,9 @@ struct GraphReader {
         if target.count == 2, [1, 0, -1].contains(target[0]), target[1] == elems || (target[1] == -1 && target[0] != -1) {
             alias(k, GraphValue(tensor: v.tensor, flat: true))
             return
+        }
+        guard spatialDims > 0 else {
+            throw fail(k, "reshape to \(target) of a [batch, features] tensor: only [batch, features] is supported without a feature map")
         }
         let spatial: [Int64] = spatialDims == 1 ? [1, Int64(s.c), Int64(s.w)] : [1, Int64(s.c), Int64(s.h), Int64(s.w)]
         if try channelShuffle(k, v, target: target, spatial: spatial) { return }

@@ -47,7 +47,8 @@ public struct Network: Sendable, Hashable {
     /// Tensor 0 is the network input.
     public var tensors: [TensorShape]
     public var layers: [Layer]
-    /// 2: images (c, h, w); 1: sequences (c, 1, w).
+    /// 2: images (c, h, w); 1: sequences (c, 1, w); 0: features (c, 1, 1),
+    /// a [batch, features] input (an imported MLP: linear layers, no feature map).
     public var spatialDims: Int
 
     public init(tensors: [TensorShape], layers: [Layer], spatialDims: Int = 2) {

@@ -192,7 +192,7 @@ public struct NetworkView {
     public let layers: [Layer]
     /// (c, h, w) of every tensor; tensor 0 is the input.
     public let tensors: [(c: Int, h: Int, w: Int)]
-    /// 2: images, 1: sequences (h == 1).
+    /// 2: images, 1: sequences (h == 1), 0: features (c, 1, 1; 1.2).
     public let spatialDims: Int
 
     /// Bytes from one layer record to the next in `n` (HWNAS_NETWORK_LAYER_SIZE).
@@ -230,7 +230,8 @@ public struct NetworkView {
         tensors = (0..<Int(p.n_tensors)).map { i in
             let t = p.tensors[i]; return (Int(t.c), Int(t.h), Int(t.w))
         }
-        spatialDims = abiHasField(p.struct_size, \hwnas_network.spatial_dims) && p.spatial_dims == 1 ? 1 : 2
+        // 0: a [batch, features] network (1.2); anything else but 1 reads as images.
+        spatialDims = !abiHasField(p.struct_size, \hwnas_network.spatial_dims) ? 2 : p.spatial_dims <= 1 ? Int(p.spatial_dims) : 2
     }
 }
 

@@ -94,7 +94,10 @@ typedef struct hwnas_network {
     const hwnas_tensor *tensors; /* [n_tensors]; tensor 0 is the network input */
     /* ---- ABI 1.1 ---- */
     uint32_t layer_size;         /* bytes from one layer record to the next */
-    uint32_t spatial_dims;       /* 2: images (c, h, w); 1: sequences (c, 1, w) */
+    uint32_t spatial_dims;       /* 2: images (c, h, w); 1: sequences (c, 1, w);
+                                  * 0 (1.2): features (c, 1, 1), a [batch, features]
+                                  * input with no feature map (imported MLPs); the
+                                  * shapes read as a 2 would */
 } hwnas_network;
 
 /* Bytes between layer records of `net` (a 1.0 network has 1.0 records). */
