@@ -39,6 +39,8 @@ AF = tfl.ActivationFunctionType
 
 
 class Writer:
+    description = "hwnas export (int8, synthetic quantization)"
+
     def __init__(self, net, seed):
         self.net = net
         self.rng = np.random.default_rng(seed)
@@ -268,7 +270,7 @@ class Writer:
             self.layer(i, l)
         out = self.values[self.net["layers"][-1]["output"]]
         sg = me.Subgraph(tensors=self.tensors, operators=self.ops, inputs=[self.values[0]], outputs=[out], name="main")
-        return bytes(me.Model(subgraphs=[sg], description="hwnas export (int8, synthetic quantization)").build())
+        return bytes(me.Model(subgraphs=[sg], description=self.description).build())
 
 
 def main():

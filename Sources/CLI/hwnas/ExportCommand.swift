@@ -18,7 +18,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Weights: init (the executor's deterministic initialisation) or zeros.") var weights: ExportWeights = .`init`
     @Option(help: "Seed of the initial weights and of the test input.") var seed: UInt64 = 0
     @Option(name: .customLong("test-data"), help: "Folder for input_0.pb and output_0.pb (ONNX only).") var testData: String?
-    @Option(name: .customLong("weights-from"), help: "A supernet checkpoint (python3 -m hwnas.supernet train): the subnet's inherited weights, batch norm recalibrated and folded (ONNX only; python3 with the hwnas package and torch).") var weightsFrom: String?
+    @Option(name: .customLong("weights-from"), help: "Trained weights: a supernet checkpoint (python3 -m hwnas.supernet train: the subnet's inherited weights, batch norm recalibrated and folded); with --format tflite also a state dict of hwnas.torch.build's module or hwnas's ONNX export with weights (python3 with the hwnas package and torch).") var weightsFrom: String?
+    @Option(name: .customLong("calibration-data"), help: "With --weights-from and --format tflite: the data (a bundled set name or a .npz with x_train, y_train, x_test, y_test) whose training inputs calibrate the int8 quantisation; its test split is scored in float and in TFLite Micro.") var calibrationData: String?
+    @Option(name: .customLong("calibration-samples"), help: "Training inputs that calibrate the activations' ranges.") var calibrationSamples = 500
     @OptionGroup var paths: PluginPathOptions
 
     func validate() throws {
@@ -28,10 +30,17 @@ struct ExportCommand: ParsableCommand {
         }
         if testData != nil && resolvedFormat != .onnx { throw ValidationError("--test-data goes with --format onnx") }
         if weightsFrom != nil {
-            if arch == nil { throw ValidationError("--weights-from needs --arch (a subnet of the supernet's space)") }
-            if resolvedFormat != .onnx { throw ValidationError("--weights-from writes ONNX (--format onnx); an int8 TFLite file with trained weights is not written yet") }
+            if arch == nil { throw ValidationError("--weights-from needs --arch (the trained network's architecture)") }
+            if resolvedFormat == .json { throw ValidationError("--weights-from writes ONNX or TFLite; the IR (--format json) carries no weights") }
+            if resolvedFormat == .tflite && calibrationData == nil {
+                throw ValidationError("--weights-from with --format tflite needs --calibration-data (a data set name or a .npz): int8 quantisation is calibrated on real inputs")
+            }
             if testData != nil { throw ValidationError("--weights-from and --test-data: give one") }
         }
+        if calibrationData != nil && (weightsFrom == nil || resolvedFormat != .tflite) {
+            throw ValidationError("--calibration-data goes with --weights-from and --format tflite")
+        }
+        if calibrationSamples < 1 { throw ValidationError("--calibration-samples must be at least 1") }
         if weights == .zeros && resolvedFormat != .onnx {
             throw ValidationError("--weights zeros goes with --format onnx (json carries no weights; tflite's int8 weights are synthetic, seeded by --seed)")
         }
@@ -42,7 +51,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try OutputFile.check(output, flag: "--output")
-            if let weightsFrom {
+            if let weightsFrom, resolvedFormat == .onnx {
                 try SupernetExport.run(checkpoint: weightsFrom, space: space, arch: arch!, output: output)
                 return
             }
@@ -61,6 +70,11 @@ struct ExportCommand: ParsableCommand {
                 let g = s.canonicalize(try s.parse(arch!))
                 net = try NetworkExport.network(g, space: s, registry: registry)
                 name = s.name; about = ["space": s.name, "arch": s.canonical(g)]
+                if let weightsFrom, let calibrationData {
+                    try TrainedTFLiteExport.run(weights: weightsFrom, calibration: calibrationData, samples: calibrationSamples,
+                                                net: net, arch: s.canonical(g), output: output)
+                    return
+                }
             }
             var lines = ["wrote \(output) (\(resolvedFormat.rawValue), \(about.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))"]
             if let testData {

@@ -19,13 +19,7 @@ enum SupernetExport {
             args += ["--space", space.space]
             for o in space.spaceOptions { args += ["--space-option", o] }
         }
-        // This checkout's package first (it matches this binary), else the installed one.
-        var env = ProcessInfo.processInfo.environment
-        if let python = Locations.dataDirectories(named: "python").first(where: {
-            FileManager.default.fileExists(atPath: $0 + "/hwnas/supernet.py") }) {
-            env["PYTHONPATH"] = python + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
-        }
-        let out = try ToolScript.run("-m hwnas.supernet", args, for: "--weights-from \(checkpoint)", environment: env)
+        let out = try ToolScript.run("-m hwnas.supernet", args, for: "--weights-from \(checkpoint)", environment: PythonPackage.environment())
         let reply = (try? JSONSerialization.jsonObject(with: out)) as? [String: Any]
         let acc = (reply?["accuracy"] as? Double).map { String(format: "%.4f", $0) } ?? "?"
         print("wrote \(output) (onnx, \(arch), inherited weights from \(checkpoint); test accuracy \(acc) after batch-norm recalibration)")
