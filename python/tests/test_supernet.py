@@ -183,6 +183,15 @@ def test_train_then_search_with_the_supernet_evaluator(tmp_path, hwnas_bin):
     r = subprocess.run([hwnas_bin, "export", "--weights-from", str(ck), "--arch", arch, "--output", str(cli_path)],
                        capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0 and cli_path.exists() and "inherited weights from" in r.stdout, r.stderr
+    onnx_acc = float(r.stdout.split("test accuracy ")[1].split()[0])
+    # As an int8 TFLite file: the same subnet (same float accuracy), quantised on the training inputs.
+    space = ["--space", "micronas-1d", "--space-option", "input_channels=12", "--space-option", "length=29",
+             "--space-option", "classes=9"]
+    r = subprocess.run([hwnas_bin, "export", "--weights-from", str(ck), *space, "--arch", arch, "--format", "tflite",
+                        "--calibration-data", "japanesevowels", "--output", str(tmp_path / "sub.tflite")],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0 and (tmp_path / "sub.tflite").exists(), r.stderr
+    assert float(r.stdout.split("float ")[1].split()[0]) == pytest.approx(100 * onnx_acc, abs=0.01), r.stdout
     r = subprocess.run([hwnas_bin, "export", "--weights-from", str(ck), "--space", "micronas-1d", "--arch", arch,
                         "--output", str(tmp_path / "x.onnx")], capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 1 and r.stderr.strip().endswith(

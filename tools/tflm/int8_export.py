@@ -81,16 +81,20 @@ def folded_module(net, weights, arch, hwnas_bin):
     if weights.endswith(".onnx"):
         return hwnas_torch.load_onnx_weights(hwnas_torch.build(net, batch_norm="folded"), weights).eval()
     state = torch.load(weights, map_location="cpu", weights_only=False)
-    if isinstance(state, dict) and "format" in state and "keys" in state and "shapes" in state:
+    if isinstance(state, dict) and isinstance(state.get("supernet"), dict) and "keys" in state["supernet"]:
         # A supernet checkpoint: export the subnet (BN recalibrated), then read that.
         if not arch or not hwnas_bin:
             raise ValueError("a supernet checkpoint needs --arch and --hwnas")
         from hwnas import supernet
         with tempfile.TemporaryDirectory() as tmp:
             onnx_path = os.path.join(tmp, "subnet.onnx")
-            with contextlib.redirect_stdout(io.StringIO()):
-                supernet.main(["export", "--checkpoint", weights, "--arch", arch, "--output", onnx_path,
-                               "--hwnas", hwnas_bin])
+            err = io.StringIO()
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+                rc = supernet.main(["export", "--checkpoint", weights, "--arch", arch, "--output", onnx_path,
+                                    "--hwnas", hwnas_bin])
+            if rc or not os.path.exists(onnx_path):
+                lines = [l for l in err.getvalue().splitlines() if l.strip()]
+                raise ValueError(f"{weights}: the supernet's subnet could not be exported: {lines[-1] if lines else '?'}")
             return hwnas_torch.load_onnx_weights(hwnas_torch.build(net, batch_norm="folded"), onnx_path).eval()
     if isinstance(state, dict):
         for key in ("state_dict", "model"):
