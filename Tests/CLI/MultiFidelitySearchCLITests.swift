@@ -60,6 +60,37 @@ import Glibc
         #expect(r.out.contains("evaluations per rung 1: 9, 3: 3, 9: 1"), "\(r.out)")
     }
 
+    /// A space of 5 candidates runs dry in the middle of the first bracket
+    /// (successive halving and Hyperband want 9): the rungs still promote what
+    /// they hold, at least the best of each, so the best reaches the top
+    /// fidelity instead of the search ending at 1 epoch (ASHA's rung 3, under
+    /// its 1/3 quota with 2 candidates, promotes its best too).
+    @Test(arguments: ["successive-halving", "hyperband", "asha"])
+    func anExhaustedStrategyStillPromotesTheBest(scheduler: String) async throws {
+        let dir = TestSupport.tempDir("mf-dry-\(scheduler)")
+        let space = "\(dir)/five.yaml", out = "\(dir)/out.json", profile = "\(dir)/five-profile.yaml"
+        try Data("name: five\nplugin: choices\ndims: [net]\nchoices: [alpha, bravo, charlie, delta, echo]\n".utf8)
+            .write(to: URL(fileURLWithPath: space))
+        // A choices space builds no networks: a table prices it.
+        try Data("arch,kb\nalpha,1\nbravo,2\ncharlie,3\ndelta,4\necho,5\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/five.csv"))
+        try Data("name: five\nsize:\n  model: table\n  file: \(dir)/five.csv\n  column: kb\n  metric: kb\n".utf8)
+            .write(to: URL(fileURLWithPath: profile))
+        var a = args(scheduler: scheduler, budget: 50, log: "\(dir)/log", out: out, extra: ["--profile", profile])
+        a[a.firstIndex(of: "nb201")!] = space
+        let r = try await TestSupport.hwnasRun(a)
+        #expect(r.status == 0, "\(r.err)")
+        let h = try rows(out)
+        let r1 = h.filter { $0.epochs == 1 }, r3 = h.filter { $0.epochs == 3 }, r9 = h.filter { $0.epochs == 9 }
+        // ASHA may have promoted the best of the first three before the last two came.
+        let r3Expected = scheduler == "asha" ? 1...2 : 1...1
+        #expect(r1.count == 5 && r3Expected.contains(r3.count) && r9.count == 1, "\(h.map { ($0.arch, $0.epochs) })")
+        let best = r1.max { $0.objective < $1.objective }!.arch
+        #expect(r3.map(\.arch).contains(best) && r9.map(\.arch) == [best])
+        let result = try TestSupport.readJSON(out)
+        #expect((result["best"] as? [String: Any])?["arch"] as? String == best)
+        #expect(!r.err.contains("no candidate reached"), "\(r.err)")
+    }
+
     @Test func hyperbandRunsBracketsStartingHigher() async throws {
         // epochs=1:9:3: brackets of 9 at 1 epoch (-> 3 -> 1), 6 at 3 epochs (-> 2), 3 at 9 epochs.
         let dir = TestSupport.tempDir("mf-hb")

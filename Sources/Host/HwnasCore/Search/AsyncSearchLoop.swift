@@ -124,8 +124,10 @@ extension SearchRunner {
                 }
                 let want = ladder != nil ? 1 : min(idle.count, config.budget - started())
                 guard var round = try ask(strategy, &tally, want: want) else {
-                    stopping = true
                     strategyBroken = !["strategy exhausted", "strategy proposed nothing"].contains(tally.stopReason)
+                    // No new candidates: the rungs still promote what they hold.
+                    if ladder != nil, !strategyBroken { ladder?.close(); continue fill }
+                    stopping = true
                     break
                 }
                 round = try screen(round, &tally, busy: Set(inFlight.keys).union(replaying.map(\.job.canon)))
@@ -137,6 +139,7 @@ extension SearchRunner {
                     tally.idle += round.asked.count
                     if tally.idle >= config.maxIdleProposals {
                         tally.stopReason = "\(tally.idle) proposals in a row were infeasible or repeated"
+                        if ladder != nil { ladder?.close(); continue fill }
                         stopping = true
                     }
                     continue

@@ -80,6 +80,12 @@ struct FidelityLadder {
     private var bracketNumber = 0
     /// Where each candidate started (Hyperband brackets start higher).
     private(set) var startRung: [[Int32]: Int] = [:]
+    /// No new candidates will come (the strategy is exhausted): the rungs are
+    /// final, the current bracket is closed with the candidates it has, and
+    /// each rung promotes at least its best, so the best still reaches the top.
+    private(set) var closed = false
+
+    mutating func close() { closed = true }
 
     init(spec: FidelitySpec, scheduler: FidelityScheduler) { self.spec = spec; self.scheduler = scheduler }
 
@@ -114,18 +120,19 @@ struct FidelityLadder {
             for k in stride(from: top - 1, through: 0, by: -1) {
                 if let g = promotable(from: k, among: order) { return .promote(g, toRung: k + 1) }
             }
-            return .start(rung: 0)
+            return closed ? .wait : .start(rung: 0)
         case .successiveHalving, .hyperband:
             let (first, size) = bracket
             let members = Array(order[bracketStart...])
-            if members.count < size { return .start(rung: first) }
+            if members.count < size && !closed { return .start(rung: first) }
+            if members.isEmpty { return .wait }
             for k in first..<top {
                 let atK = members.filter { (sentTo[$0] ?? 0) >= k }
                 // A rung is decided once all its evaluations are in.
                 if atK.contains(where: { results[$0]?[k] == nil }) { return .wait }
                 if let g = promotable(from: k, among: members) { return .promote(g, toRung: k + 1) }
             }
-            if members.contains(where: inFlight) { return .wait }
+            if members.contains(where: inFlight) || closed { return .wait }
             bracketStart = order.count
             bracketNumber += 1
             return .start(rung: bracket.rung)
@@ -139,7 +146,7 @@ struct FidelityLadder {
             guard let r = results[g]?[k], let values = r else { return nil }
             return (g, values)
         }
-        let quota = Int(Double(done.count) / spec.eta)
+        let quota = closed && !done.isEmpty ? max(1, Int(Double(done.count) / spec.eta)) : Int(Double(done.count) / spec.eta)
         guard quota > 0 else { return nil }
         let ranked = FidelityLadder.rank(done.map(\.1))
         return ranked.prefix(quota).map { done[$0].0 }.first { (sentTo[$0] ?? 0) <= k }
