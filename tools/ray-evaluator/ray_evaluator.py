@@ -66,6 +66,19 @@ def trainer_argv(command):
     return ["/bin/sh", "-c", command] if any(c in command for c in "|&;<>$`") else shlex.split(command)
 
 
+def close_trainer(proc, grace):
+    """EOF to the trainer, then `grace` seconds to exit before it is killed."""
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def trainer_hello(command, timeout=120):
     """The trainer's own hello (a Ray task: the trainer runs where tasks run)."""
     proc = subprocess.Popen(trainer_argv(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -83,15 +96,7 @@ def trainer_hello(command, timeout=120):
                 break
         return None
     finally:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        close_trainer(proc, grace=10)
 
 
 def pack_path(path):
@@ -131,15 +136,7 @@ def run_trainer_once(command, request, timeout):
                 break
         raise RuntimeError(f"trainer exited with status {proc.wait()} without answering")
     finally:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        close_trainer(proc, grace=5)
 
 
 def evaluate_candidate(request, trainer, function, timeout, resume_blob=None, ship=False):
