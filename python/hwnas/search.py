@@ -342,8 +342,9 @@ def search(space, profile, evaluator, *, plugin_path=None, home=None, **kwargs):
       "latency_ms:min"]; soft: MnasNet soft constraints ("latency_ms<=80:w=-0.07").
     strategy, strategy_options, budget, seed, parallel (candidates per round;
       a callable runs them on that many threads), schedule ("rounds", or
-      "async" for a plugin evaluator: one instance per worker, results told
-      as they arrive), fidelity ("epochs=1:27:3") with scheduler ("asha",
+      "async": a candidate asked whenever one of the `parallel` workers frees
+      up, results told as they arrive; a callable is then called from several
+      threads at once, so it must be thread-safe), fidelity ("epochs=1:27:3") with scheduler ("asha",
       "successive-halving", "hyperband") and fidelity_budget for a multi-fidelity search
       (a plugin evaluator that takes a fidelity), journal (resume file),
       reuse_journal, keep_failed, output (the result JSON), plot (an .svg),

@@ -211,6 +211,32 @@ def test_strategy_several_objectives(host, cm):
         host.strategy("random", SPACE, budget=10, profile=PROFILE, constraints=["sram<=90"])
 
 
+def test_async_schedule_with_a_python_callable():
+    """schedule="async" with a callable: a new candidate whenever one of the
+    3 workers frees up: each candidate evaluated once, and the workers
+    overlap (the callable runs on 3 threads at once)."""
+    import threading
+    import time
+    lock, running, peak, order = threading.Lock(), [0], [0], []
+
+    def slow(c):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.01 * (1 + sum(c.genotype) % 10))
+        with lock:
+            running[0] -= 1
+            order.append(c.arch)
+        return float(sum(c.genotype))
+
+    r = hwnas.search(space=SPACE, profile=PROFILE, evaluator=slow, strategy="random", seed=4, budget=24, parallel=3,
+                     schedule="async", progress=False)
+    archs = [h["arch"] for h in r.data["history"]]
+    assert len(archs) == 24 and len(set(archs)) == 24 and sorted(archs) == sorted(order)
+    assert peak[0] == 3, peak[0]
+    assert r.data["workers"]["count"] == 3
+
+
 def test_multi_fidelity_from_python(tmp_path):
     """hwnas.search(fidelity=, scheduler=): successive halving over the
     command evaluator with the fake trainer: 9 candidates at 1 epoch, the

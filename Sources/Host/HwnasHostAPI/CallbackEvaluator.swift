@@ -1,6 +1,8 @@
 // A caller's function as a search's evaluator (hwnas_host_search's
 // `evaluate`, e.g. a Python callable through cffi): called once per round
-// with the round's new feasible candidates, on the searching thread.
+// with the round's new feasible candidates, on the searching thread; with
+// schedule async, with one candidate at a time from each worker's thread
+// (several calls at once: it keeps no state of its own but the stop flag).
 import CHwnasABI
 import Foundation
 import HwnasCore
@@ -28,6 +30,7 @@ final class CallbackEvaluator: SearchEvaluator {
     private let stop: StopFlag
     /// Bytes of each candidate's failure reason (NUL included).
     static let reasonCapacity = 2048
+    var concurrentCalls: Bool { true }
 
     init(name: String, metricNames: [String], function: EvaluateFunction, userData: UnsafeMutableRawPointer?, stop: StopFlag) throws {
         guard !metricNames.isEmpty else { throw HwnasError("evaluator_metrics: an evaluator function needs at least one metric name") }

@@ -149,7 +149,10 @@ int32_t hwnas_host_strategy_tell_values(hwnas_host_strategy *strategy, uint32_t 
 
 /* A search's evaluator as a function (hwnas_host_search). Called on the
  * thread that called hwnas_host_search, once per round, with the round's new
- * feasible candidates: archs[count] (canonical strings), genotypes[count]
+ * feasible candidates; with schedule "async" and parallel > 1, from the
+ * search's worker threads instead, one candidate per call and several calls
+ * at once (the function must then be thread-safe). archs[count] (canonical
+ * strings), genotypes[count]
  * [n_dims]. Fill metrics_out[count][n_metrics] (NaN on entry; a NaN first
  * metric is a failed evaluation) and, for a failure, its reason into
  * reasons_out + i * reason_capacity (NUL-terminated; "" on entry). Return

@@ -45,9 +45,6 @@ public final class SearchRunner: @unchecked Sendable {
             guard config.fidelity == nil else {
                 throw HwnasError("--fidelity needs an evaluator plugin that takes a fidelity; an evaluator function takes none")
             }
-            guard config.schedule == .rounds || config.parallel == 1 else {
-                throw HwnasError("--schedule async runs one evaluator plugin instance per worker; an evaluator function runs in rounds")
-            }
             ed = given.descriptor
             evaluator = given
             makeWorker = nil
@@ -157,10 +154,14 @@ public final class SearchRunner: @unchecked Sendable {
             ?? LoadedStrategy(sd, library: slib, context: StrategyContext(
                 space: cspace, objectives: values.objectives, metricNames: values.metricNames, seed: values.seed, budget: values.budget,
                 queryCosts: queryCosts, isEvaluated: isEvaluated), options: config.strategyOptions)
-        if (config.schedule == .async && config.parallel > 1) || config.fidelity != nil, let makeWorker {
-            let workers = evaluator.concurrentCalls ? Array(repeating: evaluator, count: config.parallel)
-                : try [evaluator] + (1..<config.parallel).map { _ in try makeWorker() }
-            return try asyncLoop(strategy, workers: workers, start: start)
+        if (config.schedule == .async && config.parallel > 1) || config.fidelity != nil {
+            // An evaluator function (the host API's) takes concurrent calls too.
+            if evaluator.concurrentCalls {
+                return try asyncLoop(strategy, workers: Array(repeating: evaluator, count: config.parallel), start: start)
+            }
+            if let makeWorker {
+                return try asyncLoop(strategy, workers: try [evaluator] + (1..<config.parallel).map { _ in try makeWorker() }, start: start)
+            }
         }
         return try loop(strategy, start: start)
     }
