@@ -14,6 +14,7 @@ candidate's failed evaluation, with its message; Ctrl-C ends the search
 after the round with the result (and `output`) written.
 """
 import json
+import re
 import math
 import sys
 import time
@@ -301,6 +302,8 @@ def run(host, space, profile, evaluator, constraints=None, objectives=None, soft
     try:
         text = c.string("hwnas_host_search", host._raw, json.dumps(config).encode(), evaluate_fn, c.ffi.NULL,
                         progress_fn, c.ffi.NULL)
+    except HwnasError as e:
+        raise HwnasError(_python_names(str(e))) from None
     finally:
         if evaluation:
             evaluation.close()
@@ -312,6 +315,22 @@ def run(host, space, profile, evaluator, constraints=None, objectives=None, soft
               + (f" and written to {output}" if output else "")
               + (f" (rerun with journal={journal!r} to go on)" if journal else ""), file=sys.stderr)
     return result
+
+
+# The search loop's messages name the command line's flags; here, the
+# arguments of hwnas.search that set the same things.
+_FLAGS = {"--space-option": "space_options", "--constraint": "constraints", "--objective": "objectives",
+          "--strategy-option": "strategy_options", "--evaluator-option": "evaluator_options",
+          "--fidelity-budget": "fidelity_budget", "--reuse-journal": "reuse_journal=True",
+          "--keep-failed": "keep_failed=True", "--soft": "soft"}
+_FLAG = re.compile(r"--(space-option|constraint|objective|strategy-option|evaluator-option|fidelity-budget|reuse-journal|"
+                   r"keep-failed|soft|space|profile|strategy|evaluator|budget|seed|parallel|schedule|scheduler|fidelity|"
+                   r"journal|output|plot)\b(?!-)")
+
+
+def _python_names(message):
+    """A search error with hwnas.search's argument names for the CLI's flags."""
+    return _FLAG.sub(lambda m: _FLAGS.get(m.group(0), m.group(1)), message)
 
 
 def _write_text(ffi, buffer, capacity, text):

@@ -95,8 +95,10 @@ def test_journal_resumes_without_reevaluating(tmp_path):
     assert second.data["replayed_evaluations"] == 10 and len(calls) == n + 5
     assert [h["arch"] for h in second.data["history"][:10]] == [h["arch"] for h in first.data["history"]]
     # Another function's journal is refused, not replayed as this one's.
-    with pytest.raises(hwnas.HwnasError, match="written for evaluator python:"):
+    with pytest.raises(hwnas.HwnasError, match="written for evaluator python:") as refused:
         hwnas.search(space=SPACE, profile=PROFILE, evaluator=lambda c: 1.0, budget=3, journal=journal, progress=False)
+    # In hwnas.search's words, not the command line's.
+    assert "--" not in str(refused.value) and "reuse_journal=True" in str(refused.value), str(refused.value)
 
 
 def test_parallel_runs_candidates_on_threads():
