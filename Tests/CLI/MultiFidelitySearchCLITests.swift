@@ -63,8 +63,9 @@ import Glibc
     /// A space of 5 candidates runs dry in the middle of the first bracket
     /// (successive halving and Hyperband want 9): the rungs still promote what
     /// they hold, at least the best of each, so the best reaches the top
-    /// fidelity instead of the search ending at 1 epoch (ASHA's rung 3, under
-    /// its 1/3 quota with 2 candidates, promotes its best too).
+    /// fidelity instead of the search ending at 1 epoch. A rung promotes its
+    /// best only once nothing at or below it is running or can still come up
+    /// (ASHA's rung 3, under its 1/3 quota, then promotes the best).
     @Test(arguments: ["successive-halving", "hyperband", "asha"])
     func anExhaustedStrategyStillPromotesTheBest(scheduler: String) async throws {
         let dir = TestSupport.tempDir("mf-dry-\(scheduler)")
@@ -81,8 +82,9 @@ import Glibc
         #expect(r.status == 0, "\(r.err)")
         let h = try rows(out)
         let r1 = h.filter { $0.epochs == 1 }, r3 = h.filter { $0.epochs == 3 }, r9 = h.filter { $0.epochs == 9 }
-        // ASHA may have promoted the best of the first three before the last two came.
-        let r3Expected = scheduler == "asha" ? 1...2 : 1...1
+        // ASHA promotes the best so far of rung 1 as results come (1-3 of them,
+        // by timing); whatever the timing, only the best goes on to 9.
+        let r3Expected = scheduler == "asha" ? 1...3 : 1...1
         #expect(r1.count == 5 && r3Expected.contains(r3.count) && r9.count == 1, "\(h.map { ($0.arch, $0.epochs) })")
         let best = r1.max { $0.objective < $1.objective }!.arch
         #expect(r3.map(\.arch).contains(best) && r9.map(\.arch) == [best])

@@ -116,8 +116,10 @@ struct FidelityLadder {
     mutating func decide() -> FidelityDecision {
         switch scheduler {
         case .asha:
-            // Highest rung first: finish good candidates before starting new ones.
-            for k in stride(from: top - 1, through: 0, by: -1) {
+            // Highest rung first: finish good candidates before starting new
+            // ones. Closed, lowest first: a rung's forced promotion (its best)
+            // waits until nothing below can still come up into it.
+            for k in closed ? Array(0..<top) : Array(stride(from: top - 1, through: 0, by: -1)) {
                 if let g = promotable(from: k, among: order) { return .promote(g, toRung: k + 1) }
             }
             return closed ? .wait : .start(rung: 0)
@@ -146,7 +148,10 @@ struct FidelityLadder {
             guard let r = results[g]?[k], let values = r else { return nil }
             return (g, values)
         }
-        let quota = closed && !done.isEmpty ? max(1, Int(Double(done.count) / spec.eta)) : Int(Double(done.count) / spec.eta)
+        // Once no new candidates come and nothing at rung k or below is still
+        // running, rung k is final: it promotes at least its best.
+        let final = closed && !candidates.contains { inFlight($0) && (sentTo[$0] ?? 0) <= k }
+        let quota = final && !done.isEmpty ? max(1, Int(Double(done.count) / spec.eta)) : Int(Double(done.count) / spec.eta)
         guard quota > 0 else { return nil }
         let ranked = FidelityLadder.rank(done.map(\.1))
         return ranked.prefix(quota).map { done[$0].0 }.first { (sentTo[$0] ?? 0) <= k }
