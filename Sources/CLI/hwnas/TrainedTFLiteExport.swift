@@ -4,7 +4,6 @@
 // graph as the synthetic export, so its arena is what `hwnas cost` prices.
 import Foundation
 import HwnasCore
-import HwnasNetworkIR
 import HwnasOps
 
 enum TrainedTFLiteExport {
@@ -14,33 +13,15 @@ enum TrainedTFLiteExport {
             throw HwnasError("--calibration-data \(calibration): no such file")
         }
         let script = try ToolScript.path("tflm/int8_export.py", override: "HWNAS_INT8_EXPORT", for: "--weights-from with --format tflite")
-        let dir = NSTemporaryDirectory() + "hwnas-int8-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try JSONSerialization.data(withJSONObject: NetworkIRJSON.object(net)).write(to: URL(fileURLWithPath: dir + "/net.json"))
-        let out = try ToolScript.run(script, [dir + "/net.json", dir + "/net.tflite", "--weights", weights, "--calibration", calibration,
-                                              "--samples", "\(samples)", "--arch", arch, "--hwnas", Locations.executableDirectory + "/hwnas"],
-                                     for: "--weights-from \(weights)", environment: PythonPackage.environment())
-        guard let data = FileManager.default.contents(atPath: dir + "/net.tflite") else {
-            throw HwnasError("--weights-from \(weights): \(script) wrote no file")
-        }
+        let (out, data) = try NetworkExport.tflite(net, script: script,
+                                                   arguments: ["--weights", weights, "--calibration", calibration, "--samples", "\(samples)",
+                                                               "--arch", arch, "--hwnas", Locations.executableDirectory + "/hwnas"],
+                                                   for: "--weights-from \(weights)", environment: PythonPackage.environment())
         try OutputFile.write(data, to: output, flag: "--output")
         let reply = (try? JSONSerialization.jsonObject(with: out)) as? [String: Any]
         func pct(_ key: String) -> String { (reply?[key] as? Double).map { String(format: "%.2f %%", 100 * $0) } ?? "?" }
         print("wrote \(output) (tflite int8, \(arch), trained weights from \(weights), quantisation calibrated on \(calibration)); "
               + "test accuracy: float \(pct("float_accuracy")), int8 in TFLite Micro \(pct("int8_accuracy")) "
               + "(\(reply?["test_samples"] ?? "?") samples)")
-    }
-}
-
-/// This checkout's Python package first (it matches this binary), else the installed one.
-enum PythonPackage {
-    static func environment() -> [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        if let python = Locations.dataDirectories(named: "python").first(where: {
-            FileManager.default.fileExists(atPath: $0 + "/hwnas/torch.py") }) {
-            env["PYTHONPATH"] = python + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
-        }
-        return env
     }
 }
