@@ -1,7 +1,8 @@
 // The asynchronous search loop (`--schedule async`): one evaluator instance
-// per worker (or one for all, when it takes concurrent calls); whenever a worker frees up the strategy is asked for another
-// candidate, and each result is recorded, journaled and told as it arrives,
-// in completion order. No worker waits for the slowest of a round.
+// per worker (or one for all, when it takes concurrent calls); whenever a
+// worker frees up the strategy is asked for another candidate, and each
+// result is recorded, journaled and told as it arrives, in completion
+// order. No worker waits for the slowest of a round.
 //
 // Resume: the journal is in completion order, and a candidate it holds is
 // "evaluated" again by a virtual worker that finishes in journal order

@@ -151,10 +151,10 @@ struct FidelityLadder {
         // Once no new candidates come and nothing at rung k or below is still
         // running, rung k is final: it promotes at least its best.
         let final = closed && !candidates.contains { inFlight($0) && (sentTo[$0] ?? 0) <= k }
-        let quota = final && !done.isEmpty ? max(1, Int(Double(done.count) / spec.eta)) : Int(Double(done.count) / spec.eta)
-        guard quota > 0 else { return nil }
+        let quota = Int(Double(done.count) / spec.eta)
+        guard quota > 0 || final else { return nil }
         let ranked = FidelityLadder.rank(done.map(\.1))
-        return ranked.prefix(quota).map { done[$0].0 }.first { (sentTo[$0] ?? 0) <= k }
+        return ranked.prefix(max(quota, 1)).map { done[$0].0 }.first { (sentTo[$0] ?? 0) <= k }
     }
 
     /// Indices best first: by non-dominated front (larger is better in every
