@@ -46,7 +46,7 @@ import Testing
         try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: list))
         let r = try await Self.python([TestSupport.repoRoot + "/Tests/fixtures/onnx_check.py", list])
         #expect(r.status == 0, "\(r.err)")
-        let results = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let results = TestSupport.jsonLines(r.out)
         #expect(results.count == cases.count, "\(r.out)\n\(r.err)")
         for res in results {
             #expect(res["ok"] as? Bool == true, "\(res)")
@@ -86,7 +86,7 @@ import Testing
             let list = "\(dir)/cases.json"
             try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: list))
             let check = try await Self.python([TestSupport.repoRoot + "/Tests/fixtures/onnx_check.py", list])
-            let results = check.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            let results = TestSupport.jsonLines(check.out)
             #expect(results.count == cases.count && results.allSatisfy { $0["ok"] as? Bool == true }, "\(check.out)\n\(check.err)")
             let bad = try await TestSupport.hwnasRun(["cost", "--model", "\(dir)/unsupported.onnx", "--profile", "stm32f746"])
             #expect(bad.status == 1 && bad.err.contains("(Softmax): unsupported op type; supported: Conv"), "\(bad.err)")

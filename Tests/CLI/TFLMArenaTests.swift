@@ -92,7 +92,7 @@ import Testing
                                                      "--work", TestSupport.tempDir("tflm-arena")]
                                     + ["ic", "kws", "vww", "ad"].flatMap { ["--model", "\(models)/\($0).onnx"] })
         #expect(r.status == 0, "\(r.err)")
-        let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let rows = TestSupport.jsonLines(r.out)
         #expect(rows.count == 19, "\(r.out)\n\(r.err)")
         for row in rows {
             let name = row["network"] as? String ?? "?"
@@ -112,7 +112,7 @@ import Testing
         let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/calibrate.py",
                                                      "--hwnas", TestSupport.hwnas, "--models", models, "--check", "--json"])
         #expect(r.status == 0, "\(r.err)")
-        let rows = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let rows = TestSupport.jsonLines(r.out)
         #expect(rows.count == 18, "\(r.out)\n\(r.err)")
         for row in rows {
             let error = try #require(row["error"] as? Double), role = row["role"] as? String
@@ -124,7 +124,7 @@ import Testing
         let fit = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/mlperf-tiny/calibrate.py",
                                                        "--hwnas", TestSupport.hwnas, "--models", models, "--fit-linear", "--json"])
         #expect(fit.status == 0, "\(fit.err)")
-        let held = fit.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let held = TestSupport.jsonLines(fit.out)
         #expect(held.count == 3, "\(fit.out)")
         for row in held {
             let error = try #require(row["error"] as? Double)
@@ -138,9 +138,7 @@ import Testing
     /// [1, 640] input that ONNX Runtime runs as hwnas's executor does.
     @Test func denseAutoencoderImportsAndExports() async throws {
         let models = try await Self.mlperfTinyModels()
-        let cost = try await TestSupport.hwnasRun(["cost", "--model", "\(models)/ad.onnx", "--profile", "nucleo-h7a3zi-q"])
-        #expect(cost.status == 0, "\(cost.err)")
-        let metrics = try #require((try JSONSerialization.jsonObject(with: Data(cost.out.utf8)) as? [String: Any])?["metrics"] as? [String: Double])
+        let metrics = try await TestSupport.costMetrics(["--model", "\(models)/ad.onnx", "--profile", "nucleo-h7a3zi-q"])
         #expect(metrics["params"] == 265_864 && metrics["macs"] == 264_192, "\(metrics)")
         let dir = TestSupport.tempDir("ad-export")
         let export = try await TestSupport.hwnasRun(["export", "--model", "\(models)/ad.onnx", "--format", "onnx",

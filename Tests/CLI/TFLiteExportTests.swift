@@ -26,7 +26,7 @@ import Testing
         let list = "\(dir)/cases.json"
         try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: list))
         let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/Tests/fixtures/tflite_check.py", list])
-        let results = r.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let results = TestSupport.jsonLines(r.out)
         #expect(results.count == cases.count, "\(r.out)\n\(r.err)")
         for res in results { #expect(res["ok"] as? Bool == true, "\(res)") }
     }

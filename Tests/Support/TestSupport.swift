@@ -134,6 +134,11 @@ public enum TestSupport {
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
+    /// The JSON objects of a command's output, one per line (other lines skipped).
+    public static func jsonLines(_ text: String) -> [[String: Any]] {
+        text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
     /// `hwnas cost ARGS`'s metrics.
     public static func costMetrics(_ args: [String]) async throws -> [String: Double] {
         let r = try await hwnasRun(["cost"] + args)
