@@ -323,14 +323,15 @@ _FLAGS = {"--space-option": "space_options", "--constraint": "constraints", "--o
           "--strategy-option": "strategy_options", "--evaluator-option": "evaluator_options",
           "--fidelity-budget": "fidelity_budget", "--reuse-journal": "reuse_journal=True",
           "--keep-failed": "keep_failed=True", "--soft": "soft"}
-_FLAG = re.compile(r"--(space-option|constraint|objective|strategy-option|evaluator-option|fidelity-budget|reuse-journal|"
-                   r"keep-failed|soft|space|profile|strategy|evaluator|budget|seed|parallel|schedule|scheduler|fidelity|"
-                   r"journal|output|plot)\b(?!-)")
+_FLAGS.update({f"--{k}": k for k in ("space", "profile", "strategy", "evaluator", "budget", "seed", "parallel", "schedule",
+                                       "scheduler", "fidelity", "journal", "output", "plot")})
+# Longest first, and not the start of a longer flag (--fidelity, not --fidelity-budget's head).
+_FLAG = re.compile("(" + "|".join(sorted(map(re.escape, _FLAGS), key=len, reverse=True)) + r")\b(?!-)")
 
 
 def _python_names(message):
     """A search error with hwnas.search's argument names for the CLI's flags."""
-    return _FLAG.sub(lambda m: _FLAGS.get(m.group(0), m.group(1)), message)
+    return _FLAG.sub(lambda m: _FLAGS[m.group(1)], message)
 
 
 def _write_text(ffi, buffer, capacity, text):

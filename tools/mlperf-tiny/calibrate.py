@@ -109,20 +109,28 @@ def main():
                          "predicted_ms": pred, "error": pred / ms[m] - 1,
                          "role": "calibration" if i == 0 else "dense constant fit" if m == "ad" else "held back",
                          "cycles_per_mac_conv": scale, "source": source})
-    if a.json:
-        for r in rows:
-            print(json.dumps(r))
+    if not report(rows, a.json, ["profile", "runtime", "model", "published ms", "hwnas ms", "error", "role"],
+                  lambda r: [r["profile"], r["runtime"], r["model"], f"{r['published_ms']:.1f}", f"{r['predicted_ms']:.1f}",
+                             f"{100 * r['error']:+.1f}%", r["role"]]):
         return
-    print("| profile | runtime | model | published ms | hwnas ms | error | role |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['profile']} | {r['runtime']} | {r['model']} | {r['published_ms']:.1f} | {r['predicted_ms']:.1f}"
-              f" | {100 * r['error']:+.1f}% | {r['role']} |")
     if not a.check:
         print()
         for name, _, _, runtime, *_ in PUBLISHED:
             s = next(r["cycles_per_mac_conv"] for r in rows if r["profile"] == name)
             print(f"{name}: " + ", ".join(f"{k}: {v * s:.4g}" for k, v in structure(runtime).items()))
+
+
+def report(rows, as_json, header, cells):
+    """The rows as JSON lines (returns False) or a Markdown table (True)."""
+    if as_json:
+        for r in rows:
+            print(json.dumps(r))
+        return False
+    print("| " + " | ".join(header) + " |")
+    print("|" + " --- |" * len(header))
+    for r in rows:
+        print("| " + " | ".join(cells(r)) + " |")
+    return True
 
 
 def fit_linear(a, work):
@@ -147,16 +155,10 @@ def fit_linear(a, work):
         rows.append({"profile": name, "model": "ad", "fit": fit, "held_out_linear": held, "published_ms": published,
                      "predicted_ms": predicted, "error": predicted / published - 1})
     mean = math.exp(sum(math.log(r["fit"]) for r in rows) / len(rows))
-    if a.json:
-        for r in rows:
-            print(json.dumps(r))
-        return
-    print("| profile | L fit on its AD | L of the other boards | published ms | predicted ms | error |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['profile']} | {r['fit']:.3f} | {r['held_out_linear']:.3f} | {r['published_ms']:.2f} | "
-              f"{r['predicted_ms']:.2f} | {100 * r['error']:+.1f}% |")
-    print(f"\ngeometric mean L = {mean:.3f} (LINEAR in this script)")
+    if report(rows, a.json, ["profile", "L fit on its AD", "L of the other boards", "published ms", "predicted ms", "error"],
+              lambda r: [r["profile"], f"{r['fit']:.3f}", f"{r['held_out_linear']:.3f}", f"{r['published_ms']:.2f}",
+                         f"{r['predicted_ms']:.2f}", f"{100 * r['error']:+.1f}%"]):
+        print(f"\ngeometric mean L = {mean:.3f} (LINEAR in this script)")
 
 
 if __name__ == "__main__":

@@ -113,29 +113,28 @@ def folded_module(net, weights, arch, hwnas_bin):
 
 def calibrate(module, x, batch=256):
     """Per layer: min/max of the op's own output (before a residual add and
-    the activation) and of the layer's output; and of the input."""
+    the activation) and of the layer's output; and of the input. Read by
+    forward hooks on each layer and its op: the module computes as it does."""
     import torch
-    from hwnas.torch import activation
     ranges = {"input": [float(x.min()), float(x.max())], "main": {}, "out": {}}
 
-    def widen(store, key, v):
-        lo, hi = float(v.min()), float(v.max())
-        old = store.get(key)
-        store[key] = [lo, hi] if old is None else [min(old[0], lo), max(old[1], hi)]
+    def widen(store, key):
+        def hook(_module, _inputs, y):
+            lo, hi = float(y.min()), float(y.max())
+            old = store.get(key)
+            store[key] = [lo, hi] if old is None else [min(old[0], lo), max(old[1], hi)]
+        return hook
 
-    with torch.no_grad():
-        for start in range(0, len(x), batch):
-            t = {0: x[start:start + batch]}
-            for i, layer in enumerate(module.layers):
-                x2 = t[layer.input2] if layer.input2 >= 0 else None
-                y = activation(layer.pre_activation, t[layer.input])
-                y = layer.op(y, x2) if layer.two_inputs else layer.op(y)
-                widen(ranges["main"], i, y)
-                if layer.residual:
-                    y = y + x2
-                y = activation(layer.activation, y)
-                widen(ranges["out"], i, y)
-                t[layer.output] = y
+    hooks = [h for i, layer in enumerate(module.layers)
+             for h in (layer.op.register_forward_hook(widen(ranges["main"], i)),
+                       layer.register_forward_hook(widen(ranges["out"], i)))]
+    try:
+        with torch.no_grad():
+            for start in range(0, len(x), batch):
+                module(x[start:start + batch])
+    finally:
+        for h in hooks:
+            h.remove()
     return ranges
 
 
