@@ -12,8 +12,11 @@ mcu cost model three ways:
 The ratios compare ideal and tflm-64 with TFLM's total arena (head + tail),
 and the flash estimate (runtime code left out) with the .tflite file's size.
 
+With --converter the file is the one users ship: the network built in Keras
+and converted by TFLiteConverter (keras_convert.py; needs tensorflow-cpu).
+
 usage: arena_table.py --hwnas BIN [--spaces nb201,fbnet] [--seeds 1,2] [--model net.onnx ...]
-                      [--json] [--work DIR]
+                      [--json] [--work DIR] [--converter]
 Prints a Markdown table (or, with --json, one JSON object per network).
 """
 import argparse
@@ -58,10 +61,19 @@ def sample(hwnas, space, seed):
     sys.exit(f"arena_table: no sample line for {space}")
 
 
-def measure(hwnas, profiles, work, name, which):
-    """which: ["--space", S, "--arch", A] or ["--model", M]."""
-    tfl = os.path.join(work, name.replace("/", "_") + ".tflite")
-    run([hwnas, "export", *which, "--output", tfl])
+def measure(hwnas, profiles, work, name, which, converter=False):
+    """which: ["--space", S, "--arch", A] or ["--model", M]. converter: the
+    file TFLiteConverter writes for the network built in Keras
+    (keras_convert.py), not hwnas's own export."""
+    base = os.path.join(work, name.replace("/", "_").replace(" ", "_"))
+    tfl = base + ".tflite"
+    if converter:
+        import keras_convert
+        run([hwnas, "export", *which, "--format", "json", "--output", base + ".json"])
+        with open(base + ".json") as f:
+            keras_convert.convert(json.load(f), tfl)
+    else:
+        run([hwnas, "export", *which, "--output", tfl])
     arena = json.loads(run([sys.executable, os.path.join(HERE, "arena.py"), tfl]))
     row = {"network": name, "tflm_head_kb": arena["head"] / 1024, "tflm_tail_kb": arena["tail"] / 1024,
            "tflm_total_kb": arena["total"] / 1024, "tflite_kb": os.path.getsize(tfl) / 1024}
@@ -84,6 +96,8 @@ def main():
     ap.add_argument("--model", action="append", default=[])
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--work")
+    ap.add_argument("--converter", action="store_true",
+                    help="price the file TFLiteConverter writes (the network built in Keras), not hwnas's export")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="arena_table-")
     os.makedirs(work, exist_ok=True)
@@ -100,7 +114,7 @@ def main():
               " | tflm 32-bit | .tflite | flash before / file | flash est. / file |")
         print("| --- | " + " | ".join(["---"] * 12) + " |")
     for name, which in jobs:
-        r = measure(a.hwnas, profiles, work, name, which)
+        r = measure(a.hwnas, profiles, work, name, which, a.converter)
         if a.json:
             print(json.dumps(r), flush=True)
         else:

@@ -2,14 +2,15 @@
 """Writes a trained network as the int8 TFLite file a board runs: the
 user's weights, batch norm folded, post-training quantisation calibrated on
 real data, as TensorFlow's converter quantises (weights int8 symmetric, per
-output channel for convolutions and per tensor for dense layers; biases
+output channel for convolutions and dense layers; biases
 int32 at input scale x weight scale; activations int8 asymmetric, one scale
 and zero point per tensor from the calibration data's min and max). The
-graph is ir_to_tflite.py's, op for op, so its arena is what `hwnas cost`
-prices; only the constants and quantisation parameters are real.
+graph is ir_to_tflite.py's, op for op, for the converter's graph hwnas
+gives with --graph, so its arena is what `hwnas cost` prices; only the
+constants and quantisation parameters are real.
 
 usage: int8_export.py NET.json OUT.tflite --weights W --calibration D
-           [--samples 500] [--arch A --hwnas BIN]
+           [--samples 500] [--arch A --hwnas BIN] [--graph GRAPH.json]
 
 NET.json  the network IR (hwnas export --format json)
 W         .onnx: hwnas's ONNX export of the network with trained weights
@@ -139,12 +140,30 @@ def calibrate(module, x, batch=256):
 
 
 class TrainedWriter(Writer):
-    """ir_to_tflite's graph with the module's weights and calibrated quantisation."""
+    """ir_to_tflite's graph with the module's weights and calibrated quantisation.
 
-    def __init__(self, net, module, ranges):
-        super().__init__(net, seed=0)
+    graph: the network to write: the converter's graph (--graph, from
+    hwnas), whose layer k comes from the module's layer origin[k] (a shared
+    activation, or a residual layer split into its op and its add), or the
+    module's own network (origin: the identity)."""
+
+    def __init__(self, graph, module, ranges, origin=None):
+        super().__init__(graph, seed=0)
         self.module, self.ranges = module, ranges
-        self.current = None      # (layer index, layer dict) being written
+        self.origin = origin if origin is not None else list(range(len(graph["layers"])))
+        if len(self.origin) != len(graph["layers"]) or not all(0 <= o < len(module.layers) for o in self.origin):
+            raise ValueError("--graph: its 'origin' does not map its layers onto the network's")
+        self.current = None      # (layer index, layer dict, the module's layer index) being written
+
+    @staticmethod
+    def clipped(r, act):
+        """A calibrated range through an activation the graph fused into the op."""
+        lo, hi = r
+        if act in ("relu", "relu6"):
+            lo, hi = max(lo, 0.0), max(hi, 0.0)
+        if act == "relu6":
+            hi = min(hi, 6.0)
+        return [lo, hi]
 
     def quant_of(self, t):
         q = t.quantization
@@ -153,19 +172,25 @@ class TrainedWriter(Writer):
     def act_tensor(self, shape, name, scale=None, zero=None):
         if name == "input":
             scale, zero = quant_params(*self.ranges["input"])
+        elif name.endswith("_reshape"):
+            scale, zero = self.quant_of(self.reshape_input)          # a RESHAPE keeps its input's
         else:
-            i, l = self.current
+            i, l, o = self.current
             base = f"L{i}.{l['op']}"
             fused_out = not (l["residual"] and l["input2"] >= 0 and l["op"] != "add")
+            # The op half of a residual layer the graph split in two: the module's op output.
+            split_op = bool(self.module.layers[o].residual) and l["op"] != "add" and not l["residual"]
             if name.endswith("_pad") or (name == base and l["op"] in ("maxpool", "avgpool", "global_avgpool")):
                 scale, zero = self.quant_of(self.window_input)   # padding and TFLite's pools keep their input's
-            elif name.startswith(base + "_pre_"):
-                s_in, z_in = self.quant_of(self.values[l["input"]])
+            elif name.startswith(base + "_pre_") or (l["op"] == "identity" and name.startswith(base + "_act_")):
+                s_in, z_in = self.quant_of(self.values[l["input"]])    # an activation of the input (shared or not)
                 scale, zero = quant_params(0.0, (127 - z_in) * s_in)
+            elif split_op:
+                scale, zero = quant_params(*self.ranges["main"][o])
             elif name.startswith(base + "_act_") or name.endswith("_residual") or fused_out:
-                scale, zero = quant_params(*self.ranges["out"][i])
+                scale, zero = quant_params(*self.clipped(self.ranges["out"][o], l["activation"]))
             else:
-                scale, zero = quant_params(*self.ranges["main"][i])
+                scale, zero = quant_params(*self.ranges["main"][o])
         return super().act_tensor(shape, name, scale=scale, zero=zero)
 
     def padding(self, x, l, name):
@@ -177,8 +202,9 @@ class TrainedWriter(Writer):
         return super().mean(x, name)
 
     def layer(self, i, l):
-        self.current = (i, l)
-        p = {k: v.detach().numpy().astype(np.float64) for k, v in self.module.layers[i].op.onnx_params().items()}
+        o = self.origin[i]
+        self.current = (i, l, o)
+        p = {k: v.detach().numpy().astype(np.float64) for k, v in self.module.layers[o].op.onnx_params().items()}
         self.weights = p
         super().layer(i, l)
 
@@ -190,16 +216,16 @@ class TrainedWriter(Writer):
         return super().conv(x, cin, cout, groups, l, name, fused, bias=bias)
 
     def int8(self, shape, name, per_channel_axis=None):
-        i, l = self.current
+        i, l, _ = self.current
         w = self.weights["weight"]
         if l["op"] == "linear":
             # torch flattens C, H, W; TFLite's dense layer reads NHWC: H, W, C.
             cout = w.shape[0]
             w = w.reshape(cout, l["in_c"], l["in_h"], l["in_w"]).transpose(0, 2, 3, 1).reshape(cout, -1)
-            s = max(np.abs(w).max(), 1e-12) / 127.0
-            self.w_scales = np.array([s])
-            q = np.clip(np.round(w / s), -127, 127).astype(np.int8)
-            return self.const(q, INT8, name, scales=[s], axis=None)
+            s = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0     # per output channel, as the converter
+            self.w_scales = s
+            q = np.clip(np.round(w / s[:, None]), -127, 127).astype(np.int8)
+            return self.const(q, INT8, name, scales=list(s), axis=0)
         if w.ndim == 3:                          # 1-D conv: [out, in/g, k] -> [out, 1, k, in/g]
             w = w[:, :, None, :]
         if per_channel_axis == 3:                # depthwise: [c, 1, kh, kw] -> [1, kh, kw, c]
@@ -214,7 +240,7 @@ class TrainedWriter(Writer):
         return self.const(q, INT8, name, scales=list(s), axis=per_channel_axis)
 
     def bias(self, n, name):
-        i, l = self.current
+        i, l, _ = self.current
         b = self.weights.get("bias", np.zeros(n))
         x = self.conv_input if l["op"] != "linear" else self.values[l["input"]]
         in_scale, _ = self.quant_of(x)
@@ -251,6 +277,7 @@ def main(argv=None):
     ap.add_argument("--samples", type=int, default=500, help="training inputs that calibrate the activations")
     ap.add_argument("--arch", help="the architecture (for a supernet checkpoint)")
     ap.add_argument("--hwnas", help="the hwnas command (for a supernet checkpoint)")
+    ap.add_argument("--graph", help="the graph to write (hwnas gives the converter's, with each layer's 'origin')")
     a = ap.parse_args(argv)
     import torch
     from hwnas.data import load_dataset
@@ -269,7 +296,11 @@ def main(argv=None):
     calib = xt[:max(1, a.samples)].float()
     ranges = calibrate(module, calib)
     try:
-        blob = TrainedWriter(net, module, ranges).model()
+        graph = net
+        if a.graph:
+            with open(a.graph) as f:
+                graph = json.load(f)
+        blob = TrainedWriter(graph, module, ranges, graph.get("origin") if a.graph else None).model()
     except (ValueError, KeyError) as e:
         fail(f"{a.network}: {e}")
     tmp = f"{a.output}.part-{os.getpid()}"

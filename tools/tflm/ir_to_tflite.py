@@ -17,7 +17,11 @@ trained values). Mapping, per IR layer (docs/network-ir.md order):
   residual, add       ADD (a buffer of its own, as TFLM has no in-place add)
   avgpool / maxpool   AVERAGE_POOL_2D / MAX_POOL_2D
   global_avgpool      MEAN over H and W (keep dims)
-  linear              FULLY_CONNECTED (output [1, C])
+  linear              FULLY_CONNECTED (output [1, C]), per-channel weights
+  1-D networks        input [1, W, C]; RESHAPE to [1, 1, W, C] before windows and back before
+                      reductions (global pool, dense), as Keras's Conv1D converts
+The IR is the one `hwnas export` gives it: TFLiteConverter's rewrites
+(shared and fused activations, merged duplicates) already applied.
   batchnorm           MUL + ADD by per-channel constants
   squeeze_excite      MEAN, CONV_2D 1x1, CONV_2D 1x1, gate (LOGISTIC, or ADD/RELU6/MUL for hard sigmoid), MUL
   concat              CONCATENATION on channels
@@ -47,6 +51,7 @@ class Writer:
         self.tensors, self.ops = [], []
         self.values = {}     # IR tensor id -> me.Tensor
         self.count = 0
+        self.one_d = int(net.get("spatial_dims", 2)) == 1
 
     def act_tensor(self, shape, name, scale=ACT_SCALE, zero=0):
         t = me.Tensor(shape=tuple(shape), dtype=INT8, quantization=me.Quantization(scales=scale, zero_points=zero),
@@ -151,9 +156,31 @@ class Writer:
         o.fusedActivationFunction = fused or AF.NONE
         return self.op(code, [x, w, b], [out], otype, o)
 
+    # A 1-D network as Keras's Conv1D converts: [1, W, C] at the input and for
+    # reductions, [1, 1, W, C] for windows, a RESHAPE between them.
+    RANK4 = {"conv2d", "conv2d_nobias", "relu_conv_bn", "pwconv2d", "dwconv2d", "inverted_residual", "avgpool", "maxpool"}
+    RANK3 = {"global_avgpool", "linear"}
+
+    def reshape(self, x, shape, name):
+        st = self.const(np.array(shape, np.int32), INT32, "shape")
+        o = tfl.ReshapeOptionsT()
+        o.newShape = list(shape)
+        self.reshape_input = x
+        return self.op(OP.RESHAPE, [x, st], [self.act_tensor(shape, name + "_reshape")], tfl.BuiltinOptions.ReshapeOptions, o)
+
+    def rank_for(self, op, x, name):
+        if not self.one_d:
+            return x
+        s = self.shape(x)
+        if op in self.RANK4 and len(s) == 3:
+            return self.reshape(x, [1, 1, s[1], s[2]], name)
+        if op in self.RANK3 and len(s) == 4:
+            return self.reshape(x, [1, s[2], s[3]], name)
+        return x
+
     def layer(self, i, l):
         name = f"L{i}.{l['op']}"
-        x = self.values[l["input"]]
+        x = self.rank_for(l["op"], self.values[l["input"]], name)
         x = self.activation(l["pre_activation"], x, name + "_pre")
         op, act = l["op"], l["activation"]
         residual = l["residual"] and l["input2"] >= 0 and op != "add"
@@ -185,7 +212,7 @@ class Writer:
             fuse = None
         elif op == "linear":
             fin = l["in_c"] * l["in_h"] * l["in_w"]
-            w = self.int8((cout, fin), name + "_w", per_channel_axis=None)
+            w = self.int8((cout, fin), name + "_w", per_channel_axis=0)   # per channel, as TF >= 2.16 converts dense layers
             o = tfl.FullyConnectedOptionsT()
             o.fusedActivationFunction = fuse or AF.NONE
             y = self.op(OP.FULLY_CONNECTED, [x, w, self.bias(cout, name + "_b")], [self.act_tensor([1, cout], name)],
@@ -244,10 +271,11 @@ class Writer:
 
     def mean(self, x, name):
         s = self.shape(x)
-        axes = self.const(np.array([1, 2], np.int32), INT32, "axes")
+        axes = self.const(np.array([1, 2][:len(s) - 2], np.int32), INT32, "axes")
         o = tfl.ReducerOptionsT()
         o.keepDims = True
-        return self.op(OP.MEAN, [x, axes], [self.act_tensor([s[0], 1, 1, s[3]], name)], tfl.BuiltinOptions.ReducerOptions, o)
+        return self.op(OP.MEAN, [x, axes], [self.act_tensor([s[0]] + [1] * (len(s) - 2) + [s[-1]], name)],
+                       tfl.BuiltinOptions.ReducerOptions, o)
 
     def shuffle(self, x, g, name):
         s = self.shape(x)
@@ -265,7 +293,8 @@ class Writer:
 
     def model(self):
         t0 = self.net["tensors"][0]
-        self.values[0] = self.act_tensor([1, t0["h"], t0["w"], t0["c"]], "input")
+        shape = [1, t0["w"], t0["c"]] if self.one_d else [1, t0["h"], t0["w"], t0["c"]]
+        self.values[0] = self.act_tensor(shape, "input")
         for i, l in enumerate(self.net["layers"]):
             self.layer(i, l)
         out = self.values[self.net["layers"][-1]["output"]]

@@ -82,18 +82,30 @@ struct NetworkExport {
     /// from the IR (the ops TFLite's converter emits; synthetic quantisation).
     func tflite(_ net: Network) throws -> Data {
         let script = try ToolScript.path("tflm/ir_to_tflite.py", override: "HWNAS_TFLITE_WRITER", for: "--format tflite")
-        return try Self.tflite(net, script: script, arguments: ["--seed", "\(seed)"], for: "--format tflite").file
+        // The converter's graph (shared and fused activations): what `runtime: tflm` prices.
+        return try Self.tflite(net.tfliteConverterRewritten().network, script: script, arguments: ["--seed", "\(seed)"],
+                               for: "--format tflite").file
     }
 
     /// Runs a TFLite writer `script NET.json OUT.tflite ARGUMENTS` on `net`'s
     /// IR in a scratch folder (removed after): its standard output and the file.
-    static func tflite(_ net: Network, script: String, arguments: [String], for flag: String,
-                       environment: [String: String]? = nil) throws -> (stdout: Data, file: Data) {
+    /// With `graph`, also `--graph GRAPH.json`: the converter's graph of `net`
+    /// (TFLiteConverterRewrites.swift), each layer's `net` layer in "origin".
+    static func tflite(_ net: Network, graph: (network: Network, origin: [Int])? = nil, script: String, arguments: [String],
+                       for flag: String, environment: [String: String]? = nil) throws -> (stdout: Data, file: Data) {
         let dir = NSTemporaryDirectory() + "hwnas-tflite-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try JSONSerialization.data(withJSONObject: NetworkIRJSON.object(net)).write(to: URL(fileURLWithPath: dir + "/net.json"))
-        let out = try ToolScript.run(script, [dir + "/net.json", dir + "/net.tflite"] + arguments, for: flag, environment: environment)
+        var extra: [String] = []
+        if let graph {
+            var object = NetworkIRJSON.object(graph.network)
+            object["origin"] = graph.origin
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/graph.json"))
+            extra = ["--graph", dir + "/graph.json"]
+        }
+        let out = try ToolScript.run(script, [dir + "/net.json", dir + "/net.tflite"] + arguments + extra, for: flag,
+                                     environment: environment)
         guard let data = FileManager.default.contents(atPath: dir + "/net.tflite") else {
             throw HwnasError("\(flag): \(script) wrote no file")
         }

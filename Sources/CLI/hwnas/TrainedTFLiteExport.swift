@@ -13,7 +13,7 @@ enum TrainedTFLiteExport {
             throw HwnasError("--calibration-data \(calibration): no such file")
         }
         let script = try ToolScript.path("tflm/int8_export.py", override: "HWNAS_INT8_EXPORT", for: "--weights-from with --format tflite")
-        let (out, data) = try NetworkExport.tflite(net, script: script,
+        let (out, data) = try NetworkExport.tflite(net, graph: net.tfliteConverterRewritten(), script: script,
                                                    arguments: ["--weights", weights, "--calibration", calibration, "--samples", "\(samples)",
                                                                "--arch", arch, "--hwnas", Locations.executableDirectory + "/hwnas"],
                                                    for: "--weights-from \(weights)", environment: PythonPackage.environment())

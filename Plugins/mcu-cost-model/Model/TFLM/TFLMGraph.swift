@@ -1,8 +1,12 @@
 // A network as TensorFlow Lite Micro runs it: the TFLite operators and
 // tensors an int8 conversion of hwnas's IR holds, in the order the file
-// holds them. This is the same lowering as tools/tflm/ir_to_tflite.py (the
-// `hwnas export --format tflite` writer), op for op and tensor for tensor,
-// so the arena model prices exactly the file TFLM is checked on:
+// holds them. The IR first goes through TFLiteConverter's rewrites
+// (TFLiteConverterRewrites.swift: shared and fused activations, merged
+// duplicates), so this is the converter's graph for the network built in
+// Keras. It is the same lowering as tools/tflm/ir_to_tflite.py (the
+// `hwnas export --format tflite` writer, which is given the rewritten IR),
+// op for op and tensor for tensor, so the arena model prices exactly the
+// file TFLM is checked on:
 //   pre-activation        RELU / RELU6 / HARD_SWISH / LOGISTIC (swish: + MUL;
 //                         hard sigmoid: ADD, RELU6, MUL), an op of its own
 //   convolutions          CONV_2D, or DEPTHWISE_CONV_2D when groups == in == out
@@ -12,7 +16,9 @@
 //   inverted_residual     CONV_2D 1x1 (relu), DEPTHWISE_CONV_2D (relu), CONV_2D 1x1
 //   residual, add         ADD with its own output (TFLM has no in-place add)
 //   pools                 AVERAGE_POOL_2D / MAX_POOL_2D; global pool: MEAN
-//   linear                FULLY_CONNECTED;  batchnorm: MUL + ADD
+//   linear                FULLY_CONNECTED (per-channel weights);  batchnorm: MUL + ADD
+//   1-D networks          RESHAPE at the input and between windows (rank 4)
+//                         and reductions (rank 3), as Keras's Conv1D converts
 //   squeeze_excite        MEAN, CONV_2D, [act], CONV_2D, gate, MUL
 //   concat                CONCATENATION;  shuffle: RESHAPE, TRANSPOSE, RESHAPE
 //   zero                  a constant (flash);  identity: nothing
@@ -79,15 +85,21 @@ public struct TFLMGraph: Sendable {
     public private(set) var output = 0
 
     /// Lowers `n`; throws OpError.unknownOp for an operator with no TFLite form here.
-    public init(_ n: Network) throws {
+    public init(_ network: Network) throws {
+        let (n, origin) = network.tfliteConverterRewritten()
         var values = [Int](repeating: -1, count: n.tensors.count)   // IR tensor -> TFLM tensor
         let t0 = n.tensors[0]
         input = activation(Int64(t0.c) * Int64(t0.h) * Int64(t0.w))
         values[0] = input
-        for (i, l) in n.layers.enumerated() {
+        var rank4 = n.spatialDims != 1          // a 1-D network's tensor is [1, W, C] until a RESHAPE
+        for (k, l) in n.layers.enumerated() {
+            let i = origin[k]
             func value(_ t: Int) -> Int? { values.indices.contains(t) && values[t] >= 0 ? values[t] : nil }
-            guard let x = value(l.input), values.indices.contains(l.output) else {
+            guard var x = value(l.input), values.indices.contains(l.output) else {
                 throw OpError.invalidShape("layer \(i) reads tensor \(l.input) before it is written")
+            }
+            if n.spatialDims == 1, let wants4 = Self.rank4(l.op), wants4 != rank4 {
+                x = reshape(x, layer: i); rank4 = wants4
             }
             values[l.output] = try lower(i, l, x, l.input2 >= 0 ? value(l.input2) : nil)
         }
@@ -181,6 +193,23 @@ public struct TFLMGraph: Sendable {
         return 4 * ((window * Int64(cin) + 3) / 4 * 4)
     }
 
+    /// A 1-D network as Keras builds it (Conv1D, pooling 1-D): the converter
+    /// runs windows on [1, 1, W, C] and reductions on [1, W, C], with a
+    /// RESHAPE where one follows the other (and at the input).
+    /// true: the op wants rank 4; false: rank 3; nil: either (elementwise).
+    static func rank4(_ op: String) -> Bool? {
+        switch op {
+        case _ where BuiltinOperators.convolutionOps.contains(op): return true
+        case "inverted_residual", "avgpool", "maxpool": return true
+        case "global_avgpool", "linear": return false
+        default: return nil
+        }
+    }
+
+    private mutating func reshape(_ x: Int, layer i: Int) -> Int {
+        op(.reshape, [x, constant(4 * 4, scales: 0)], activation(elements(x)), layer: i)
+    }
+
     private mutating func mean(_ x: Int, channels c: Int, layer i: Int) -> Int {
         let axes = constant(2 * 4, scales: 0)
         return op(.mean, [x, axes], activation(Int64(c)), layer: i)
@@ -209,9 +238,10 @@ public struct TFLMGraph: Sendable {
         case "global_avgpool":
             y = mean(x, channels: cin, layer: i); fuse = false
         case "linear":
-            let weights = constant(Int64(cout) * l.inShape.elements, scales: 1)
+            // Per-channel weights: the converter's default for dense layers (TF >= 2.16).
+            let weights = constant(Int64(cout) * l.inShape.elements, scales: cout)
             let b = constant(4 * Int64(cout), scales: cout)
-            y = op(.fullyConnected, [x, weights, b], activation(Int64(cout)), layer: i)
+            y = op(.fullyConnected, [x, weights, b], activation(Int64(cout)), layer: i, perChannel: cout)
         case "add":
             guard let s = second else { throw OpError.invalidShape("layer \(i): add needs a second input") }
             y = op(.add, [x, s], activation(elements(x)), layer: i)
