@@ -85,16 +85,23 @@ import Testing
         return dir
     }
 
-    @Test func estimatesMatchTFLMOnEveryShippedSpace() async throws {
-        let models = try await Self.mlperfTinyModels()
+    /// tools/tflm/arena_table.py's rows for 3 seeds of every shipped space and
+    /// the four MLPerf Tiny models: hwnas's own export, or with `--converter`
+    /// the file TFLiteConverter writes for the network built in Keras.
+    static func arenaTable(_ extra: [String] = []) async throws -> [[String: Any]] {
+        let models = try await mlperfTinyModels()
         let r = try await TestSupport.run("/usr/bin/env", ["python3", TestSupport.repoRoot + "/tools/tflm/arena_table.py",
                                                      "--hwnas", TestSupport.hwnas, "--seeds", "1,2,3", "--json",
-                                                     "--work", TestSupport.tempDir("tflm-arena")]
+                                                     "--work", TestSupport.tempDir("tflm-arena")] + extra
                                     + ["ic", "kws", "vww", "ad"].flatMap { ["--model", "\(models)/\($0).onnx"] })
         #expect(r.status == 0, "\(r.err)")
         let rows = TestSupport.jsonLines(r.out)
         #expect(rows.count == 19, "\(r.out)\n\(r.err)")
-        for row in rows {
+        return rows
+    }
+
+    @Test func estimatesMatchTFLMOnEveryShippedSpace() async throws {
+        for row in try await Self.arenaTable() {
             let name = row["network"] as? String ?? "?"
             let ratio = try #require(row["ratio_tflm"] as? Double), flash = try #require(row["flash_ratio"] as? Double)
             #expect(ratio >= 0.95 && ratio <= 1.10, "\(name): hwnas / TFLM arena = \(ratio) (\(row))")

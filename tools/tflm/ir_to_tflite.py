@@ -42,6 +42,13 @@ OP = tfl.BuiltinOperator
 AF = tfl.ActivationFunctionType
 
 
+def same_pads(ih, iw, kh, kw, sh, sw, dh, dw, oh, ow):
+    """TFLite's SAME padding (top, left, bottom, right) for this window."""
+    th = max((oh - 1) * sh + dh * (kh - 1) + 1 - ih, 0)
+    tw = max((ow - 1) * sw + dw * (kw - 1) + 1 - iw, 0)
+    return (th // 2, tw // 2, th - th // 2, tw - tw // 2)
+
+
 class Writer:
     description = "hwnas export (int8, synthetic quantization)"
 
@@ -116,7 +123,9 @@ class Writer:
 
     # --- windows
     def padding(self, x, l, name):
-        """SAME or VALID when it gives the IR's output size, else PAD then VALID."""
+        """SAME or VALID when it pads as the IR does (TFLite's SAME puts the odd
+        cell at the bottom / right: a PyTorch stride-2 convolution padded 1 on
+        both sides of an even input is not SAME), else PAD then VALID."""
         ih, iw = l["in_h"], l["in_w"]
         kh, kw = l["kernel_h"] or 1, l["kernel_w"] or 1
         sh, sw = l["stride_h"] or 1, l["stride_w"] or 1
@@ -127,7 +136,7 @@ class Writer:
         valid = (-(-(ih - dh * (kh - 1)) // sh), -(-(iw - dw * (kw - 1)) // sw))
         if not any(pads) and (oh, ow) == valid:
             return x, tfl.Padding.VALID
-        if (oh, ow) == same:
+        if (oh, ow) == same and pads == same_pads(ih, iw, kh, kw, sh, sw, dh, dw, oh, ow):
             return x, tfl.Padding.SAME
         s = self.shape(x)
         p = self.const(np.array([[0, 0], [pads[0], pads[2]], [pads[1], pads[3]], [0, 0]], np.int32), INT32, "pads")

@@ -101,8 +101,10 @@ class Builder:
         raise SystemExit(f"keras_convert: unknown activation '{name}'")
 
     def padding(self, l, x):
-        """'same' or 'valid' when either gives the IR's output size from its
-        pads (the way a Keras user writes it), else ZeroPadding first."""
+        """'same' or 'valid' where either pads as the IR does (the way a Keras
+        user writes it), else ZeroPadding first: Keras's 'same' puts the odd
+        cell at the bottom / right, so porting a PyTorch stride-2 layer padded
+        on both sides needs the ZeroPadding to compute the same thing."""
         kh, kw = max(l["kernel_h"], 1), max(l["kernel_w"], 1)
         sh, sw = max(l["stride_h"], 1), max(l["stride_w"], 1)
         dh, dw = max(l["dilation_h"], 1), max(l["dilation_w"], 1)
@@ -111,7 +113,9 @@ class Builder:
         cdiv = lambda a, b: -(-a // b)
         if not any(pads) and (oh, ow) == (cdiv(ih - dh * (kh - 1), sh), cdiv(iw - dw * (kw - 1), sw)):
             return x, "valid"
-        if (oh, ow) == (cdiv(ih, sh), cdiv(iw, sw)):
+        th = max((oh - 1) * sh + dh * (kh - 1) + 1 - ih, 0)
+        tw = max((ow - 1) * sw + dw * (kw - 1) + 1 - iw, 0)
+        if (oh, ow) == (cdiv(ih, sh), cdiv(iw, sw)) and pads == (th // 2, tw // 2, th - th // 2, tw - tw // 2):
             return x, "same"
         L = self.L
         if self.one_d:

@@ -159,7 +159,14 @@ public struct TFLMGraph: Sendable {
         let valid = (ceilDiv(w.inH - w.dilationH * (w.kernelH - 1), w.strideH), ceilDiv(w.inW - w.dilationW * (w.kernelW - 1), w.strideW))
         let noPads = w.padTop == 0 && w.padLeft == 0 && w.padBottom == 0 && w.padRight == 0
         if noPads && (w.outH, w.outW) == valid { return (x, false) }
-        if (w.outH, w.outW) == same { return (x, (w.outH - 1) * w.strideH + w.dilationH * (w.kernelH - 1) + 1 > w.inH || (w.outW - 1) * w.strideW + w.dilationW * (w.kernelW - 1) + 1 > w.inW) }
+        // SAME only where it pads as the IR does: TFLite puts the odd cell at the
+        // bottom / right, so a stride-2 window padded 1 on both sides of an even
+        // input (PyTorch's) needs a PAD to compute the same thing.
+        let th = max((w.outH - 1) * w.strideH + w.dilationH * (w.kernelH - 1) + 1 - w.inH, 0)
+        let tw = max((w.outW - 1) * w.strideW + w.dilationW * (w.kernelW - 1) + 1 - w.inW, 0)
+        if (w.outH, w.outW) == same && (w.padTop, w.padBottom, w.padLeft, w.padRight) == (th / 2, th - th / 2, tw / 2, tw - tw / 2) {
+            return (x, th > 0 || tw > 0)
+        }
         let pads = constant(4 * 2 * 4, scales: 0)
         let h = Int64(w.inH + w.padTop + w.padBottom), wd = Int64(w.inW + w.padLeft + w.padRight)
         return (op(.pad, [x, pads], activation(h * wd * Int64(w.channels)), layer: i), false)
