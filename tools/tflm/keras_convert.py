@@ -6,12 +6,14 @@ it: TensorFlow's TFLiteConverter, int8 post-training quantisation with
 per-channel weights, calibrated on representative data, int8 input and
 output. The file is what `runtime: tflm` must price (issue 36 part 1).
 
-usage: keras_convert.py NET.json OUT.tflite [--seed S] [--samples N] [--keep-names]
+usage: keras_convert.py NET.json OUT.tflite [--seed S] [--samples N] [--keep-names] [--keras-names]
        keras_convert.py --ops MODEL.tflite      (its operators and tensors, as JSON)
 
 The file's strings (tensor names: Keras's layer names, which depend on how
 the user names layers and can be a third of a small model) are stripped by
-TensorFlow's flatbuffer_utils.strip_strings unless --keep-names.
+TensorFlow's flatbuffer_utils.strip_strings unless --keep-names. Layers are
+named in the IR's order (the converter's op order follows names);
+--keras-names keeps Keras's default names (conv2d_3, re_lu_12, ...).
 Weights, biases and batch-norm statistics are random (seeded): the converter's
 graph depends on the network's shapes and operators, not on trained values.
 Needs tensorflow-cpu.
@@ -287,20 +289,22 @@ def main():
         return
     if len(args) < 2:
         sys.exit(__doc__.strip().split("\n\n")[1])
-    seed, samples, strip = 0, 8, True
+    seed, samples, strip, ordered = 0, 8, True, True
     rest = args[2:]
     while rest:
         if rest[0] == "--seed" and len(rest) > 1:
             seed = int(rest[1]); rest = rest[2:]
         elif rest[0] == "--keep-names":
             strip = False; rest = rest[1:]
+        elif rest[0] == "--keras-names":
+            ordered = False; rest = rest[1:]
         elif rest[0] == "--samples" and len(rest) > 1:
             samples = int(rest[1]); rest = rest[2:]
         else:
             sys.exit(f"keras_convert: unknown argument '{rest[0]}'")
     with open(args[0]) as f:
         net = json.load(f)
-    size = convert(net, args[1], seed, samples, strip)
+    size = convert(net, args[1], seed, samples, strip, ordered)
     print(json.dumps({"model": args[1], "bytes": size}))
 
 
