@@ -22,6 +22,48 @@ import Testing
         #expect(gap.offsets == [96, 0, 96, 96] && gap.size == 176)
     }
 
+    /// The planner against a plain statement of TFLM's algorithm (the
+    /// planner's first form: tuples sorted stably, a linear scan of placed
+    /// ids), on 3000 random buffer sets with many equal sizes.
+    @Test func greedyPlannerEqualsItsPlainStatement() {
+        func reference(_ buffers: [ArenaBuffer]) -> [Int64] {
+            let order = (0..<buffers.count).reversed().enumerated()
+                .sorted { a, b in buffers[a.element].size != buffers[b.element].size
+                    ? buffers[a.element].size > buffers[b.element].size : a.offset < b.offset }
+                .map(\.element)
+            var offsets = [Int64](repeating: 0, count: buffers.count), byOffset: [Int] = []
+            for id in order {
+                let want = buffers[id]
+                var candidate: Int64 = 0, prior = -1
+                for other in byOffset where !(buffers[other].first > want.last || want.first > buffers[other].last) {
+                    if prior >= 0 { candidate = max(candidate, offsets[prior] + buffers[prior].size) }
+                    if offsets[other] - candidate >= want.size { prior = -1; break }
+                    prior = other
+                }
+                if prior >= 0 { candidate = max(candidate, offsets[prior] + buffers[prior].size) }
+                offsets[id] = candidate
+                byOffset.insert(id, at: byOffset.firstIndex { offsets[$0] > candidate } ?? byOffset.count)
+            }
+            return offsets
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for _ in 0..<3000 {
+            let ops = 1 + next(40)
+            let buffers = (0..<(1 + next(60))).map { _ -> ArenaBuffer in
+                let first = next(ops)
+                return ArenaBuffer(size: Int64(16 * (1 + next(8))), first: first, last: first + next(ops - first))
+            }
+            let plan = GreedyArenaPlanner.plan(buffers)
+            let want = reference(buffers)
+            #expect(plan.offsets == want, "\(buffers)")
+            #expect(plan.size == zip(want, buffers).map { $0 + $1.size }.max())
+        }
+    }
+
     @Test func equalSizesArePlacedInReverseRegistrationOrder() {
         // TFLM registers buffers from the tail of its sort array: the last one registered goes first.
         let plan = GreedyArenaPlanner.plan([ArenaBuffer(size: 64, first: 0, last: 0), ArenaBuffer(size: 64, first: 0, last: 0)])

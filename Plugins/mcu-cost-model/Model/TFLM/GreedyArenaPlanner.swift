@@ -13,41 +13,49 @@ public struct ArenaBuffer: Sendable, Hashable {
     public var first: Int
     public var last: Int
     public init(size: Int64, first: Int, last: Int) { self.size = size; self.first = first; self.last = last }
-
-    func overlaps(_ o: ArenaBuffer) -> Bool { !(o.first > last || first > o.last) }
 }
 
 public enum GreedyArenaPlanner {
+    /// A placed buffer, kept in offset order (contiguous: the scan below runs
+    /// for every buffer of every screened candidate).
+    struct Placed { var offset: Int64, end: Int64, first: Int, last: Int }
+
     /// Offsets of `buffers` (registration order) and the arena size they need.
     public static func plan(_ buffers: [ArenaBuffer]) -> (offsets: [Int64], size: Int64) {
         let n = buffers.count
         guard n > 0 else { return ([], 0) }
-        // Reverse registration order, then a stable sort by size, largest first.
-        let order = (0..<n).reversed().enumerated()
-            .sorted { a, b in buffers[a.element].size != buffers[b.element].size
-                ? buffers[a.element].size > buffers[b.element].size : a.offset < b.offset }
-            .map(\.element)
-        var offsets = [Int64](repeating: 0, count: n)
-        var byOffset: [Int] = []          // placed buffers, ascending offset
-        byOffset.reserveCapacity(n)
+        // Reverse registration order, then a stable sort by size, largest
+        // first: by size descending, ties by registration descending.
+        var order = Array(0..<n)
         buffers.withUnsafeBufferPointer { b in
-            for id in order {
-                let want = b[id]
-                var candidate: Int64 = 0
-                var prior = -1
-                for other in byOffset where b[other].overlaps(want) {
-                    if prior >= 0 { candidate = max(candidate, offsets[prior] + b[prior].size) }
-                    if offsets[other] - candidate >= want.size { prior = -1; break }
-                    prior = other
-                }
-                if prior >= 0 { candidate = max(candidate, offsets[prior] + b[prior].size) }
-                offsets[id] = candidate
-                let at = byOffset.firstIndex { offsets[$0] > candidate } ?? byOffset.count
-                byOffset.insert(id, at: at)
-            }
+            order.sort { b[$0].size != b[$1].size ? b[$0].size > b[$1].size : $0 > $1 }
         }
+        var offsets = [Int64](repeating: 0, count: n)
+        var placed: [Placed] = []          // ascending offset; a buffer goes after those at its offset
+        placed.reserveCapacity(n)
         var size: Int64 = 0
-        for i in 0..<n { size = max(size, offsets[i] + buffers[i].size) }
+        for id in order {
+            let want = buffers[id]
+            var candidate: Int64 = 0
+            var priorEnd: Int64? = nil      // end of the last overlapping buffer passed
+            placed.withUnsafeBufferPointer { p in
+                for other in p where !(other.first > want.last || want.first > other.last) {
+                    if let e = priorEnd { candidate = max(candidate, e) }
+                    if other.offset - candidate >= want.size { priorEnd = nil; break }
+                    priorEnd = other.end
+                }
+            }
+            if let e = priorEnd { candidate = max(candidate, e) }
+            offsets[id] = candidate
+            size = max(size, candidate + want.size)
+            // First position whose offset is above the candidate (binary search).
+            var lo = 0, hi = placed.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if placed[mid].offset > candidate { hi = mid } else { lo = mid + 1 }
+            }
+            placed.insert(Placed(offset: candidate, end: candidate + want.size, first: want.first, last: want.last), at: lo)
+        }
         return (offsets, size)
     }
 }
