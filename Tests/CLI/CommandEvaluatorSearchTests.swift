@@ -38,8 +38,10 @@ import Glibc
     @Test func killedSearchResumesFromItsJournal() async throws {
         let dir = TestSupport.tempDir("cmd-resume")
         let journal = "\(dir)/journal.jsonl", requests = "\(dir)/requests.log", out = "\(dir)/out.json"
-        // 20 x 0.3 s at parallel 2: after the 4th journal line the kill has
-        // ~2.4 s to land (12 left ~1.2 s, too little on a loaded 2-core machine).
+        // 20 x 0.3 s at parallel 2. In run 1 each of the two trainers answers
+        // 2 requests and then hangs (HWNAS_TEST_HANG_AFTER), so the kill lands
+        // after exactly 4 journal lines however loaded the machine is (a
+        // timed window of 2.4 s was missed under a busy `swift test`).
         let budget = 20
         let args = searchArgs(trainer: "--delay 0.3 --log \(requests)", budget: budget, parallel: 2, out: out,
                               extra: ["--journal", journal])
@@ -51,6 +53,7 @@ import Glibc
         first.currentDirectoryURL = URL(fileURLWithPath: TestSupport.repoRoot)
         first.standardOutput = FileHandle.nullDevice
         first.standardError = FileHandle.nullDevice
+        first.environment = ProcessInfo.processInfo.environment.merging(["HWNAS_TEST_HANG_AFTER": "2"]) { $1 }
         try first.run()
         let deadline = Date(timeIntervalSinceNow: 60)
         func journalLines() -> [String] {
