@@ -1,8 +1,9 @@
 // `hwnas search --schedule async`: one evaluator instance per worker (or one
 // shared, when it takes concurrent calls), a
 // candidate asked whenever a worker frees up, results told in completion
-// order. With the fake trainer sleeping 1-5x by candidate, completion order
-// differs from the order candidates went out; every candidate is evaluated
+// order. With the fake trainer sleeping 1-5x by candidate, and worker 0 3 s
+// more on its first (so even a loaded machine cannot keep the send order),
+// completion order differs from the order candidates went out; every candidate is evaluated
 // once; the journal is in completion order and a rerun with it replays the
 // same search without evaluating anything again.
 import HwnasTestSupport
@@ -14,7 +15,7 @@ import Testing
         ["search", "--space", "nb201", "--strategy", "regularized-evolution", "--strategy-option", "population=4",
          "--strategy-option", "sample=2", "--seed", "5", "--budget", "\(budget)", "--parallel", "3", "--schedule", "async",
          "--evaluator", "command",
-         "--evaluator-option", "command=python3 \(TestPaths.fakeTrainer) --varied-delay 0.04 --log \(log)",
+         "--evaluator-option", "command=python3 \(TestPaths.fakeTrainer) --varied-delay 0.04 --slow-first 3 --log \(log)",
          "--evaluator-option", "stderr=null", "--journal", journal, "--output", out, "--quiet"]
     }
 
