@@ -42,11 +42,24 @@ OP = tfl.BuiltinOperator
 AF = tfl.ActivationFunctionType
 
 
-def same_pads(ih, iw, kh, kw, sh, sw, dh, dw, oh, ow):
-    """TFLite's SAME padding (top, left, bottom, right) for this window."""
+def window_padding(l):
+    """How TFLite pads an IR layer's window: "valid", "same", or None when
+    neither pads as the IR does and a PAD must come first. TFLite's SAME puts
+    the odd cell at the bottom / right, so a PyTorch stride-2 window padded 1
+    on both sides of an even input is not SAME."""
+    ih, iw = l["in_h"], l["in_w"]
+    kh, kw = l["kernel_h"] or 1, l["kernel_w"] or 1
+    sh, sw = l["stride_h"] or 1, l["stride_w"] or 1
+    dh, dw = l["dilation_h"] or 1, l["dilation_w"] or 1
+    oh, ow = l["out_h"], l["out_w"]
+    pads = (l["pad_top"], l["pad_left"], l["pad_bottom"], l["pad_right"])
+    if not any(pads) and (oh, ow) == (-(-(ih - dh * (kh - 1)) // sh), -(-(iw - dw * (kw - 1)) // sw)):
+        return "valid"
     th = max((oh - 1) * sh + dh * (kh - 1) + 1 - ih, 0)
     tw = max((ow - 1) * sw + dw * (kw - 1) + 1 - iw, 0)
-    return (th // 2, tw // 2, th - th // 2, tw - tw // 2)
+    if (oh, ow) == (-(-ih // sh), -(-iw // sw)) and pads == (th // 2, tw // 2, th - th // 2, tw - tw // 2):
+        return "same"
+    return None
 
 
 class Writer:
@@ -123,21 +136,11 @@ class Writer:
 
     # --- windows
     def padding(self, x, l, name):
-        """SAME or VALID when it pads as the IR does (TFLite's SAME puts the odd
-        cell at the bottom / right: a PyTorch stride-2 convolution padded 1 on
-        both sides of an even input is not SAME), else PAD then VALID."""
-        ih, iw = l["in_h"], l["in_w"]
-        kh, kw = l["kernel_h"] or 1, l["kernel_w"] or 1
-        sh, sw = l["stride_h"] or 1, l["stride_w"] or 1
-        dh, dw = l["dilation_h"] or 1, l["dilation_w"] or 1
-        oh, ow = l["out_h"], l["out_w"]
+        """SAME or VALID where it pads as the IR does (window_padding), else PAD then VALID."""
+        mode = window_padding(l)
+        if mode is not None:
+            return x, tfl.Padding.VALID if mode == "valid" else tfl.Padding.SAME
         pads = (l["pad_top"], l["pad_left"], l["pad_bottom"], l["pad_right"])
-        same = (-(-ih // sh), -(-iw // sw))
-        valid = (-(-(ih - dh * (kh - 1)) // sh), -(-(iw - dw * (kw - 1)) // sw))
-        if not any(pads) and (oh, ow) == valid:
-            return x, tfl.Padding.VALID
-        if (oh, ow) == same and pads == same_pads(ih, iw, kh, kw, sh, sw, dh, dw, oh, ow):
-            return x, tfl.Padding.SAME
         s = self.shape(x)
         p = self.const(np.array([[0, 0], [pads[0], pads[2]], [pads[1], pads[3]], [0, 0]], np.int32), INT32, "pads")
         y = self.act_tensor([s[0], s[1] + pads[0] + pads[2], s[2] + pads[1] + pads[3], s[3]], name + "_pad")

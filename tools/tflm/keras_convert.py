@@ -25,6 +25,8 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ir_to_tflite import window_padding  # noqa: E402  (the writers' padding rule, shared)
 
 
 # Trained biases are not zero; a zero bias would be folded away by the converter.
@@ -107,18 +109,10 @@ class Builder:
         user writes it), else ZeroPadding first: Keras's 'same' puts the odd
         cell at the bottom / right, so porting a PyTorch stride-2 layer padded
         on both sides needs the ZeroPadding to compute the same thing."""
-        kh, kw = max(l["kernel_h"], 1), max(l["kernel_w"], 1)
-        sh, sw = max(l["stride_h"], 1), max(l["stride_w"], 1)
-        dh, dw = max(l["dilation_h"], 1), max(l["dilation_w"], 1)
-        ih, iw, oh, ow = l["in_h"], l["in_w"], l["out_h"], l["out_w"]
+        mode = window_padding(l)
+        if mode is not None:
+            return x, mode
         pads = (l["pad_top"], l["pad_left"], l["pad_bottom"], l["pad_right"])
-        cdiv = lambda a, b: -(-a // b)
-        if not any(pads) and (oh, ow) == (cdiv(ih - dh * (kh - 1), sh), cdiv(iw - dw * (kw - 1), sw)):
-            return x, "valid"
-        th = max((oh - 1) * sh + dh * (kh - 1) + 1 - ih, 0)
-        tw = max((ow - 1) * sw + dw * (kw - 1) + 1 - iw, 0)
-        if (oh, ow) == (cdiv(ih, sh), cdiv(iw, sw)) and pads == (th // 2, tw // 2, th - th // 2, tw - tw // 2):
-            return x, "same"
         L = self.L
         if self.one_d:
             return L.ZeroPadding1D((pads[1], pads[3]))(x), "valid"
