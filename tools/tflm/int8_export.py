@@ -284,6 +284,13 @@ def main(argv=None):
     torch.set_num_threads(1)
     with open(a.network) as f:
         net = json.load(f)
+    graph = net
+    if a.graph:
+        try:
+            with open(a.graph) as f:
+                graph = json.load(f)
+        except (OSError, ValueError) as e:
+            fail(f"--graph {a.graph}: {e}")
     try:
         check_supported(net)
         if not os.path.exists(a.weights):
@@ -296,10 +303,6 @@ def main(argv=None):
     calib = xt[:max(1, a.samples)].float()
     ranges = calibrate(module, calib)
     try:
-        graph = net
-        if a.graph:
-            with open(a.graph) as f:
-                graph = json.load(f)
         blob = TrainedWriter(graph, module, ranges, graph.get("origin") if a.graph else None).model()
     except (ValueError, KeyError) as e:
         fail(f"{a.network}: {e}")
