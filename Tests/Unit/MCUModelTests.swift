@@ -156,7 +156,7 @@ import Testing
         #expect(throws: MCUProfileError.self) { try MCUProfile(options: ["clock_mhz": "64", "sram_kb": "-1"]) }
         #expect(try MCUProfile(options: ["clock_mhz": "64"]).runtime == .tflm)
         #expect(try MCUProfile(options: ["clock_mhz": "64", "runtime": "ideal", "pointer_bytes": "8"]).pointerBytes == 8)
-        #expect { try MCUProfile(options: ["clock_mhz": "64", "runtime": "tflite"]) } throws: { "\($0)".contains("'runtime' must be one of tflm, ideal") }
+        #expect { try MCUProfile(options: ["clock_mhz": "64", "runtime": "tflite"]) } throws: { "\($0)".contains("'runtime' must be one of tflm, tinyengine, ideal, got 'tflite'") }
         #expect { try MCUProfile(options: ["clock_mhz": "64", "pointer_bytes": "2"]) } throws: { "\($0)".contains("'pointer_bytes' must be 4") }
         #expect(MCUProfile.unknownKeys(["clock_mhz": "1", "clok": "2"]) == ["clok"])
     }

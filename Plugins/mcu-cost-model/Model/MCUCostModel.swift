@@ -4,6 +4,11 @@
 //     peak SRAM = tensor arena (TFLM's greedy planner) + persistent
 //                 allocations (TFLMArena) + runtime_sram_kb (outside the arena)
 //     flash     = the .tflite file (TFLiteFileSize) + runtime_flash_kb
+//   runtime tinyengine: MCUNet's TinyEngine (TinyEngineSchedule):
+//     peak SRAM = activations placed by its first-fit planner + its static
+//                 im2col and kernel buffers + runtime_sram_kb
+//     flash     = int8 weights + int32 bias and scale per output channel
+//                 + other constants + runtime_flash_kb
 //   runtime ideal: a lower bound
 //     peak SRAM = max over layers of live activation bytes (int8: 1 byte per
 //                 element, MemoryPlanner, in place where allowed) + runtime_sram_kb
@@ -26,6 +31,8 @@ public struct MCUEstimate: Sendable {
     public var activationPeak: LayerMemory?
     /// runtime tflm: the arena's head and tail.
     public var arena: TFLMArenaEstimate?
+    /// runtime tinyengine: its activations and static buffers.
+    public var tinyEngine: TinyEngineMemory? = nil
     public var flashBytes: Int64
     public var cycles: Double
     public var latencyMs: Double
@@ -151,6 +158,11 @@ public struct MCUCostModel: Sendable {
             return MCUEstimate(peakSRAMBytes: arena.totalBytes + runtimeSRAMBytes, activationPeak: nil, arena: arena,
                                flashBytes: g.fileBytes + runtimeFlashBytes,
                                cycles: cycles, latencyMs: latencyMs, energyMJ: energy, params: n.params, macs: n.macs)
+        case .tinyengine:
+            let m = TinyEngineMemory.estimate(TinyEngineSchedule(try TFLMGraph(n)))
+            return MCUEstimate(peakSRAMBytes: m.totalBytes + runtimeSRAMBytes, activationPeak: nil, arena: nil, tinyEngine: m,
+                               flashBytes: m.dataFlashBytes + runtimeFlashBytes,
+                               cycles: cycles, latencyMs: latencyMs, energyMJ: energy, params: n.params, macs: n.macs)
         case .ideal:
             let peak = MemoryPlanner.peak(n)
             let activations = peak?.bytes ?? n.tensors.first.map { $0.elements } ?? 0
@@ -170,6 +182,8 @@ public struct MCUCostModel: Sendable {
         lines.append(head)
         if let a = e.arena {
             lines += explainArena(a, n)
+        } else if let t = e.tinyEngine {
+            lines += explainTinyEngine(t, n)
         } else if let p = e.activationPeak {
             let l = n.layers[p.layer]
             lines.append("  set at layer \(p.layer) \(l.op) [\(l.cell.isEmpty ? "-" : l.cell)] \(l.inShape) -> \(l.outShape): activations \(kb(p.bytes)) KB + runtime \(formatKB(profile.runtimeSRAMKB)) KB")
@@ -187,7 +201,9 @@ public struct MCUCostModel: Sendable {
         }
         var flash = "flash \(formatKB(e.flashKB)) KB"
         if let cap = profile.flashKB { flash += " of \(formatKB(cap)) KB" }
-        if let a = e.arena {
+        if let t = e.tinyEngine {
+            flash += ": weights \(kb(t.weightBytes)) KB int8, biases and scales \(kb(t.biasAndScaleBytes)) KB int32\(t.constantBytes > 0 ? ", other constants \(kb(t.constantBytes)) KB" : ""), runtime \(formatKB(profile.runtimeFlashKB)) KB"
+        } else if let a = e.arena {
             flash += ": .tflite \(kb(e.flashBytes - runtimeFlashBytes)) KB (weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(a.opCount) ops, \(a.tensorCount) tensors), runtime \(formatKB(profile.runtimeFlashKB)) KB"
         } else {
             flash += ": weights \(kb(n.weightElems)) KB int8, biases \(kb(n.biasElems * 4)) KB int32, \(n.layers.count) layers x \(Int(profile.layerOverheadBytes)) B, runtime \(formatKB(profile.runtimeFlashKB)) KB"
@@ -214,6 +230,19 @@ extension MCUCostModel {
         var lines = ["  tensor arena \(kb(a.headBytes)) KB: \(a.plannedCount) buffers (int8 tensors\(a.scratchCount > 0 ? ", \(a.scratchCount) kernel scratch" : ""); 16-byte aligned) placed by TFLM's greedy planner; at most \(kb(a.liveBytes)) KB are alive at once (\(where_)), so the planner's layout adds \(kb(a.headBytes - a.liveBytes)) KB"]
         lines.append("  persistent \(kb(a.tailBytes)) KB: \(a.tensorCount) tensors x \(profile.tflmLayout.evalTensor) B \(kb(a.evalTensorBytes)) KB, \(a.opCount) ops x \(profile.tflmLayout.node) B \(kb(a.nodeBytes)) KB, op data \(kb(a.opDataBytes)) KB, per-channel multipliers and shifts \(kb(a.perChannelBytes)) KB, interpreter \(kb(a.fixedBytes)) KB")
         if profile.runtimeSRAMKB > 0 { lines.append("  outside the arena: runtime_sram_kb \(formatKB(profile.runtimeSRAMKB)) KB") }
+        return lines
+    }
+
+    /// TinyEngine's buffer in its own terms: activations, im2col, kernel buffer.
+    func explainTinyEngine(_ t: TinyEngineMemory, _ n: Network) -> [String] {
+        func layer(_ i: Int) -> String {
+            guard n.layers.indices.contains(i) else { return "" }
+            let l = n.layers[i]
+            return " (layer \(i) \(l.op) [\(l.cell.isEmpty ? "-" : l.cell)])"
+        }
+        var lines = ["  activations \(kb(t.activationBytes)) KB: \(t.tensorCount) int8 tensors of \(t.opCount) kernels placed first-fit, largest first (\(t.inPlaceCount) depthwise in place); at most \(kb(t.liveBytes)) KB are alive at once (kernel \(t.liveAtOp) \(t.liveKernel?.rawValue ?? "-")\(layer(t.liveAtLayer)))"]
+        lines.append("  im2col buffer \(kb(t.im2colBytes)) KB\(t.im2colBytes > 0 ? layer(t.im2colLayer) : ""), kernel buffer \(kb(t.kernelBufferBytes)) KB\(t.kernelBufferBytes > 0 ? layer(t.kernelBufferLayer) : "")")
+        if profile.runtimeSRAMKB > 0 { lines.append("  besides: runtime_sram_kb \(formatKB(profile.runtimeSRAMKB)) KB") }
         return lines
     }
 }

@@ -7,6 +7,11 @@ public enum MCURuntime: String, Sendable, Hashable, CaseIterable {
     /// TensorFlow Lite Micro: its greedy-planned tensor arena plus its
     /// persistent allocations; flash is the .tflite file (TFLMGraph, TFLMArena).
     case tflm
+    /// MCUNet's TinyEngine: its code generator's schedule of the converter's
+    /// graph (in-place depthwise, PAD fused), its first-fit planner and
+    /// static im2col and kernel buffers; flash is weights, biases and scales
+    /// (TinyEngineSchedule).
+    case tinyengine
     /// An ideal runtime: perfectly packed live tensors, in-place layers
     /// where the IR allows (MemoryPlanner), a flat runtime_sram_kb; flash
     /// is weights + biases + layer_overhead_bytes per layer. A lower bound.

@@ -146,7 +146,7 @@ let mcuOptions: [OptionSpec] = {
         .double("cycles_per_output", 0, big, "cycles per output element of convolutions and linears (requantisation)"),
         .double("layer_overhead_cycles", 0, big, "fixed cycles per layer"),
         .double("layer_overhead_bytes", 0, big, "flash bytes per layer"),
-        .string("runtime", MCURuntime.tflm.rawValue, choices: MCURuntime.allCases.map(\.rawValue), "memory layout priced: tflm (TensorFlow Lite Micro's arena and .tflite file) or ideal (perfect packing, a lower bound)"),
+        .string("runtime", MCURuntime.tflm.rawValue, choices: MCURuntime.allCases.map(\.rawValue), "memory layout priced: tflm (TensorFlow Lite Micro's arena and .tflite file), tinyengine (MCUNet's TinyEngine: in-place depthwise, first-fit planner) or ideal (perfect packing, a lower bound)"),
         OptionSpec(key: "pointer_bytes", kind: .string, defaultValue: "4", help: "tflm: pointer size of the target, 4 (32-bit MCU) or 8 (TFLM's 64-bit host build)", choices: ["4", "8"]),
         .string("tflm_kernels", TFLMKernels.reference.rawValue, choices: TFLMKernels.allCases.map(\.rawValue),
                 "tflm: kernel library, reference or cmsis-nn (adds CMSIS-NN's im2col scratch buffers to the arena)"),

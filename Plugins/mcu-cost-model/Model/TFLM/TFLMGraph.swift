@@ -76,6 +76,15 @@ public struct TFLMOp: Sendable, Hashable {
     /// depthwise kernel other than 3x3 with padding <= 1); reference
     /// kernels request none.
     public var cmsisScratch: Int64 = 0
+    /// A window op's geometry (convolutions and pools): what a runtime that
+    /// generates its own kernels (TinyEngine) sizes its buffers by.
+    public var window: TFLMWindow? = nil
+}
+
+/// A convolution's or pool's geometry as the IR gives it: the input before
+/// any PAD op, the kernel and the stride.
+public struct TFLMWindow: Sendable, Hashable {
+    public var inH, inW, channels, kernelH, kernelW, strideH, strideW: Int32
 }
 
 public struct TFLMGraph: Sendable {
@@ -118,8 +127,13 @@ public struct TFLMGraph: Sendable {
 
     @discardableResult
     private mutating func op(_ k: TFLMKernel, _ inputs: [Int], _ output: Int, layer: Int, perChannel: Int = 0,
-                             cmsisScratch: Int64 = 0) -> Int {
-        ops.append(TFLMOp(kernel: k, inputs: inputs, output: output, perChannel: perChannel, layer: layer, cmsisScratch: cmsisScratch))
+                             cmsisScratch: Int64 = 0, window: Window? = nil) -> Int {
+        let geometry = window.map {
+            TFLMWindow(inH: Int32($0.inH), inW: Int32($0.inW), channels: Int32($0.channels), kernelH: Int32($0.kernelH),
+                       kernelW: Int32($0.kernelW), strideH: Int32($0.strideH), strideW: Int32($0.strideW))
+        }
+        ops.append(TFLMOp(kernel: k, inputs: inputs, output: output, perChannel: perChannel, layer: layer, cmsisScratch: cmsisScratch,
+                          window: geometry))
         return output
     }
 
@@ -180,7 +194,7 @@ public struct TFLMGraph: Sendable {
         let perOut = Int64(w.kernelH * w.kernelW) * Int64(depthwise ? 1 : cin / max(groups, 1))
         let weights = constant(Int64(cout) * perOut, scales: cout)
         return op(depthwise ? .depthwiseConv2D : .conv2D, b >= 0 ? [xin, weights, b] : [xin, weights], out, layer: i, perChannel: cout,
-                  cmsisScratch: Self.cmsisScratch(w, cin: cin, groups: groups, depthwise: depthwise, selfPadded: selfPadded))
+                  cmsisScratch: Self.cmsisScratch(w, cin: cin, groups: groups, depthwise: depthwise, selfPadded: selfPadded), window: w)
     }
 
     /// CMSIS-NN's scratch request for a convolution (arm_convolve_wrapper_s8
@@ -241,7 +255,7 @@ public struct TFLMGraph: Sendable {
             y = conv(y, cin: mid, cout: cout, groups: g, .pointwise(l.outShape.h, l.outShape.w, channels: mid), bias: true, layer: i)
         case "avgpool", "maxpool":
             let xin = padded(x, w, layer: i).0
-            y = op(l.op == "avgpool" ? .averagePool2D : .maxPool2D, [xin], activation(l.outShape.elements), layer: i)
+            y = op(l.op == "avgpool" ? .averagePool2D : .maxPool2D, [xin], activation(l.outShape.elements), layer: i, window: w)
         case "global_avgpool":
             y = mean(x, channels: cin, layer: i); fuse = false
         case "linear":
