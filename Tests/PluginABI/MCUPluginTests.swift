@@ -76,7 +76,7 @@ import Testing
         } throws: { "\($0)".contains("networks == NULL") }
     }
 
-    @Test(arguments: ["stm32f746", "stm32h743", "nrf52840", "esp32s3", "rp2040"])
+    @Test(arguments: ["stm32f746", "stm32h743", "stm32h743-tinyengine", "nrf52840", "esp32s3", "rp2040"])
     func mcuProfilesParse(_ name: String) throws {
         let p = try profile(name)
         let section = try #require(p.sections.first { $0.model == "mcu" })

@@ -17,8 +17,10 @@
 //                  CONCATENATION; its operator library does)
 // Memory: the activation tensors placed by FirstFitPlanner, plus two static
 // buffers sized for the largest need of any op: im2col (a convolution: 2
-// columns of int16, k x k x cin x 4 bytes) and the kernel buffer (a k > 1
-// convolution's weights as int16). Flash: per convolution its int8 weights,
+// columns of int16, k x k x cin x 4 bytes) and the kernel buffer (the
+// weights as int16 of a convolution whose kernel is more than one row tall:
+// small for a MobileNet's stem, large for a network of full 3x3
+// convolutions such as NAS-Bench-201's). Flash: per convolution its int8 weights,
 // an int32 bias and an int32 requantisation scale per output channel, plus
 // other constant data; the runtime's code is the profile's runtime_flash_kb.
 import HwnasOps
@@ -79,7 +81,9 @@ public struct TinyEngineSchedule: Sendable {
                 let window = Int64(w?.kernelH ?? 1) * Int64(w?.kernelW ?? 1)
                 im2col = window * Int64(w?.channels ?? 0) * 4
                 let weights = g.tensors[op.inputs[1]].bytes
-                if window > 1 { kernelBuffer = 2 * weights }
+                // TinyEngine's rule: kernels taller than one row keep their
+                // weights as int16 (a 1-D network's 1 x k kernels do not).
+                if (w?.kernelH ?? 1) > 1 { kernelBuffer = 2 * weights }
                 weightBytes += weights; biasAndScaleBytes += 8 * Int64(op.perChannel)
             case .depthwiseConv2D:
                 inPlace = lastReader[view[op.inputs[0]]] == k
