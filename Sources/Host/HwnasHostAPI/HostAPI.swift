@@ -175,7 +175,7 @@ public func hwnas_host_network_json(_ s: OpaquePointer?, _ space: UnsafePointer<
         let session = try session(s)
         let sp = try session.space(try string(space, "space"), options: try options(opts, "space options"))
         let g = try sp.parse(try string(arch, "arch"))
-        let net = try session.networks(sp).build(g).network
+        let net = try session.network(sp, g)
         let data = try NetworkIRJSON.document(net, about: ["space": sp.name, "arch": sp.canonical(g)])
         return strdup(String(decoding: data, as: UTF8.self))!
     }

@@ -10,6 +10,11 @@ final class HostSession {
     let registry: PluginRegistry
     let problems: UnsafeMutablePointer<CChar>
     private var spaces: [String: SearchSpace] = [:]
+    /// One network factory per space: opening its operator set costs far
+    /// more than building a network (a supernet asks for thousands).
+    private var factories: [ObjectIdentifier: NetworkFactory] = [:]
+    /// Callers may come from several threads (cffi releases the GIL).
+    private let lock = NSLock()
     /// Where this session finds hardware-profiles/ and search-spaces/ by
     /// name: its own, never the process's (two sessions may differ).
     let home: String?
@@ -26,15 +31,29 @@ final class HostSession {
     /// instance per (space, options).
     func space(_ name: String, options: [String: String]) throws -> SearchSpace {
         let key = name + "\u{1}" + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1}")
-        if let s = spaces[key] { return s }
-        let s = try SpaceCatalog.load(name, registry: registry, overrides: options, home: home)
-        spaces[key] = s
-        return s
+        return try lock.withLock {
+            if let s = spaces[key] { return s }
+            let s = try SpaceCatalog.load(name, registry: registry, overrides: options, home: home)
+            spaces[key] = s
+            return s
+        }
     }
 
+    /// A new factory (a cost model's own: HardwareCosts may use it on its threads).
     func networks(_ s: SearchSpace) throws -> NetworkFactory {
         guard s.buildsNetworks else { throw HwnasError("space \(s.name) builds no networks (it names no operator set)") }
         return try NetworkFactory(space: s, registry: registry)
+    }
+
+    /// The network of a canonical genotype, from the space's shared factory
+    /// (one build at a time: a factory keeps per-build state).
+    func network(_ s: SearchSpace, _ g: [Int32]) throws -> Network {
+        try lock.withLock {
+            let key = ObjectIdentifier(s)
+            let f = try factories[key] ?? networks(s)
+            factories[key] = f
+            return try f.build(g).network
+        }
     }
 
     func costs(profile: String, space s: SearchSpace) throws -> HardwareCosts {
