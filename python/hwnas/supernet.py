@@ -35,6 +35,7 @@ import math
 import os
 import sys
 import time
+import zlib
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -121,19 +122,21 @@ def _slices(shared: Tuple[int, ...], sub: Tuple[int, ...], key: str):
     return tuple(idx)
 
 
-def _init_shared(key: str, shape: Tuple[int, ...]) -> torch.Tensor:
+def _init_shared(key: str, shape: Tuple[int, ...], seed: int = 0) -> torch.Tensor:
     """PyTorch's defaults at the largest shape: BN scale 1 and shift 0,
-    weights Kaiming-uniform (a = sqrt 5), biases uniform in +-1/sqrt(fan in)."""
+    weights Kaiming-uniform (a = sqrt 5), biases uniform in +-1/sqrt(fan in).
+    Drawn from (seed, key) alone, so `train --seed` reproduces a supernet."""
     t = torch.empty(shape)
+    gen = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(key.encode()))
     name = key.split("::", 1)[1]
     if name.endswith("bn.weight"):
         return t.fill_(1.0)
     if name.endswith("bn.bias"):
         return t.zero_()
     if len(shape) >= 2:
-        nn.init.kaiming_uniform_(t, a=math.sqrt(5))
+        nn.init.kaiming_uniform_(t, a=math.sqrt(5), generator=gen)
         return t
-    return t.uniform_(-0.1, 0.1) if name.endswith("bias") else t.fill_(1.0)
+    return t.uniform_(-0.1, 0.1, generator=gen) if name.endswith("bias") else t.fill_(1.0)
 
 
 # ---------------------------------------------------------------------------
@@ -147,7 +150,11 @@ class Subnet:
     def __init__(self, supernet: "Supernet", network: Dict):
         self.supernet = supernet
         self.arch = network.get("arch", "")
-        self.module = hwnas_torch.build(network, batch_norm="train")
+        self.network = network
+        # Layers shared with the other subnets that have the same layer at the
+        # same position: building modules is most of a training step's
+        # overhead, and the parameters come from the shared tensors anyway.
+        self.module = hwnas_torch.build(network, batch_norm="train", layer_cache=supernet.layers)
         slots = layer_slots(network)
         self.bindings = []
         for name, key, shape in _param_keys(self.module, slots):
@@ -166,33 +173,39 @@ class Subnet:
         return functional_call(self.module, self.parameters(), (x,))
 
     def materialize(self, params=None) -> hwnas_torch.HwnasNetwork:
-        """The subnet as a stand-alone module with copies of its inherited
-        weights, or of `params` (and its current batch-norm statistics)."""
+        """The subnet as a stand-alone module (its own layers, none shared)
+        with copies of its inherited weights, or of `params`, and its current
+        batch-norm statistics."""
+        module = hwnas_torch.build(self.network, batch_norm="train")
+        module.load_state_dict(self.module.state_dict())
         with torch.no_grad():
-            own = dict(self.module.named_parameters())
+            own = dict(module.named_parameters())
             for name, t in (self.parameters() if params is None else params).items():
                 own[name].copy_(t)
-        return self.module
+        module.train(self.module.training)
+        return module
 
 
 class Supernet(nn.Module):
     """The shared tensors of every slot, at the largest shape any scanned
     architecture needs."""
 
-    def __init__(self, shapes: Dict[str, Tuple[int, ...]], meta: Dict):
+    def __init__(self, shapes: Dict[str, Tuple[int, ...]], meta: Dict, seed: int = 0):
         super().__init__()
         self.keys = sorted(shapes)
         self.index = {k: i for i, k in enumerate(self.keys)}
-        self.shared = nn.ParameterList([nn.Parameter(_init_shared(k, shapes[k])) for k in self.keys])
+        self.shared = nn.ParameterList([nn.Parameter(_init_shared(k, shapes[k], seed)) for k in self.keys])
         self.meta = dict(meta)
         self._cache: Dict[str, Subnet] = {}
+        self.layers: Dict = {}      # hwnas.torch.build's layer cache, shared by the subnets
 
     @staticmethod
     def shapes_of(networks) -> Dict[str, Tuple[int, ...]]:
         """The largest shape of every slot's parameters over some networks."""
         shapes: Dict[str, Tuple[int, ...]] = {}
+        layers: Dict = {}
         for net in networks:
-            module = hwnas_torch.build(net, batch_norm="train")
+            module = hwnas_torch.build(net, batch_norm="train", layer_cache=layers)
             for _, key, shape in _param_keys(module, layer_slots(net)):
                 old = shapes.get(key)
                 if old is not None and len(old) != len(shape):
@@ -204,8 +217,9 @@ class Supernet(nn.Module):
         arch = network.get("arch") or json.dumps(network, sort_keys=True)
         s = self._cache.get(arch)
         if s is None:
-            if len(self._cache) >= 4096:
+            if len(self._cache) >= 4096 or len(self.layers) >= 65536:
                 self._cache.clear()
+                self.layers.clear()
             s = self._cache[arch] = Subnet(self, network)
         return s
 
@@ -378,7 +392,7 @@ def train(args) -> None:
             raise ValueError(f"{args.output} exists: give --resume to continue it, or another --output")
         log(f"scanning {len(space.scanned)} architectures of {args.space} for the shared shapes")
         shapes = Supernet.shapes_of(space.network(a) for a in space.scanned + [space.largest, space.smallest])
-        supernet = Supernet(shapes, {"space": args.space, "space_options": options})
+        supernet = Supernet(shapes, {"space": args.space, "space_options": options}, seed=args.seed)
         ck, start_epoch = None, 0
     # Every subnet must fit: check the two ends and the data's shape first.
     for arch in (space.largest, space.smallest):

@@ -63,7 +63,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
@@ -507,7 +507,7 @@ class Layer(nn.Module):
 class HwnasNetwork(nn.Module):
     """The whole network: layers in execution order over a table of tensors."""
 
-    def __init__(self, network: Dict[str, Any], batch_norm: str):
+    def __init__(self, network: Dict[str, Any], batch_norm: str, layer_cache: Optional[Dict] = None):
         super().__init__()
         self.spatial_dims = int(network.get("spatial_dims", 2))
         if self.spatial_dims not in (1, 2):
@@ -542,7 +542,17 @@ class HwnasNetwork(nn.Module):
                 flat.add(s.output)
             else:
                 flat.discard(s.output)
-        self.layers = nn.ModuleList([Layer(s, self.spatial_dims, train) for s in specs])
+        if layer_cache is None:
+            self.layers = nn.ModuleList([Layer(s, self.spatial_dims, train) for s in specs])
+        else:   # the same layer record at the same position: the same module object
+            layers = []
+            for s in specs:
+                key = (self.spatial_dims, train, s.index, json.dumps(s.raw, sort_keys=True))
+                layer = layer_cache.get(key)
+                if layer is None:
+                    layer = layer_cache[key] = Layer(s, self.spatial_dims, train)
+                layers.append(layer)
+            self.layers = nn.ModuleList(layers)
         self.output_tensor = specs[-1].output
         self.output_flat = self.output_tensor in flat
         # Last reader of every tensor: free it after that layer.
@@ -577,7 +587,8 @@ class HwnasNetwork(nn.Module):
         return y.flatten(1) if self.output_flat else y
 
 
-def build(network: Union[Dict[str, Any], str, os.PathLike], batch_norm: str = "folded") -> HwnasNetwork:
+def build(network: Union[Dict[str, Any], str, os.PathLike], batch_norm: str = "folded",
+          layer_cache: Optional[Dict] = None) -> HwnasNetwork:
     """Build the network of an hwnas IR as a PyTorch module.
 
     ``network``: the IR as a dict (``hwnas export --format json``'s file
@@ -600,10 +611,16 @@ def build(network: Union[Dict[str, Any], str, os.PathLike], batch_norm: str = "f
     Input: ``[N, C, H, W]`` (``[N, C, W]`` for ``spatial_dims == 1``).
     Output: ``[N, classes]`` when the network ends in a ``linear``, as the
     ONNX export.
+
+    ``layer_cache``: a dict kept across calls by a caller that runs many
+    networks of one space through functional calls (the supernet): a layer
+    whose record and position were built before is that same module object,
+    so its parameters and batch-norm buffers are shared between networks.
+    Leave it out for a network of your own.
     """
     if batch_norm not in ("folded", "train"):
         raise ValueError(f"batch_norm must be 'folded' or 'train', got {batch_norm!r}")
-    return HwnasNetwork(_load(network), batch_norm)
+    return HwnasNetwork(_load(network), batch_norm, layer_cache)
 
 
 def count_parameters(module: nn.Module) -> int:

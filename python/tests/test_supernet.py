@@ -53,7 +53,7 @@ def test_subnet_is_hwnas_torch_build(name):
         ref.load_state_dict(module.state_dict())
         torch.manual_seed(0)
         x = torch.randn(4, *sub.input_shape)
-        ref.eval(), module.eval()
+        ref.eval(), module.eval(), sub.module.eval()
         with torch.no_grad():
             assert torch.allclose(ref(x), sub(x), atol=1e-5), net["arch"]
 
@@ -99,6 +99,39 @@ def test_fine_tuning_changes_copies_not_the_supernet():
     inherited = sub.parameters()
     assert any(not torch.equal(tuned[k], inherited[k]) for k in tuned)
     assert all(torch.equal(a, b) for a, b in zip(fine_tuned(sub, x, y, steps=5, lr=0.1).values(), tuned.values()))
+
+
+def test_the_seed_decides_the_initial_weights():
+    nets = networks("micronas-1d", n=3)
+    shapes = Supernet.shapes_of(nets)
+    a, b, c = Supernet(shapes, {}, seed=0), Supernet(shapes, {}, seed=0), Supernet(shapes, {}, seed=1)
+    assert all(torch.equal(x, y) for x, y in zip(a.shared, b.shared))
+    assert any(not torch.equal(x, y) for x, y in zip(a.shared, c.shared))
+
+
+def test_subnets_share_identical_layers_but_materialize_their_own():
+    supernet, (a, b) = supernet_of("c16:k3/c16:k3/c24:k3/c32:k3", "c16:k3/c16:k3/c24:k3/c32:k5")
+    sa, sb = Subnet(supernet, a), Subnet(supernet, b)
+    # The same first layer record at the same position: one module object.
+    assert sa.module.layers[0] is sb.module.layers[0]
+    # A layer whose record differs (the last stage's kernel) is its own.
+    differ = [i for i, (la, lb) in enumerate(zip(a["layers"], b["layers"])) if la != lb]
+    assert differ and all(sa.module.layers[i] is not sb.module.layers[i] for i in differ)
+    # A materialized subnet owns its modules: another subnet's BN recalibration leaves it alone.
+    torch.manual_seed(0)
+    x = torch.randn(32, 1, 40)
+    recalibrate_batch_norm(sa, x)
+    own = sa.materialize()
+    assert all(own.layers[0] is not m for m in sb.module.layers)
+    bn = next(m for m in own.modules() if isinstance(m, torch.nn.BatchNorm1d))
+    mean = bn.running_mean.clone()
+    recalibrate_batch_norm(sb, x * 3 + 1)
+    assert torch.equal(bn.running_mean, mean)
+    # And it computes what the subnet computes once the subnet is recalibrated on the same data.
+    recalibrate_batch_norm(sa, x)
+    own.eval(), sa.module.eval()
+    with torch.no_grad():
+        assert torch.allclose(own(x[:4]), sa(x[:4]), atol=1e-5)
 
 
 def test_batch_norm_recalibration_changes_the_output():
