@@ -16,45 +16,80 @@ public struct ArenaBuffer: Sendable, Hashable {
 }
 
 public enum GreedyArenaPlanner {
-    /// A placed buffer, kept in offset order (contiguous: the scan below runs
-    /// for every buffer of every screened candidate).
-    struct Placed { var offset: Int64, end: Int64, first: Int, last: Int }
-
     /// Offsets of `buffers` (registration order) and the arena size they need.
+    ///
+    /// The buffers a new one must clear are those alive in its lifetime; an
+    /// index of the placed buffers alive at each scope finds them without
+    /// looking at the others, and among them (a few) the lowest gap is found
+    /// in offset order. Ties at one offset do not matter: the scan passes
+    /// all of them or stops before the first.
     public static func plan(_ buffers: [ArenaBuffer]) -> (offsets: [Int64], size: Int64) {
         let n = buffers.count
         guard n > 0 else { return ([], 0) }
+        var scopes = 0
+        for b in buffers { scopes = max(scopes, b.last + 1) }
         // Reverse registration order, then a stable sort by size, largest
         // first: by size descending, ties by registration descending.
         var order = Array(0..<n)
         buffers.withUnsafeBufferPointer { b in
             order.sort { b[$0].size != b[$1].size ? b[$0].size > b[$1].size : $0 > $1 }
         }
+        // Per scope, room for every buffer alive there (filled as they are placed).
+        var start = [Int](repeating: 0, count: scopes + 1)
+        for b in buffers where b.first <= b.last { start[b.first] += 1; start[b.last + 1] -= 1 }
+        var running = 0, total = 0
+        for s in 0..<scopes {
+            running += start[s]
+            start[s] = total
+            total += running
+        }
+        start[scopes] = total
+        var filled = [Int](repeating: 0, count: scopes)
+        var alive = [Int32](repeating: 0, count: total)
         var offsets = [Int64](repeating: 0, count: n)
-        var placed: [Placed] = []          // ascending offset; a buffer goes after those at its offset
-        placed.reserveCapacity(n)
+        var stamp = [Int32](repeating: -1, count: n)
+        var near: [(offset: Int64, end: Int64)] = []
+        near.reserveCapacity(32)
         var size: Int64 = 0
-        for id in order {
+        for (rank, id) in order.enumerated() {
             let want = buffers[id]
-            var candidate: Int64 = 0
-            var priorEnd: Int64? = nil      // end of the last overlapping buffer passed
-            placed.withUnsafeBufferPointer { p in
-                for other in p where !(other.first > want.last || want.first > other.last) {
-                    if let e = priorEnd { candidate = max(candidate, e) }
-                    if other.offset - candidate >= want.size { priorEnd = nil; break }
-                    priorEnd = other.end
+            near.removeAll(keepingCapacity: true)
+            if want.first <= want.last {
+                for s in want.first...want.last {
+                    var k = start[s]
+                    let end = k + filled[s]
+                    while k < end {
+                        let other = Int(alive[k])
+                        if stamp[other] != Int32(rank) {
+                            stamp[other] = Int32(rank)
+                            near.append((offsets[other], offsets[other] + buffers[other].size))
+                        }
+                        k += 1
+                    }
                 }
             }
-            if let e = priorEnd { candidate = max(candidate, e) }
+            // Insertion sort by offset: a buffer overlaps only a few others.
+            var i = 1
+            while i < near.count {
+                let x = near[i]
+                var j = i - 1
+                while j >= 0 && near[j].offset > x.offset { near[j + 1] = near[j]; j -= 1 }
+                near[j + 1] = x
+                i += 1
+            }
+            var candidate: Int64 = 0
+            for o in near {
+                if o.offset - candidate >= want.size { break }
+                candidate = max(candidate, o.end)
+            }
             offsets[id] = candidate
             size = max(size, candidate + want.size)
-            // First position whose offset is above the candidate (binary search).
-            var lo = 0, hi = placed.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if placed[mid].offset > candidate { hi = mid } else { lo = mid + 1 }
+            if want.first <= want.last {
+                for s in want.first...want.last {
+                    alive[start[s] + filled[s]] = Int32(id)
+                    filled[s] += 1
+                }
             }
-            placed.insert(Placed(offset: candidate, end: candidate + want.size, first: want.first, last: want.last), at: lo)
         }
         return (offsets, size)
     }
