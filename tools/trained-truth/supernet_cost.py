@@ -3,8 +3,8 @@
 
 For a task of make_table.py (its truth table in bench/trained/):
 1. trains the table's median network (by parameter count) from scratch
-   with the table's recipe, `--seeds` times, one thread: the median
-   training time is the unit;
+   with the table's recipe, `--seeds` times before and `--seeds` times after
+   the supernets, one thread: the median training time is the unit;
 2. trains a supernet (`python -m hwnas.supernet train`, one thread) with the
    given epochs and random subnets per step, timing its training loop (the
    checkpoint's history) and the whole command (start-up and the scan of
@@ -62,14 +62,20 @@ def main():
     opts = dict(o.split("=", 1) for o in task["space_options"])
     network = host.network(task["space"], mid["arch"], opts)
     data = train_torch.load_dataset(task["dataset"])
-    times = []
-    for seed in range(a.seeds):
-        _, metrics, _ = train_torch.train({"arch": mid["arch"], "network": network}, data,
-                                          TrainArgs(task["epochs"], task["batch_size"], seed))
-        times.append(metrics["train_seconds"])
-    unit = median(times)
-    print(f"median network {mid['arch']} ({int(float(mid['params']))} params), {task['epochs']} epochs from scratch: "
-          f"{', '.join(f'{t:.2f}' for t in times)} s, median {unit:.2f} s", flush=True)
+
+    def from_scratch():
+        """The median network's training times, one per seed (this machine's
+        speed drifts: the unit is measured before and after the supernets)."""
+        out = []
+        for seed in range(a.seeds):
+            _, metrics, _ = train_torch.train({"arch": mid["arch"], "network": network}, data,
+                                              TrainArgs(task["epochs"], task["batch_size"], seed))
+            out.append(metrics["train_seconds"])
+        print(f"median network {mid['arch']} ({int(float(mid['params']))} params), {task['epochs']} epochs from scratch: "
+              f"{', '.join(f'{t:.2f}' for t in out)} s", flush=True)
+        return out
+
+    times = from_scratch()
 
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     runs = []
@@ -95,12 +101,16 @@ def main():
             if corr.returncode != 0:
                 sys.exit(f"supernet_cost.py: correlate failed: {corr.stderr.strip()[-2000:]}")
             c = json.loads(corr.stdout)
-        runs.append({"seed": seed, "training_seconds": loop, "command_seconds": wall, "ratio_training": loop / unit,
-                     "ratio_command": wall / unit, "spearman_mean": c["spearman_mean"],
+        runs.append({"seed": seed, "training_seconds": loop, "command_seconds": wall, "spearman_mean": c["spearman_mean"],
                      "seconds_per_subnet": c["seconds_per_subnet"]})
         print(json.dumps(runs[-1]), flush=True)
+    times += from_scratch()
+    unit = median(times)
+    for r in runs:
+        r["ratio_training"], r["ratio_command"] = r["training_seconds"] / unit, r["command_seconds"] / unit
     sp = [r["spearman_mean"] for r in runs]
     out = {"task": a.task, "median_network": mid["arch"], "from_scratch_seconds": unit,
+           "runs": [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in runs],
            "supernet": {"epochs": a.epochs, "random": a.random, "finetune_steps": a.finetune_steps},
            "ratio_training": median([r["ratio_training"] for r in runs]),
            "ratio_command": median([r["ratio_command"] for r in runs]),
