@@ -86,7 +86,7 @@ public struct TinyEngineSchedule: Sendable {
                 if (w?.kernelH ?? 1) > 1 { kernelBuffer = 2 * weights }
                 weightBytes += weights; biasAndScaleBytes += 8 * Int64(op.perChannel)
             case .depthwiseConv2D:
-                inPlace = lastReader[view[op.inputs[0]]] == k
+                inPlace = !inputs.isEmpty && lastReader[view[op.inputs[0]]] == k   // (a constant input is not a buffer)
                 if let w {
                     let padH = Int64(w.kernelH / 2), padW = Int64(w.kernelW / 2)
                     im2col = inPlace ? 2 * (Int64(w.inH) + 2 * padH) * (Int64(w.inW) + 2 * padW)
