@@ -5,29 +5,14 @@ import HwnasOps
 
 public enum NetworkIRJSON {
     public static func object(_ n: Network) -> [String: Any] {
-        [
-            "spatial_dims": n.spatialDims,
-            "layers": n.layers.map { l -> [String: Any] in
-                let a = l.attrs
-                return [
-                    "op": l.op, "kernel": l.kernel, "stride": l.stride, "groups": l.groups, "expansion": l.expansion,
-                    "input": l.input, "input2": l.input2, "output": l.output,
-                    "in_c": l.inShape.c, "in_h": l.inShape.h, "in_w": l.inShape.w,
-                    "out_c": l.outShape.c, "out_h": l.outShape.h, "out_w": l.outShape.w,
-                    "residual": l.flags.contains(.residual), "inplace": l.flags.contains(.inPlace),
-                    "params": Int(l.params), "macs": Int(l.macs), "weight_elems": Int(l.weightElems),
-                    "bias_elems": Int(l.biasElems), "cell": l.cell,
-                    "kernel_h": a.kernelH, "kernel_w": a.kernelW, "stride_h": a.strideH, "stride_w": a.strideW,
-                    "dilation_h": a.dilationH, "dilation_w": a.dilationW,
-                    "pad_top": a.padTop, "pad_left": a.padLeft, "pad_bottom": a.padBottom, "pad_right": a.padRight,
-                    "pre_activation": a.preActivation.description, "activation": a.activation.description,
-                    "batch_norm": a.batchNorm, "shuffle_groups": a.shuffleGroups,
-                    "hidden_c": a.hiddenC, "hidden_activation": a.hiddenActivation.description,
-                    "gate_activation": a.gateActivation.description,
-                ]
-            },
-            "tensors": n.tensors.map { ["c": $0.c, "h": $0.h, "w": $0.w] },
-        ]
+        Dictionary(uniqueKeysWithValues: fields(n).map { ($0.0, $0.1.foundation) })
+    }
+
+    /// The network's fields, listed once for both forms (the object above
+    /// and the document below).
+    static func fields(_ n: Network) -> [(String, PrettyJSON.Value)] {
+        [("spatial_dims", .int(n.spatialDims)), ("layers", .array(n.layers.map(layerValue))),
+         ("tensors", .array(n.tensors.map { .object([("c", .int($0.c)), ("h", .int($0.h)), ("w", .int($0.w))]) }))]
     }
 
     /// The file `hwnas export --format json` writes: the IR plus `about`
@@ -36,11 +21,13 @@ public enum NetworkIRJSON {
     /// pretty-printed, sorted-keys output is, 100x faster (its key sort
     /// compares with the locale; a supernet asks for thousands of networks).
     public static func document(_ n: Network, about: [String: String]) throws -> Data {
-        var top: [(String, PrettyJSON.Value)] = about.map { ($0.key, .string($0.value)) }
-        top.removeAll { ["layers", "tensors", "spatial_dims", "params", "macs"].contains($0.0) }
-        top += [("spatial_dims", .int(n.spatialDims)), ("params", .int(Int(n.params))), ("macs", .int(Int(n.macs))),
-                ("layers", .array(n.layers.map(layerValue))),
-                ("tensors", .array(n.tensors.map { .object([("c", .int($0.c)), ("h", .int($0.h)), ("w", .int($0.w))]) }))]
+        var top = fields(n)
+        func set(_ key: String, _ value: PrettyJSON.Value) {
+            if let i = top.firstIndex(where: { $0.0 == key }) { top[i].1 = value } else { top.append((key, value)) }
+        }
+        for (k, v) in about { set(k, .string(v)) }
+        set("params", .int(Int(n.params)))
+        set("macs", .int(Int(n.macs)))
         var w = PrettyJSON()
         w.write(.object(top), indent: 0)
         return Data(w.bytes)

@@ -9,6 +9,17 @@ struct PrettyJSON {
         case int(Int), bool(Bool), string(String)
         case array([Value])
         case object([(String, Value)])
+
+        /// The value as JSONSerialization takes it.
+        var foundation: Any {
+            switch self {
+            case .int(let i): i
+            case .bool(let b): b
+            case .string(let s): s
+            case .array(let items): items.map(\.foundation)
+            case .object(let fields): Dictionary(uniqueKeysWithValues: fields.map { ($0.0, $0.1.foundation) })
+            }
+        }
     }
 
     private(set) var bytes: [UInt8] = []
