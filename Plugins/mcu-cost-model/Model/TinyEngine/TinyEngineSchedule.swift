@@ -68,10 +68,7 @@ public struct TinyEngineSchedule: Sendable {
         }
         var opIndex = 0
         for (k, op) in g.ops.enumerated() {
-            switch op.kernel {
-            case .pad, .reshape: continue
-            default: break
-            }
+            if op.kernel == .pad || op.kernel == .reshape { continue }
             let activations = op.inputs.filter { !g.tensors[$0].constant && g.tensors[$0].bytes > 0 }
             let inputs = activations.map { tensor($0, at: opIndex) }
             let w = op.window
@@ -80,11 +77,9 @@ public struct TinyEngineSchedule: Sendable {
             case .conv2D:
                 let window = Int64(w?.kernelH ?? 1) * Int64(w?.kernelW ?? 1)
                 im2col = window * Int64(w?.channels ?? 0) * 4
-                let weights = g.tensors[op.inputs[1]].bytes
                 // TinyEngine's rule: kernels taller than one row keep their
                 // weights as int16 (a 1-D network's 1 x k kernels do not).
-                if (w?.kernelH ?? 1) > 1 { kernelBuffer = 2 * weights }
-                weightBytes += weights; biasAndScaleBytes += 8 * Int64(op.perChannel)
+                if (w?.kernelH ?? 1) > 1 { kernelBuffer = 2 * g.tensors[op.inputs[1]].bytes }
             case .depthwiseConv2D:
                 inPlace = !inputs.isEmpty && lastReader[view[op.inputs[0]]] == k   // (a constant input is not a buffer)
                 if let w {
@@ -93,14 +88,19 @@ public struct TinyEngineSchedule: Sendable {
                                      : 2 * Int64(w.kernelH) * Int64(w.kernelW) * Int64(w.channels)
                     if inPlace && w.strideH == 2 && w.strideW == 2 { tensors[inputs[0]].quarterAfter = opIndex }
                 }
-                weightBytes += g.tensors[op.inputs[1]].bytes; biasAndScaleBytes += 8 * Int64(op.perChannel)
             case .fullyConnected:
                 im2col = 4 * g.tensors[activations.first ?? op.inputs[0]].bytes
-                weightBytes += g.tensors[op.inputs[1]].bytes; biasAndScaleBytes += 8 * Int64(op.perChannel)
             default:
-                for t in op.inputs where g.tensors[t].constant && op.kernel != .mean && op.kernel != .transpose {
-                    constantBytes += g.tensors[t].bytes
-                }
+                break
+            }
+            switch op.kernel {
+            case .conv2D, .depthwiseConv2D, .fullyConnected:   // int8 weights, an int32 bias and scale per channel
+                weightBytes += g.tensors[op.inputs[1]].bytes
+                biasAndScaleBytes += 8 * Int64(op.perChannel)
+            case .mean, .transpose:                             // axes and permutations are code
+                break
+            default:
+                for t in op.inputs where g.tensors[t].constant { constantBytes += g.tensors[t].bytes }
             }
             let output: Int
             if inPlace, let i = inputs.first {
