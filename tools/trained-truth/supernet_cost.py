@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,11 +31,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples", "trainer"))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from make_table import TASKS, TrainArgs  # noqa: E402
-
-
-def median(v):
-    v = sorted(v)
-    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
 def main():
@@ -105,15 +101,15 @@ def main():
                      "seconds_per_subnet": c["seconds_per_subnet"]})
         print(json.dumps(runs[-1]), flush=True)
     times += from_scratch()
-    unit = median(times)
+    unit = statistics.median(times)
     for r in runs:
         r["ratio_training"], r["ratio_command"] = r["training_seconds"] / unit, r["command_seconds"] / unit
     sp = [r["spearman_mean"] for r in runs]
     out = {"task": a.task, "median_network": mid["arch"], "from_scratch_seconds": unit,
            "runs": [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in runs],
            "supernet": {"epochs": a.epochs, "random": a.random, "finetune_steps": a.finetune_steps},
-           "ratio_training": median([r["ratio_training"] for r in runs]),
-           "ratio_command": median([r["ratio_command"] for r in runs]),
+           "ratio_training": statistics.median([r["ratio_training"] for r in runs]),
+           "ratio_command": statistics.median([r["ratio_command"] for r in runs]),
            "spearman_mean_over_seeds": sum(sp) / len(sp), "spearman_min": min(sp),
            "seed_to_seed": c["seed_to_seed"], "target": 0.8 * c["seed_to_seed"]}
     print(json.dumps(out, indent=1))
