@@ -30,7 +30,7 @@ TASK = dict(space="nb201", profile="raspi4", constraints=["latency_ms<=19.2844"]
 @pytest.fixture(scope="module")
 def ho():
     if optuna is None:
-        pytest.skip("optuna is not installed")
+        pytest.fail("optuna is not installed (.ci/run installs it from tools/requirements-ci.txt)")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     import hwnas.optuna
     return hwnas.optuna
@@ -45,7 +45,7 @@ def host():
 @pytest.fixture(scope="module")
 def rows():
     if not os.path.exists(TABLE):
-        pytest.skip(f"no benchmark table at {TABLE}")
+        pytest.fail(f"no benchmark table at {TABLE} (../shared/benchmarks must sit beside the checkout)")
     with open(TABLE) as f:
         return list(csv.DictReader(f))
 
